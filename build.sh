@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# IoTCerts build entry point.
+#   ./build.sh test    install what the tests need (when missing), build, run every test
+#   ./build.sh demo    the main job: run the iotcerts CLI on the shipped sample files
+#   ./build.sh bench   run the BenchmarkDotNet suite (long; not part of CI)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Tools the tests call as independent checkers (openssl, Java keytool) or as real peers.
+# Installed from Debian's packages only when something is missing (we are root on CI).
+need_tools() {
+  local missing=()
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v keytool >/dev/null 2>&1 || missing+=(default-jre-headless)
+  command -v mosquitto >/dev/null 2>&1 || missing+=(mosquitto mosquitto-clients)
+  command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
+  [ -e /usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so ] || missing+=(libengine-pkcs11-openssl)
+  command -v pkcs11-tool >/dev/null 2>&1 || missing+=(opensc)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "build.sh: installing ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+run_tests() {
+  need_tools
+  dotnet build IoTCerts.sln -c Release -nologo -v q
+  local log
+  log=$(mktemp)
+  set +e
+  dotnet test IoTCerts.sln -c Release --no-build -nologo -v q --logger "console;verbosity=normal" 2>&1 | tee "$log" | grep -E "^(Passed!|Failed!|  Failed |Total tests|     (Passed|Failed|Skipped)|Test Run)|error" 
+  local rc=${PIPESTATUS[0]}
+  set -e
+  # One plain closing line for CI: sum the per-assembly summaries.
+  python3 - "$log" <<'PY'
+import re, sys
+p = f = s = 0
+for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    m = re.search(r"(Passed|Failed)!\s+-\s+Failed:\s+(\d+),\s+Passed:\s+(\d+),\s+Skipped:\s+(\d+)", line)
+    if m:
+        f += int(m.group(2)); p += int(m.group(3)); s += int(m.group(4))
+print(f"tests: {p} passed, {f} failed, {s} skipped")
+PY
+  rm -f "$log"
+  return "$rc"
+}
+
+case "${1:-}" in
+  test) run_tests ;;
+  demo) dotnet run --project src/IoTCerts.Cli -c Release -- inspect samples/certificates/device-chain.pem ;;
+  bench) shift; dotnet run -c Release --project benchmarks/IoTCerts.Benchmarks -- "${@:---filter *}" ;;
+  *) echo "usage: ./build.sh test|demo|bench" >&2; exit 2 ;;
+esac

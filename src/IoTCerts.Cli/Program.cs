@@ -1,0 +1,3 @@
+using IoTCerts.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);
