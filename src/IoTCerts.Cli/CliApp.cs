@@ -35,6 +35,17 @@ internal static class CliApp
     internal static RootCommand BuildRoot()
     {
         var root = new RootCommand("iotcerts: an IoT fleet's X.509 certificates, from creation to connection.");
+
+        // One file per command (group) under Commands/, each exposing `internal static Command Create()`.
+        // Keep this list in the order of `iotcerts --help`.
+        Command[] commands =
+        [
+        ];
+        foreach (var command in commands)
+        {
+            root.Add(command);
+        }
+
         return root;
     }
 }
