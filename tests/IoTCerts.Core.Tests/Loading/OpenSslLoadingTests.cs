@@ -244,3 +244,53 @@ public sealed class OpenSslLoadingTests
         Assert.DoesNotContain(Convert.ToBase64String(pkcs8)[..40], key.ToString() + key.Origin, StringComparison.Ordinal);
     }
 }
+
+[Collection(OpenSslCollection.Name)]
+public sealed class OtherExporterTests
+{
+    private readonly OpenSslFixtures openssl;
+
+    public OtherExporterTests(OpenSslFixtures openssl) => this.openssl = openssl;
+
+    public static TheoryData<string> DotNetExportModes => new() { "Pkcs12TripleDesSha1", "Pbes2Aes256Sha256", "Default" };
+
+    [Theory]
+    [MemberData(nameof(DotNetExportModes))]
+    public void WindowsStylePkcs12FromX509Certificate2Loads(string mode)
+    {
+        var source = MaterialLoader.LoadFile(openssl.Path("rsa.p12"), new LoadOptions { Password = OpenSslFixtures.Password });
+        var leaf = source.Certificates.First(c => KeyMatch.Matches(source.PrivateKeys[0], c));
+        using var rsa = source.PrivateKeys[0].CreateRsa();
+        using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(leaf.RawData.Span);
+        using var withKey = System.Security.Cryptography.X509Certificates.RSACertificateExtensions.CopyWithPrivateKey(certificate, rsa);
+        var pfx = mode switch
+        {
+            "Pkcs12TripleDesSha1" => withKey.ExportPkcs12(System.Security.Cryptography.X509Certificates.Pkcs12ExportPbeParameters.Pkcs12TripleDesSha1, "export"),
+            "Pbes2Aes256Sha256" => withKey.ExportPkcs12(System.Security.Cryptography.X509Certificates.Pkcs12ExportPbeParameters.Pbes2Aes256Sha256, "export"),
+            _ => withKey.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "export"),
+        };
+
+        var material = MaterialLoader.Load(pfx, new LoadOptions { Password = "export" });
+
+        Assert.Equal(MaterialFormat.Pkcs12, material.Format);
+        var key = Assert.Single(material.PrivateKeys);
+        Assert.True(KeyMatch.Matches(key, Assert.Single(material.Certificates)));
+    }
+
+    [Fact]
+    public void JavaKeytoolPkcs12Loads()
+    {
+        var path = openssl.Path("keytool-" + Guid.NewGuid().ToString("N") + ".p12");
+        var (exit, output) = openssl.Run(
+            "keytool", "-genkeypair", "-alias", "device", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=keytool-device",
+            "-validity", "30", "-storetype", "PKCS12", "-keystore", path, "-storepass", "changeit", "-keypass", "changeit");
+        Assert.True(exit == 0, output);
+
+        var material = MaterialLoader.LoadFile(path, new LoadOptions { Password = "changeit" });
+
+        var key = Assert.Single(material.PrivateKeys);
+        Assert.Equal("device", key.Origin.FriendlyName);
+        Assert.Equal("P-256", key.CurveName);
+        Assert.True(KeyMatch.Matches(key, Assert.Single(material.Certificates)));
+    }
+}
