@@ -121,9 +121,7 @@ public static class MaterialWriter
         var certificateContents = new Pkcs12SafeContents();
         for (int i = 0; i < ordered.Count; i++)
         {
-            var writer = new AsnWriter(AsnEncodingRules.DER);
-            writer.WriteOctetString(ordered[i].RawData.Span);
-            var bag = new Pkcs12CertBag(new Oid(Oids.Pkcs12X509Certificate), writer.Encode());
+            var bag = CertificateBag(ordered[i]);
             if (i == leaf)
             {
                 AddIdentity(bag, options.FriendlyName, localKeyId!);
@@ -147,6 +145,51 @@ public static class MaterialWriter
             builder.AddSafeContentsUnencrypted(keyContents);
         }
 
+        builder.SealWithMac(password, HashAlgorithmName.SHA256, iterations);
+        return builder.Encode();
+    }
+
+    /// <summary>
+    /// A PKCS#12 truststore: certificates only, each marked trusted for any purpose with the attribute Java reads
+    /// (Oracle trustedKeyUsage, OID 2.16.840.1.113894.746875.1.1) so keytool lists trustedCertEntry entries.
+    /// Aliases are the certificates' common names in lower case (Java lower-cases aliases), made unique.
+    /// </summary>
+    public static byte[] ToPkcs12Truststore(IReadOnlyList<Certificate> certificates, MaterialWriteOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(certificates);
+        if (certificates.Count == 0)
+        {
+            throw new ArgumentException("a truststore needs at least one certificate", nameof(certificates));
+        }
+
+        options ??= new MaterialWriteOptions();
+        var password = options.Password ?? string.Empty;
+        int iterations = options.Iterations ?? DefaultPkcs12Iterations;
+        ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
+        var pbe = new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, iterations);
+        var contents = new Pkcs12SafeContents();
+        var aliases = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var certificate in certificates)
+        {
+            var bag = CertificateBag(certificate);
+            var alias = CertificateFields.CommonName(certificate.RawData)?.ToLowerInvariant() ?? "trusted";
+            var unique = alias;
+            for (int n = 2; !aliases.Add(unique); n++)
+            {
+                unique = $"{alias}-{n}";
+            }
+
+            var writer = new AsnWriter(AsnEncodingRules.DER);
+            writer.WriteCharacterString(UniversalTagNumber.BMPString, unique);
+            bag.Attributes.Add(new AsnEncodedData(new Oid(Oids.FriendlyName), writer.Encode()));
+            var usage = new AsnWriter(AsnEncodingRules.DER);
+            usage.WriteObjectIdentifier(Oids.AnyExtendedKeyUsage);
+            bag.Attributes.Add(new AsnEncodedData(new Oid(Oids.OracleTrustedKeyUsage), usage.Encode()));
+            contents.AddSafeBag(bag);
+        }
+
+        var builder = new Pkcs12Builder();
+        builder.AddSafeContentsEncrypted(contents, password, pbe);
         builder.SealWithMac(password, HashAlgorithmName.SHA256, iterations);
         return builder.Encode();
     }
@@ -209,7 +252,9 @@ public static class MaterialWriter
                     throw new ArgumentException("a PKCS#12 keystore holds one key entry, but the material holds several keys", nameof(material));
                 }
 
-                return ToPkcs12(material.PrivateKeys.Count == 1 ? material.PrivateKeys[0] : null, material.Certificates, options);
+                return material.PrivateKeys.Count == 1
+                    ? ToPkcs12(material.PrivateKeys[0], material.Certificates, options)
+                    : ToPkcs12Truststore(material.Certificates, options);
             default:
                 throw new ArgumentOutOfRangeException(nameof(format));
         }
@@ -243,6 +288,13 @@ public static class MaterialWriter
     {
         ArgumentNullException.ThrowIfNull(material);
         WriteFile(path, Encode(material, format, options), holdsPrivateKey: material.PrivateKeys.Count > 0);
+    }
+
+    private static Pkcs12CertBag CertificateBag(Certificate certificate)
+    {
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        writer.WriteOctetString(certificate.RawData.Span);
+        return new Pkcs12CertBag(new Oid(Oids.Pkcs12X509Certificate), writer.Encode());
     }
 
     private static void AddIdentity(Pkcs12SafeBag bag, string friendlyName, byte[] localKeyId)

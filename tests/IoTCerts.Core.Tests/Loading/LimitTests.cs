@@ -42,6 +42,20 @@ public sealed class LimitTests
     }
 
     [Fact]
+    public void EndlessDeviceFileIsInputTooLargeNotAHang()
+    {
+        Assert.True(File.Exists("/dev/zero") || OperatingSystem.IsWindows());
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        // /dev/zero reports length 0 and never ends; reading must stop at the limit.
+        var error = Assert.Throws<MaterialException>(() => MaterialLoader.LoadFile("/dev/zero", new LoadOptions { Limits = new MaterialLimits { MaxInputBytes = 1 << 20 } }));
+        Assert.Equal(MaterialErrorCode.InputTooLarge, error.Code);
+    }
+
+    [Fact]
     public void HundredThousandPemBlocksAreTooManyObjects()
     {
         var text = new StringBuilder();

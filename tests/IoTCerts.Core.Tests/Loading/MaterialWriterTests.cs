@@ -56,6 +56,23 @@ public sealed class MaterialWriterTests : IDisposable
         Assert.Contains("PrivateKeyEntry", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TruststoreFromWriterListsTrustedCertEntriesInJavaKeytool()
+    {
+        var chain = MaterialLoader.LoadFile(openssl.Path("chain.pem"));
+        var path = Path.Combine(directory, "trust.p12");
+
+        MaterialWriter.WriteFile(path, chain, MaterialOutputFormat.Pkcs12, new MaterialWriteOptions { Password = NewPassword, Iterations = 2048 });
+
+        var (exit, output) = openssl.Run("keytool", "-list", "-keystore", path, "-storetype", "PKCS12", "-storepass", NewPassword);
+        Assert.True(exit == 0, output);
+        Assert.Equal(2, CountOccurrences(output, "trustedCertEntry"));
+        Assert.Contains("test-root", output, StringComparison.Ordinal);
+        Assert.Contains("test-intermediate", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("PrivateKeyEntry", output, StringComparison.Ordinal);
+        Assert.Equal(2, MaterialLoader.LoadFile(path, new LoadOptions { Password = NewPassword }).Certificates.Count);
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData(NewPassword)]
