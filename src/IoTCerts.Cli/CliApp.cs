@@ -40,6 +40,8 @@ internal static class CliApp
         // Keep this list in the order of `iotcerts --help`.
         Command[] commands =
         [
+            Commands.InspectCommand.Create(),
+            Commands.ConvertCommand.Create(),
         ];
         foreach (var command in commands)
         {

@@ -1,0 +1,152 @@
+using System.CommandLine;
+using System.Text;
+using IoTCerts.Cli.Infrastructure;
+using IoTCerts.Core;
+
+namespace IoTCerts.Cli.Commands;
+
+/// <summary>
+/// <c>iotcerts convert &lt;in&gt; --to pem|der|p12 --out &lt;file&gt; [--password] [--key &lt;file&gt;]</c> (R-06):
+/// re-encodes whatever the input holds. Output files are written atomically, 0600 when they hold a key, and an
+/// existing file is never replaced without <c>--force</c>.
+/// </summary>
+internal static class ConvertCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<string>("in") { Description = "The input file (any format inspect reads)." };
+        var to = new Option<string>("--to") { Description = "Output encoding: pem, der (exactly one object) or p12 (a keystore with the key, or a truststore without).", Required = true };
+        to.AcceptOnlyFromAmong("pem", "der", "p12");
+        var output = new Option<string>("--out") { Description = "The file to write.", Required = true };
+        var key = new Option<string?>("--key") { Description = "A private key file to add (it must belong to a certificate of the input)." };
+        var password = CommonOptions.Password("Passphrase of the input (and of --key); also protects the output unless --out-password is given.");
+        var passwordFile = CommonOptions.PasswordFile();
+        var outPassword = new Option<string?>("--out-password") { Description = "Passphrase for the output, when it differs from the input's." };
+        var force = new Option<bool>("--force") { Description = "Replace the output file if it exists." };
+
+        var command = new Command("convert", "Convert certificates, keys, CSRs and CRLs between PEM, DER and PKCS#12.")
+        {
+            input, to, output, key, password, passwordFile, outPassword, force,
+        };
+
+        command.SetGuardedAction(invocation =>
+        {
+            var parse = invocation.Parse;
+            var secret = Secrets.Resolve(parse.GetValue(password), parse.GetValue(passwordFile));
+            var outSecret = parse.GetValue(outPassword) ?? secret;
+            var outPath = parse.GetValue(output)!;
+            if (File.Exists(outPath) && !parse.GetValue(force))
+            {
+                throw new CliException("output-exists", $"the output file '{outPath}' already exists; pass --force to replace it");
+            }
+
+            var material = MaterialLoader.LoadFile(parse.GetValue(input)!, new LoadOptions { Password = secret });
+            var keys = material.PrivateKeys.ToList();
+            if (parse.GetValue(key) is { } keyPath)
+            {
+                var keyMaterial = MaterialLoader.LoadFile(keyPath, new LoadOptions { Password = secret });
+                if (keyMaterial.PrivateKeys.Count != 1)
+                {
+                    throw new CliException("key-file", $"'{keyPath}' must hold exactly one private key; it holds {keyMaterial.PrivateKeys.Count}");
+                }
+
+                var extraKey = keyMaterial.PrivateKeys[0];
+                if (material.Certificates.Count > 0 && !material.Certificates.Any(c => KeyMatch.Matches(extraKey, c)))
+                {
+                    throw new MaterialException(MaterialErrorCode.KeyCertificateMismatch, $"certificate and key do not match: no certificate in the input belongs to the key in '{keyPath}'");
+                }
+
+                keys.Add(extraKey);
+            }
+
+            var bytes = Encode(parse.GetValue(to)!, material, keys, outSecret);
+            MaterialWriter.WriteFile(outPath, bytes, holdsPrivateKey: keys.Count > 0);
+            invocation.Out.WriteLine($"wrote {outPath} ({Describe(material, keys)})");
+            return CliApp.Ok;
+        });
+
+        return command;
+    }
+
+    private static byte[] Encode(string to, LoadedMaterial material, List<PrivateKey> keys, string? password)
+    {
+        var objects = material.Certificates.Count + keys.Count + material.CertificationRequests.Count + material.Crls.Count;
+        switch (to)
+        {
+            case "pem":
+                var pem = new StringBuilder(MaterialWriter.CertificatesToPem(material.Certificates));
+                foreach (var privateKey in keys)
+                {
+                    pem.Append(MaterialWriter.PrivateKeyToPem(privateKey, password));
+                }
+
+                foreach (var request in material.CertificationRequests)
+                {
+                    pem.Append(MaterialWriter.CertificationRequestToPem(request));
+                }
+
+                foreach (var crl in material.Crls)
+                {
+                    pem.Append(MaterialWriter.CrlToPem(crl));
+                }
+
+                return Encoding.ASCII.GetBytes(pem.ToString());
+
+            case "der":
+                if (objects != 1)
+                {
+                    throw new CliException("der-needs-one-object", $"DER holds exactly one object, but the input holds {objects}; use --to pem or --to p12");
+                }
+
+                // With one object in all, a key here came from the input itself (an extra --key makes two).
+                return MaterialWriter.Encode(material, MaterialOutputFormat.Der, new MaterialWriteOptions { Password = password });
+
+            default:
+                if (string.IsNullOrEmpty(password))
+                {
+                    throw new CliException("missing-password", "a PKCS#12 file must be protected: give --password, --password-file, --out-password or IOTCERTS_PASSWORD");
+                }
+
+                if (keys.Count > 1)
+                {
+                    throw new CliException("too-many-keys", $"a PKCS#12 keystore holds one key entry, but the input holds {keys.Count} keys");
+                }
+
+                if (material.Certificates.Count == 0)
+                {
+                    throw new CliException("no-certificate", "a PKCS#12 file needs at least one certificate; the input holds none");
+                }
+
+                var options = new MaterialWriteOptions { Password = password };
+                return keys.Count == 1
+                    ? MaterialWriter.ToPkcs12(keys[0], material.Certificates, options)
+                    : MaterialWriter.ToPkcs12Truststore(material.Certificates, options);
+        }
+    }
+
+    private static string Describe(LoadedMaterial material, List<PrivateKey> keys)
+    {
+        var parts = new List<string>();
+        if (material.Certificates.Count > 0)
+        {
+            parts.Add($"{material.Certificates.Count} certificate(s)");
+        }
+
+        if (keys.Count > 0)
+        {
+            parts.Add($"{keys.Count} private key(s)");
+        }
+
+        if (material.CertificationRequests.Count > 0)
+        {
+            parts.Add($"{material.CertificationRequests.Count} CSR(s)");
+        }
+
+        if (material.Crls.Count > 0)
+        {
+            parts.Add($"{material.Crls.Count} CRL(s)");
+        }
+
+        return string.Join(", ", parts);
+    }
+}

@@ -1,0 +1,40 @@
+using System.Globalization;
+using IoTCerts.Core;
+
+namespace IoTCerts.Cli.Rendering;
+
+/// <summary>Formatting shared by every command's text and JSON output, so the same fact always reads the same.</summary>
+internal static class Formats
+{
+    /// <summary>ISO 8601 in UTC with a Z, second precision: what certificates can express.</summary>
+    public static string Time(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    public static string Format(MaterialFormat format) => format switch
+    {
+        MaterialFormat.Pem => "pem",
+        MaterialFormat.Der => "der",
+        MaterialFormat.Pkcs7 => "pkcs7",
+        MaterialFormat.Pkcs12 => "pkcs12",
+        MaterialFormat.Base64 => "base64",
+        _ => format.ToString().ToLowerInvariant(),
+    };
+
+    public static string KeyAlgorithm(PublicKeyKind kind) => kind switch
+    {
+        PublicKeyKind.Rsa => "RSA",
+        PublicKeyKind.EllipticCurve => "EC",
+        _ => kind.ToString(),
+    };
+
+    public static string KeyAlgorithm(PrivateKeyAlgorithm algorithm) => algorithm switch
+    {
+        PrivateKeyAlgorithm.Rsa => "RSA",
+        PrivateKeyAlgorithm.EC => "EC",
+        _ => algorithm.ToString(),
+    };
+
+    /// <summary>Where "now" falls in a validity period, for an operator's first glance.</summary>
+    public static string ValidityState(DateTimeOffset notBefore, DateTimeOffset notAfter, DateTimeOffset now) =>
+        now < notBefore ? "not yet valid" : now > notAfter ? "expired" : "valid now";
+}
