@@ -105,6 +105,11 @@ public static class MaterialWriter
         int leaf = -1;
         if (key is not null)
         {
+            if (ordered.Count == 0)
+            {
+                throw new ArgumentException("a PKCS#12 key entry needs the key's certificate", nameof(certificates));
+            }
+
             leaf = ordered.FindIndex(c => KeyMatch.Matches(key, c));
             if (leaf < 0)
             {

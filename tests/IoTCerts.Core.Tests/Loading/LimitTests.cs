@@ -92,6 +92,43 @@ public sealed class LimitTests
     }
 
     [Fact]
+    public void DeeplyNestedIndefiniteLengthBerIsRefusedWithoutOverflowingTheStack()
+    {
+        const int depth = 100_000;
+        var ber = new byte[depth * 4];
+        for (int i = 0; i < depth; i++)
+        {
+            ber[2 * i] = 0x30;
+            ber[(2 * i) + 1] = 0x80;
+        }
+
+        var error = Assert.Throws<MaterialException>(() => MaterialLoader.Load(ber));
+
+        Assert.Contains(error.Code, new[] { MaterialErrorCode.NestingTooDeep, MaterialErrorCode.Malformed });
+    }
+
+    [Fact]
+    public void HugeRsaKeyIsRefusedBeforeImport()
+    {
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            writer.WriteInteger(0);
+            using (writer.PushSequence())
+            {
+                writer.WriteObjectIdentifier("1.2.840.113549.1.1.1");
+                writer.WriteNull();
+            }
+
+            writer.WriteOctetString(new byte[64 * 1024]);
+        }
+
+        var error = Assert.Throws<MaterialException>(() => MaterialLoader.Load(writer.Encode()));
+
+        Assert.Equal(MaterialErrorCode.UnsupportedAlgorithm, error.Code);
+    }
+
+    [Fact]
     public void DeepNestingHiddenInsidePkcs12OctetStringsIsNestingTooDeep()
     {
         var writer = new AsnWriter(AsnEncodingRules.DER);

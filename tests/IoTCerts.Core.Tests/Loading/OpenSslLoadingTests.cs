@@ -150,6 +150,8 @@ public sealed class OpenSslLoadingTests
         Assert.True(material.CertificateOrigins[leafIndex].LocalKeyId!.Value.Span.SequenceEqual(key.Origin.LocalKeyId!.Value.Span));
         Assert.True(KeyMatch.Matches(key, material.Certificates[leafIndex]));
         Assert.Equal(2, material.Certificates.Count(c => !KeyMatch.Matches(key, c)));
+        Assert.Same(material.Certificates[leafIndex], material.CertificateFor(key));
+        Assert.Null(MaterialLoader.LoadFile(openssl.Path("chain.pem")).CertificateFor(key));
     }
 
     [Fact]
