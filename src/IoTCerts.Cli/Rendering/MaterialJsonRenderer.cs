@@ -113,7 +113,7 @@ internal static class MaterialJsonRenderer
         json.WriteString("algorithm", Formats.KeyAlgorithm(key.Algorithm));
         json.WriteNumber("size", key.KeySize);
         WriteNullable(json, "curve", key.CurveName);
-        var match = material.Certificates.FirstOrDefault(c => KeyMatch.Matches(key, c));
+        var match = material.CertificateFor(key);
         if (match is null)
         {
             json.WriteNull("matchesCertificate");

@@ -31,7 +31,7 @@ internal static class MaterialTextRenderer
                 Field(output, "Protection", protection);
             }
 
-            var match = material.Certificates.FirstOrDefault(c => KeyMatch.Matches(key, c));
+            var match = material.CertificateFor(key);
             Field(output, "Certificate", match is null ? "no certificate in this file matches the key" : $"matches {match.Subject.Rfc4514Name}");
         }
 

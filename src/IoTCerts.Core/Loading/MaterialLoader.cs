@@ -323,7 +323,8 @@ public static class MaterialLoader
         var buffer = new byte[(compact.Length / 4 * 3) + 3];
         if (!Convert.TryFromBase64String(compact, buffer, out int written))
         {
-            throw new MaterialException(MaterialErrorCode.Malformed, "the base64 text is not valid base64");
+            // Plain text that is not base64 was probably never meant as base64 (a wrong file): say what we look for.
+            throw new MaterialException(MaterialErrorCode.UnknownFormat, "the text is neither PEM nor valid base64 of DER: " + MaterialErrorCode.UnknownFormat.DefaultMessage());
         }
 
         if (written == 0 || buffer[0] != 0x30)
