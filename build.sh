@@ -28,23 +28,24 @@ need_tools() {
 run_tests() {
   need_tools
   dotnet build IoTCerts.sln -c Release -nologo -v q
-  local log
-  log=$(mktemp)
+  local results=TestResults
+  rm -rf "$results"
   set +e
-  dotnet test IoTCerts.sln -c Release --no-build -nologo -v q --logger "console;verbosity=normal" 2>&1 | tee "$log" | grep -E "^(Passed!|Failed!|  Failed |Total tests|     (Passed|Failed|Skipped)|Test Run)|error" 
-  local rc=${PIPESTATUS[0]}
+  dotnet test IoTCerts.sln -c Release --no-build -nologo -v q --logger "trx" --results-directory "$results"
+  local rc=$?
   set -e
-  # One plain closing line for CI: sum the per-assembly summaries.
-  python3 - "$log" <<'PY'
-import re, sys
+  # One plain closing line for CI, summed over every test assembly's TRX report.
+  python3 - "$results" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
 p = f = s = 0
-for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
-    m = re.search(r"(Passed|Failed)!\s+-\s+Failed:\s+(\d+),\s+Passed:\s+(\d+),\s+Skipped:\s+(\d+)", line)
-    if m:
-        f += int(m.group(2)); p += int(m.group(3)); s += int(m.group(4))
+for trx in glob.glob(sys.argv[1] + "/*.trx"):
+    c = ET.parse(trx).getroot().find(".//{*}ResultSummary/{*}Counters")
+    if c is None:
+        continue
+    p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
+    s += int(c.get("notExecuted", 0))
 print(f"tests: {p} passed, {f} failed, {s} skipped")
 PY
-  rm -f "$log"
   return "$rc"
 }
 
