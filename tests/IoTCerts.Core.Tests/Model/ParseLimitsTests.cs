@@ -112,6 +112,16 @@ public sealed class ParseLimitsTests
     }
 
     [Fact]
+    public void UniqueIdentifiersAreExposed()
+    {
+        var certificate = Certificate.Parse(RawCertificate.Build(true, ("2.5.29.19", true, [0x30, 0x00])));
+        Assert.Equal([0xAA, 0xBB], certificate.IssuerUniqueId!.Value.ToArray());
+        Assert.Equal([0xCC], certificate.SubjectUniqueId!.Value.ToArray());
+        Assert.Equal(new BasicConstraints(false, null), certificate.BasicConstraints);
+        Assert.True(certificate.IsSelfIssued);
+    }
+
+    [Fact]
     public void UnknownExtensionsAreKeptRawWhateverTheyHold()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);

@@ -13,7 +13,9 @@ internal static class RawCertificate
         return key.ExportSubjectPublicKeyInfo();
     });
 
-    public static byte[] Build(params (string Oid, bool Critical, byte[] Value)[] extensions)
+    public static byte[] Build(params (string Oid, bool Critical, byte[] Value)[] extensions) => Build(false, extensions);
+
+    public static byte[] Build(bool withUniqueIds, params (string Oid, bool Critical, byte[] Value)[] extensions)
     {
         var writer = new AsnWriter(AsnEncodingRules.DER);
         using (writer.PushSequence())
@@ -36,6 +38,12 @@ internal static class RawCertificate
 
                 writer.WriteEncodedValue(new X500DistinguishedName("CN=Raw").RawData);
                 writer.WriteEncodedValue(s_spki.Value);
+                if (withUniqueIds)
+                {
+                    writer.WriteBitString([0xAA, 0xBB], 0, new Asn1Tag(TagClass.ContextSpecific, 1));
+                    writer.WriteBitString([0xCC], 0, new Asn1Tag(TagClass.ContextSpecific, 2));
+                }
+
                 using (writer.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 3, true)))
                 using (writer.PushSequence())
                 {
