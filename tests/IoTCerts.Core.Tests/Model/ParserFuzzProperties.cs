@@ -16,6 +16,9 @@ public sealed class ParserFuzzProperties(ITestOutputHelper output)
 {
     private static readonly TimeSpan s_hangGuard = TimeSpan.FromSeconds(2);
 
+    /// <summary>IOTCERTS_FUZZ_MULTIPLIER=10 runs ten times as many cases (for a longer local or nightly run).</summary>
+    private static readonly int s_multiplier = int.TryParse(Environment.GetEnvironmentVariable("IOTCERTS_FUZZ_MULTIPLIER"), out var m) && m > 0 ? m : 1;
+
     private static readonly Lazy<byte[][]> s_certificateSeeds = new(() =>
     [
         .. TestCertificates.All.Select(c => c.Der),
@@ -33,7 +36,7 @@ public sealed class ParserFuzzProperties(ITestOutputHelper output)
         var framed = bytes.Select(b => (byte[])[0x30, (byte)Math.Min(b.Length, 127), .. b]);
         var input = Gen.OneOf(bytes, framed);
         var counts = new Counts();
-        Prop.ForAll(Arb.From(input), data => ParseAll(data, counts)).Check(Config.QuickThrowOnFailure.WithMaxTest(2000));
+        Prop.ForAll(Arb.From(input), data => ParseAll(data, counts)).Check(Config.QuickThrowOnFailure.WithMaxTest(2000 * s_multiplier));
         output.WriteLine($"arbitrary bytes: {counts}");
     }
 
@@ -54,7 +57,7 @@ public sealed class ParserFuzzProperties(ITestOutputHelper output)
             from mutationCount in Gen.Choose(1, 3)
             from mutations in Gen.ArrayOf(Mutation(), mutationCount)
             select mutations.Aggregate(seed, (data, mutate) => mutate(data));
-        Prop.ForAll(Arb.From(mutated), data => ParseAll(data, counts)).Check(Config.QuickThrowOnFailure.WithMaxTest(cases));
+        Prop.ForAll(Arb.From(mutated), data => ParseAll(data, counts)).Check(Config.QuickThrowOnFailure.WithMaxTest(cases * s_multiplier));
         output.WriteLine($"mutated {what}: {counts}");
         Assert.True(counts.Rejected > 0 && counts.Accepted > 0, $"mutations should both keep and break objects: {counts}");
     }
