@@ -205,6 +205,21 @@ public sealed class CertificateTests
     }
 
     [Fact]
+    public void LazyPropertiesArePublishedOnceAcrossThreads()
+    {
+        var certificate = Certificate.Parse(TestCertificates.Get("rsa2048-sha256"));
+        var subjects = new DistinguishedName[64];
+        var names = new IReadOnlyList<GeneralName>[64];
+        Parallel.For(0, 64, i =>
+        {
+            subjects[i] = certificate.Subject;
+            names[i] = certificate.SubjectAlternativeNames!;
+        });
+        Assert.All(subjects, s => Assert.Same(subjects[0], s));
+        Assert.All(names, n => Assert.Same(names[0], n));
+    }
+
+    [Fact]
     public void NonPositiveSerialsParseAndAreFlagged()
     {
         var der = ReplaceSerial(TestCertificates.Get("p256-minimal"), [0x00]);
