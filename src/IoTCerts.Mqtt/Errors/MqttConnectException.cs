@@ -40,7 +40,7 @@ public enum MqttConnectError
     Disposed,
 }
 
-/// <summary>An MQTT connection could not be made or was lost. A CONNACK refusal is not an exception but a <c>MqttConnectResult</c>.</summary>
+/// <summary>An MQTT connection could not be made or was lost. A CONNACK refusal is not an exception but a <see cref="MqttConnectResult"/>.</summary>
 public sealed class MqttConnectException : MqttException
 {
     /// <summary>Creates the exception with an operator sentence.</summary>

@@ -5,7 +5,7 @@ namespace IoTCerts.Mqtt;
 /// <summary>
 /// Maps MQTT packets to and from bytes for one protocol version. The client and transport only use this
 /// interface, so another implementation (MQTT 5, or an adapter over another MQTT library's serializer) can be
-/// plugged in through <c>MqttDeviceClientOptions.PacketCodec</c>.
+/// plugged in through <see cref="MqttDeviceClientOptions.PacketCodec"/>.
 /// </summary>
 public interface IMqttPacketCodec
 {
