@@ -114,7 +114,7 @@ internal static class MqttTlsConnector
             return new MqttConnectException(
                 MqttConnectError.ClientCertificateProbablyRejected,
                 $"the broker probably rejected the client certificate ({detail} right after the TLS 1.3 handshake, before CONNACK; "
-                + $"with TLS 1.3 a refused client certificate shows up this way){TlsAlert.LocalDiagnosis(credential)}",
+                + $"with TLS 1.3 a refused client certificate shows up this way){TlsAlert.LocalDiagnosis(credential)}{TlsAlert.ChainHint(credential)}",
                 error);
         }
 

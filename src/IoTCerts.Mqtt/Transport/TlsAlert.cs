@@ -59,12 +59,18 @@ internal sealed class TlsAlert
     public string Describe(MqttClientCredential credential)
     {
         string hint = Name == "unknown_ca" && credential.Intermediates.Count == 0
-            ? "; the client certificate was sent without intermediate CA certificates: if the broker trusts only the root CA, give the chain (intermediates) with the certificate"
+            ? ChainHint(credential)
             : Name == "unknown_ca"
                 ? $"; check that the broker's CA file holds the root of this chain (client certificate issuer: '{credential.Certificate.Issuer}')"
                 : string.Empty;
         return $"{Meaning} (TLS alert {Name}){hint}{LocalDiagnosis(credential)}";
     }
+
+    /// <summary>The most frequent cause of a refusal: a leaf sent without its intermediates to a broker that trusts only the root.</summary>
+    public static string ChainHint(MqttClientCredential credential) =>
+        credential.Intermediates.Count == 0
+            ? "; the client certificate was sent without intermediate CA certificates: if the broker trusts only the root CA, give the chain (intermediates) with the certificate"
+            : string.Empty;
 
     /// <summary>What the client can see itself about its own chain: validity windows.</summary>
     public static string LocalDiagnosis(MqttClientCredential credential)
