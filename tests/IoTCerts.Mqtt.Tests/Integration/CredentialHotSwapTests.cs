@@ -1,0 +1,57 @@
+using System.Security.Authentication;
+using System.Text;
+using IoTCerts.Mqtt;
+using IoTCerts.Mqtt.Tests.Fixtures;
+using Xunit.Abstractions;
+
+namespace IoTCerts.Mqtt.Tests.Integration;
+
+public sealed class CredentialHotSwapTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData(SslProtocols.Tls12, true)] // the client renews the subscription itself
+    [InlineData(SslProtocols.Tls13, false)] // the broker resumes the session
+    public async Task A_new_certificate_is_used_by_the_next_connection_without_losing_subscriptions_or_queued_messages(SslProtocols protocol, bool cleanSession)
+    {
+        using var pki = new TestPki();
+
+        // use_subject_as_username: the broker log names the whole subject, so it shows which certificate connected.
+        await using MosquittoBroker broker = await MosquittoBroker.StartAsync(pki, BrokerIdentity.Subject);
+        int port = protocol == SslProtocols.Tls13 ? broker.Tls13Port : broker.Tls12Port;
+        var options = BrokerFixture.Options(pki, pki.Device("hotswap", organizationalUnit: "generation-1"), port, protocol);
+        options.CleanSession = cleanSession;
+        await using var client = new MqttDeviceClient(options);
+        var sink = new MessageSink(client);
+        Assert.True((await client.ConnectAsync()).IsAccepted);
+        await client.SubscribeAsync("devices/hotswap/#", MqttQualityOfService.AtLeastOnce);
+
+        // QoS 1 messages queued around the swap: some are in flight when the old connection closes.
+        var publishes = Enumerable.Range(0, 50)
+            .Select(i => client.PublishAsync("devices/hotswap/data", Encoding.UTF8.GetBytes($"m{i}"), MqttQualityOfService.AtLeastOnce))
+            .ToList();
+        MqttClientCredential renewed = pki.Device("hotswap", organizationalUnit: "generation-2");
+        MqttConnectResult? result = await client.UpdateCredentialAsync(renewed);
+        publishes.AddRange(Enumerable.Range(50, 50)
+            .Select(i => client.PublishAsync("devices/hotswap/data", Encoding.UTF8.GetBytes($"m{i}"), MqttQualityOfService.AtLeastOnce)));
+        await Task.WhenAll(publishes).WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.NotNull(result);
+        Assert.True(result.IsAccepted, result.Reason);
+        Assert.Equal("hotswap", result.ClientId);
+        Assert.Equal(!cleanSession, result.SessionPresent);
+        Assert.Same(renewed, client.Credential);
+        var seen = new HashSet<string>();
+        while (seen.Count < 100)
+        {
+            seen.Add(Encoding.UTF8.GetString((await sink.NextAsync()).Payload.Span));
+        }
+
+        string log = broker.ReadLog();
+        string[] connects = log.Split('\n').Where(l => l.Contains("New client connected", StringComparison.Ordinal)).ToArray();
+        output.WriteLine(string.Join("\n", connects));
+        Assert.Equal(2, connects.Length);
+        Assert.Contains("OU=generation-1", connects[0], StringComparison.Ordinal);
+        Assert.Contains("OU=generation-2", connects[1], StringComparison.Ordinal);
+        Assert.Equal(0, client.PendingMessageCount);
+    }
+}
