@@ -65,6 +65,11 @@ public sealed class MqttClientCredential
         ArgumentException.ThrowIfNullOrEmpty(keyPath);
         X509Certificate2Collection certificates = ReadCertificates(certificatePath);
         string keyPem = ReadText(keyPath);
+        if (!keyPem.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
+        {
+            throw new MqttCredentialException(MqttCredentialError.Malformed, $"'{keyPath}' holds no PEM private key");
+        }
+
         X509Certificate2 leaf;
         try
         {
@@ -72,16 +77,12 @@ public sealed class MqttClientCredential
                 ? X509Certificate2.CreateFromPem(certificates[0].ExportCertificatePem(), keyPem)
                 : X509Certificate2.CreateFromEncryptedPem(certificates[0].ExportCertificatePem(), keyPem, keyPassword);
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
             throw new MqttCredentialException(
                 MqttCredentialError.MissingPrivateKey,
                 $"the private key in '{keyPath}' cannot be read or does not match the certificate in '{certificatePath}' (wrong password, unsupported format, or another key)",
                 e);
-        }
-        catch (ArgumentException e)
-        {
-            throw new MqttCredentialException(MqttCredentialError.Malformed, $"'{keyPath}' holds no PEM private key", e);
         }
 
         IEnumerable<X509Certificate2> chain = certificates.Skip(1);

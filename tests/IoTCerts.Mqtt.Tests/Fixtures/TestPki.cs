@@ -56,6 +56,31 @@ public sealed class TestPki : IDisposable
         return new MqttClientCredential(leaf, leafOnly ? [] : [Intermediate]);
     }
 
+    /// <summary>A broker certificate issued by the root with the given validity and usage.</summary>
+    public X509Certificate2 ServerCertificate(DateTimeOffset notBefore, DateTimeOffset notAfter, bool serverAuth = true) =>
+        Issue(Root, "localhost", serverAuth, notBefore, notAfter, ["localhost"]);
+
+    /// <summary>A certificate with the given subject and optional SAN e-mail addresses, issued by the intermediate.</summary>
+    public X509Certificate2 Custom(string subject, params string[] sanEmails)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        if (sanEmails.Length > 0)
+        {
+            var san = new SubjectAlternativeNameBuilder();
+            foreach (string email in sanEmails)
+            {
+                san.AddEmailAddress(email);
+            }
+
+            san.AddDnsName("device.example");
+            request.CertificateExtensions.Add(san.Build());
+        }
+
+        using X509Certificate2 cert = request.Create(Intermediate, Now.AddMinutes(-5), Now.AddDays(1), Serial());
+        return cert.CopyWithPrivateKey(key);
+    }
+
     public MqttClientCredential UntrustedDevice(string commonName)
     {
         X509Certificate2 leaf = Issue(UntrustedRoot, commonName, serverAuth: false);
@@ -117,7 +142,7 @@ public sealed class TestPki : IDisposable
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(serverAuth ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
-        if (serverAuth)
+        if (dnsNames is not null)
         {
             var san = new SubjectAlternativeNameBuilder();
             foreach (string dns in dnsNames ?? [])
