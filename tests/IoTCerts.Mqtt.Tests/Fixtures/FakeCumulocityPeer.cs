@@ -38,6 +38,16 @@ public sealed class FakeCumulocityPeer : IAsyncDisposable
 
     public bool DropAfterFirstToken { get; set; }
 
+    /// <summary>Whether PINGREQ is answered (false simulates a dead link that TCP does not notice).</summary>
+    public bool AnswerPings { get; set; } = true;
+
+    /// <summary>The first connection is dropped, unacknowledged, when this many QoS 1 publishes arrived on it (0: never).</summary>
+    public int DropFirstConnectionAfterPublishes { get; set; }
+
+    public ConcurrentQueue<(int ConnectionIndex, MqttPublishPacket Packet)> Publishes { get; } = new();
+
+    public ConcurrentQueue<int> Pings { get; } = new();
+
     public ConcurrentQueue<ConnectionRecord> Connections { get; } = new();
 
     public ConcurrentQueue<TokenRecord> Tokens { get; } = new();
@@ -135,10 +145,28 @@ public sealed class FakeCumulocityPeer : IAsyncDisposable
                             }
 
                             break;
+                        case MqttPublishPacket p:
+                            Publishes.Enqueue((index, p));
+                            if (index == 1 && DropFirstConnectionAfterPublishes > 0 && Publishes.Count(x => x.ConnectionIndex == 1) >= DropFirstConnectionAfterPublishes)
+                            {
+                                return;
+                            }
+
+                            if (p.QualityOfService == MqttQualityOfService.AtLeastOnce)
+                            {
+                                await SendAsync(ssl, writeLock, new MqttAckPacket(MqttPacketType.PubAck, p.PacketId));
+                            }
+
+                            break;
                         case MqttAckPacket { Type: MqttPacketType.PubAck }:
                             break;
                         case MqttEmptyPacket { Type: MqttPacketType.PingReq }:
-                            await SendAsync(ssl, writeLock, MqttEmptyPacket.PingResp);
+                            Pings.Enqueue(index);
+                            if (AnswerPings)
+                            {
+                                await SendAsync(ssl, writeLock, MqttEmptyPacket.PingResp);
+                            }
+
                             break;
                         case MqttEmptyPacket { Type: MqttPacketType.Disconnect }:
                             return;
