@@ -19,7 +19,7 @@ string[] lines = Enumerable.Range(0, count).Select(i => $"m{i:D7}").ToArray();
 byte[][] payloads = lines.Select(Encoding.UTF8.GetBytes).ToArray();
 var rows = new List<(string Name, double Seconds, string Note)>();
 
-foreach ((SslProtocols protocol, int window) in new[] { (SslProtocols.Tls13, 20), (SslProtocols.Tls13, 64), (SslProtocols.Tls12, 20) })
+foreach ((SslProtocols protocol, int window) in WindowRuns())
 {
     string cn = $"bench-{(protocol == SslProtocols.Tls13 ? "13" : "12")}-{window}";
     var options = new MqttDeviceClientOptions
@@ -148,3 +148,8 @@ static string FindRepoRoot()
 
     return Directory.GetCurrentDirectory();
 }
+
+static (SslProtocols Protocol, int Window)[] WindowRuns() =>
+    Environment.GetEnvironmentVariable("MQTT_BENCH_WINDOWS") is { Length: > 0 } w
+        ? [.. w.Split(',').Select(x => (SslProtocols.Tls13, int.Parse(x, CultureInfo.InvariantCulture)))]
+        : [(SslProtocols.Tls13, 20), (SslProtocols.Tls13, 20), (SslProtocols.Tls13, 64), (SslProtocols.Tls12, 20)];

@@ -152,6 +152,8 @@ public partial class MqttDeviceClient
                     connection.Send(p.Packet);
                 }
             }
+
+            FillWindow();
         }
 
         _ = Task.Run(() => ReceiveLoopAsync(connection));
@@ -275,12 +277,13 @@ public partial class MqttDeviceClient
             {
                 _inflight.Remove(ack.PacketId);
                 done = p;
+                FillWindow();
             }
         }
 
         if (done is not null)
         {
-            _window.Release();
+            _pendingLimit.Release();
             done.Completion.TrySetResult();
         }
     }

@@ -19,8 +19,9 @@ public partial class MqttDeviceClient : IAsyncDisposable
     private readonly IMqttPacketCodec _codec = null!;
     private readonly object _sync = new();
     private readonly SemaphoreSlim _connectGate = new(1, 1);
-    private readonly SemaphoreSlim _window = null!;
+    private readonly SemaphoreSlim _pendingLimit = null!;
     private readonly Dictionary<ushort, PendingPublish> _inflight = [];
+    private readonly Queue<PendingPublish> _backlog = new();
     private readonly Dictionary<ushort, TaskCompletionSource<MqttPacket>> _requests = [];
     private readonly OrderedDictionary<string, MqttQualityOfService> _subscriptions = new(StringComparer.Ordinal);
     private readonly HashSet<ushort> _incomingQos2 = [];
@@ -51,7 +52,7 @@ public partial class MqttDeviceClient : IAsyncDisposable
         _options = options;
         _codec = options.PacketCodec ?? new Mqtt311PacketCodec(options.MaximumIncomingPacketSize);
         _credential = options.Credential!;
-        _window = new SemaphoreSlim(options.MaxInflightMessages, options.MaxInflightMessages);
+        _pendingLimit = new SemaphoreSlim(options.MaxPendingMessages, options.MaxPendingMessages);
         _dispatcher = Task.Run(DispatchLoopAsync);
     }
 
@@ -91,14 +92,14 @@ public partial class MqttDeviceClient : IAsyncDisposable
     /// <exception cref="MqttCredentialException">The certificate does not give a client id under the chosen profile.</exception>
     public virtual string ClientId => ResolveClientId(Credential);
 
-    /// <summary>How many QoS 1/2 messages await their acknowledgment (sent or queued for the next connection).</summary>
+    /// <summary>How many QoS 1/2 messages await their acknowledgment (in flight, or queued behind the in-flight window or for the next connection).</summary>
     public virtual int PendingMessageCount
     {
         get
         {
             lock (_sync)
             {
-                return _inflight.Count;
+                return _inflight.Count + _backlog.Count;
             }
         }
     }
@@ -154,21 +155,29 @@ public partial class MqttDeviceClient : IAsyncDisposable
             return;
         }
 
-        await _window.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!_pendingLimit.Wait(0, CancellationToken.None))
+        {
+            await _pendingLimit.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         PendingPublish pending;
         lock (_sync)
         {
             if (_disposed)
             {
-                _window.Release();
+                _pendingLimit.Release();
                 throw Disposed();
             }
 
-            ushort id = NextPacketId();
-            var packet = new MqttPublishPacket { Topic = topic, Payload = payload, QualityOfService = qualityOfService, Retain = retain, PacketId = id };
-            pending = new PendingPublish(packet, ++_sequence);
-            _inflight[id] = pending;
-            _connection?.Send(packet);
+            pending = new PendingPublish(new MqttPublishPacket { Topic = topic, Payload = payload, QualityOfService = qualityOfService, Retain = retain }, ++_sequence);
+            if (_inflight.Count < _options.MaxInflightMessages && _backlog.Count == 0)
+            {
+                Activate(pending);
+            }
+            else
+            {
+                _backlog.Enqueue(pending);
+            }
         }
 
         await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -353,12 +362,13 @@ public partial class MqttDeviceClient : IAsyncDisposable
             connection = _connection;
             _connection = null;
             FailRequests(Disposed());
-            foreach (PendingPublish p in _inflight.Values)
+            foreach (PendingPublish p in _inflight.Values.Concat(_backlog))
             {
                 p.Completion.TrySetException(Disposed());
             }
 
             _inflight.Clear();
+            _backlog.Clear();
         }
 
         await _lifetime.CancelAsync().ConfigureAwait(false);
@@ -418,6 +428,25 @@ public partial class MqttDeviceClient : IAsyncDisposable
         while (_inflight.ContainsKey(_lastPacketId) || _requests.ContainsKey(_lastPacketId));
 
         return _lastPacketId;
+    }
+
+    // Called under _sync. The in-flight window is refilled from the backlog right where an acknowledgment frees a slot,
+    // without a hop through a semaphore waiter: that keeps a small window (e.g. 20, like libmosquitto) saturated.
+    private void Activate(PendingPublish pending)
+    {
+        MqttPublishPacket p = pending.Packet;
+        ushort id = NextPacketId();
+        pending.Packet = new MqttPublishPacket { Topic = p.Topic, Payload = p.Payload, QualityOfService = p.QualityOfService, Retain = p.Retain, PacketId = id };
+        _inflight[id] = pending;
+        _connection?.Send(pending.Packet);
+    }
+
+    private void FillWindow()
+    {
+        while (_inflight.Count < _options.MaxInflightMessages && _backlog.TryDequeue(out PendingPublish? next))
+        {
+            Activate(next);
+        }
     }
 
     private void FailRequests(Exception? error)

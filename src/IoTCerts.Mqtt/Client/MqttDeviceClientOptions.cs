@@ -53,8 +53,14 @@ public sealed class MqttDeviceClientOptions
     /// <summary>Automatic reconnect with backoff.</summary>
     public MqttReconnectPolicy Reconnect { get; set; } = new();
 
-    /// <summary>How many QoS 1/2 messages may await their acknowledgment at once; further publishes wait. Default 64.</summary>
+    /// <summary>How many QoS 1/2 messages may be sent and unacknowledged at once; further ones queue behind them. Default 64.</summary>
     public int MaxInflightMessages { get; set; } = 64;
+
+    /// <summary>
+    /// How many QoS 1/2 messages may be pending (in flight plus queued, for example while disconnected); further
+    /// <see cref="MqttDeviceClient.PublishAsync"/> calls wait for room. Bounds memory on a long outage. Default 100,000.
+    /// </summary>
+    public int MaxPendingMessages { get; set; } = 100_000;
 
     /// <summary>The largest packet accepted from the broker, in bytes. Default 1 MiB.</summary>
     public int MaximumIncomingPacketSize { get; set; } = Mqtt311PacketCodec.DefaultMaximumPacketSize;
@@ -123,6 +129,11 @@ public sealed class MqttDeviceClientOptions
         if (MaxInflightMessages is < 1 or > 65_000)
         {
             errors.Add("MaxInflightMessages must be between 1 and 65,000 (packet identifiers are 16-bit).");
+        }
+
+        if (MaxPendingMessages < MaxInflightMessages)
+        {
+            errors.Add("MaxPendingMessages must be at least MaxInflightMessages.");
         }
 
         if (MaximumIncomingPacketSize < 2 || MaximumIncomingPacketSize > Mqtt311PacketCodec.MaximumRemainingLength + 5)
