@@ -415,7 +415,7 @@ public partial class MqttDeviceClient
             }
             catch (MqttException e)
             {
-                if (e is MqttCredentialException or MqttConnectException { Error: MqttConnectError.ClientCertificateRejected or MqttConnectError.ClientCertificateProbablyRejected or MqttConnectError.ServerCertificateRejected })
+                if (IsLastingRefusal(e))
                 {
                     BackOffToCap(policy);
                 }
@@ -424,6 +424,10 @@ public partial class MqttDeviceClient
             }
         }
     }
+
+    // A certificate refusal will not go away by retrying fast (notes: "do not retry it in a tight loop").
+    private static bool IsLastingRefusal(MqttException e) =>
+        e is MqttCredentialException or MqttConnectException { Error: MqttConnectError.ClientCertificateRejected or MqttConnectError.ClientCertificateProbablyRejected or MqttConnectError.ServerCertificateRejected };
 
     private void BackOffToCap(MqttReconnectPolicy policy)
     {

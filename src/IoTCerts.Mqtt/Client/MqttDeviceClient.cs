@@ -302,6 +302,11 @@ public partial class MqttDeviceClient : IAsyncDisposable
                 result = await ConnectCoreAsync(cancellationToken).ConfigureAwait(false);
                 connectedAgain = result.IsAccepted;
             }
+            catch (MqttException e) when (IsLastingRefusal(e))
+            {
+                BackOffToCap(_options.Reconnect);
+                throw;
+            }
             finally
             {
                 if (!connectedAgain && _options.Reconnect.Enabled)

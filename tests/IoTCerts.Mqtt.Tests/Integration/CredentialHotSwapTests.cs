@@ -58,4 +58,32 @@ public sealed class CredentialHotSwapTests(ITestOutputHelper output)
         Assert.Contains("OU=generation-2", connects[1], StringComparison.Ordinal);
         Assert.Equal(0, client.PendingMessageCount);
     }
+
+    [Fact]
+    public async Task A_refused_new_certificate_is_reported_and_retried_only_at_the_backoff_cap()
+    {
+        using var pki = new TestPki();
+        await using MosquittoBroker broker = await MosquittoBroker.StartAsync(pki);
+        var options = BrokerFixture.Options(pki, pki.Device("swap-bad"), broker.Tls12Port, SslProtocols.Tls12);
+        options.Reconnect = new MqttReconnectPolicy { InitialDelay = TimeSpan.FromMilliseconds(10), MaximumDelay = TimeSpan.FromMilliseconds(1000) };
+        await using var client = new MqttDeviceClient(options);
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<MqttConnectionAttemptFailedEventArgs>();
+        client.ConnectionAttemptFailedAsync += e =>
+        {
+            failures.Enqueue(e);
+            return Task.CompletedTask;
+        };
+        Assert.True((await client.ConnectAsync()).IsAccepted);
+
+        var e = await Assert.ThrowsAsync<MqttConnectException>(() => client.UpdateCredentialAsync(pki.UntrustedDevice("swap-bad")));
+        await Task.Delay(2800);
+
+        Assert.Equal(MqttConnectError.ClientCertificateRejected, e.Error);
+        Assert.False(client.IsConnected);
+
+        // Plain exponential backoff from 10 ms would try 7-9 times in 2.8 s; straight at the cap (500-1000 ms), 2-5 times.
+        output.WriteLine($"{failures.Count} attempts in 2.8 s: {failures.FirstOrDefault()?.Reason}");
+        Assert.InRange(failures.Count, 2, 5);
+        Assert.All(failures, f => Assert.Contains("does not trust the CA", f.Reason, StringComparison.Ordinal));
+    }
 }
