@@ -84,7 +84,7 @@ public sealed class BrokerRestartTests(ITestOutputHelper output)
         bool all = await counter.WaitForAsync(lines => expected.IsSubsetOf(lines), TimeSpan.FromSeconds(20));
         var received = counter.Lines.ToList();
         var missing = expected.Except(received).ToList();
-        output.WriteLine($"published {published} QoS 1 messages; mosquitto_sub received {received.Count} ({received.Distinct().Count()} distinct, {received.Count - received.Distinct().Count()} duplicates); missing {missing.Count}");
+        output.WriteLine($"published {published} QoS 1 messages; mosquitto_sub received {received.Count} ({received.Distinct().Count()} distinct, {received.Count - received.Distinct().Count()} duplicates); missing {missing.Count}; mosquitto_sub restarted {counter.Restarts} time(s) ({string.Join(" / ", counter.Errors.Distinct().Take(3))})");
         output.WriteLine($"connects at {string.Join(", ", connects.Select(t => t.TotalSeconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))}; failed attempts {attempts.Count}");
         Assert.True(all, $"missing {missing.Count}: {string.Join(",", missing.Take(10))}");
         Assert.Equal(Restarts + 1, connects.Count);
