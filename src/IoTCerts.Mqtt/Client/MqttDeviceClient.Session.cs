@@ -113,10 +113,11 @@ public partial class MqttDeviceClient
         TaskCompletionSource<MqttPacket>? resubscribed = null;
         lock (_sync)
         {
-            if (_disposed)
+            if (_disposed || _stopped)
             {
+                // Disposed or DisconnectAsync'd while this connect was under way: do not resurrect the session.
                 connection.Abort(null);
-                throw Disposed();
+                throw _disposed ? Disposed() : new MqttConnectException(MqttConnectError.NotConnected, "DisconnectAsync was called while connecting");
             }
 
             _connection = connection;
@@ -396,6 +397,15 @@ public partial class MqttDeviceClient
             try
             {
                 await Task.Delay(policy.GetDelay(streak, Random.Shared.NextDouble()), _lifetime.Token).ConfigureAwait(false);
+                lock (_sync)
+                {
+                    if (_stopped || _disposed)
+                    {
+                        _reconnecting = false;
+                        return;
+                    }
+                }
+
                 MqttConnectResult result = await ConnectGatedAsync(isReconnect: true, _lifetime.Token).ConfigureAwait(false);
                 if (!result.IsAccepted)
                 {

@@ -83,4 +83,34 @@ public sealed class SessionBehaviourTests : IDisposable
         Assert.True(e.WillReconnect);
         Assert.Equal(2, peer.Connections.Count);
     }
+
+    [Fact]
+    public async Task DisconnectAsync_during_the_backoff_stops_reconnecting_and_keeps_the_queued_message_for_the_next_connect()
+    {
+        await using var peer = new FakeCumulocityPeer(_pki, 60) { DropFirstConnectionAfterPublishes = 1 };
+        var options = Options(peer, "stop-device");
+        options.Reconnect = new MqttReconnectPolicy { InitialDelay = TimeSpan.FromSeconds(1), MaximumDelay = TimeSpan.FromSeconds(1) };
+        await using var client = new MqttDeviceClient(options);
+        var lost = new TaskCompletionSource<MqttDisconnectedEventArgs>();
+        client.DisconnectedAsync += e =>
+        {
+            lost.TrySetResult(e);
+            return Task.CompletedTask;
+        };
+        Assert.True((await client.ConnectAsync()).IsAccepted);
+
+        Task publish = client.PublishAsync("s/us", Encoding.UTF8.GetBytes("400,c8y_Event,kept"), MqttQualityOfService.AtLeastOnce);
+        Assert.True((await lost.Task.WaitAsync(TimeSpan.FromSeconds(10))).WillReconnect);
+        await client.DisconnectAsync();
+        await Task.Delay(1500);
+
+        Assert.Single(peer.Connections);
+        Assert.False(client.IsConnected);
+        Assert.False(publish.IsCompleted);
+        Assert.Equal(1, client.PendingMessageCount);
+
+        Assert.True((await client.ConnectAsync()).IsAccepted);
+        await publish.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(peer.Publishes.Last().Packet.Duplicate);
+    }
 }
