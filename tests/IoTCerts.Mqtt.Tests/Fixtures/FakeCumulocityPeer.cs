@@ -23,6 +23,7 @@ public sealed class FakeCumulocityPeer : IAsyncDisposable
     private readonly Task _accept;
     private readonly Mqtt311PacketCodec _codec = new();
     private int _connectionCount;
+    private int _tokenRequests;
 
     public FakeCumulocityPeer(TestPki pki, int tokenLifetimeSeconds)
     {
@@ -37,6 +38,14 @@ public sealed class FakeCumulocityPeer : IAsyncDisposable
     public int TokenLifetimeSeconds { get; }
 
     public bool DropAfterFirstToken { get; set; }
+
+    /// <summary>How many s/uat requests are left unanswered before the peer starts answering.</summary>
+    public int IgnoreTokenRequests { get; set; }
+
+    /// <summary>The s/dat answer body to send instead of a valid 71 line, when set.</summary>
+    public string? TokenAnswerOverride { get; set; }
+
+    public int TokenRequests => Volatile.Read(ref _tokenRequests);
 
     /// <summary>Whether PINGREQ is answered (false simulates a dead link that TCP does not notice).</summary>
     public bool AnswerPings { get; set; } = true;
@@ -133,6 +142,17 @@ public sealed class FakeCumulocityPeer : IAsyncDisposable
                             if (p.QualityOfService == MqttQualityOfService.AtLeastOnce)
                             {
                                 await SendAsync(ssl, writeLock, new MqttAckPacket(MqttPacketType.PubAck, p.PacketId));
+                            }
+
+                            if (Interlocked.Increment(ref _tokenRequests) <= IgnoreTokenRequests)
+                            {
+                                break;
+                            }
+
+                            if (TokenAnswerOverride is { } answer)
+                            {
+                                await SendAsync(ssl, writeLock, new MqttPublishPacket { Topic = "s/dat", Payload = Encoding.UTF8.GetBytes(answer) });
+                                break;
                             }
 
                             string jwt = MakeJwt(DateTimeOffset.UtcNow, TokenLifetimeSeconds);

@@ -122,4 +122,36 @@ public sealed class CumulocityPeerTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(MqttCredentialError.InvalidClientIdentity, e.Error);
         Assert.Contains("contains ':'", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_unanswered_token_request_is_retried_after_the_attempt_timeout()
+    {
+        await using var peer = new FakeCumulocityPeer(_pki, tokenLifetimeSeconds: 300) { IgnoreTokenRequests = 1 };
+        await using var client = new MqttDeviceClient(Options(peer, _pki.Device("c8y-retry")));
+        Assert.True((await client.ConnectAsync()).IsAccepted);
+        await using var provider = new CumulocityTokenProvider(client, new CumulocityTokenOptions { AttemptTimeout = TimeSpan.FromMilliseconds(500), MaxAttempts = 3 });
+
+        CumulocityToken token = await provider.RequestTokenAsync();
+
+        Assert.Equal(2, peer.TokenRequests);
+        Assert.Equal(TimeSpan.FromMinutes(5), token.Lifetime);
+    }
+
+    [Theory]
+    [InlineData(null, CumulocityTokenError.NoAnswer, "after 2 attempt(s)")]
+    [InlineData("71,not-a-jwt", CumulocityTokenError.Malformed, "three dot-separated parts")]
+    public async Task A_token_request_fails_with_a_reason_after_its_attempts(string? answer, CumulocityTokenError expected, string sentence)
+    {
+        await using var peer = new FakeCumulocityPeer(_pki, tokenLifetimeSeconds: 300) { IgnoreTokenRequests = answer is null ? 100 : 0, TokenAnswerOverride = answer };
+        await using var client = new MqttDeviceClient(Options(peer, _pki.Device("c8y-fail")));
+        Assert.True((await client.ConnectAsync()).IsAccepted);
+        await using var provider = new CumulocityTokenProvider(client, new CumulocityTokenOptions { AttemptTimeout = TimeSpan.FromMilliseconds(300), MaxAttempts = 2 });
+
+        var e = await Assert.ThrowsAsync<CumulocityTokenException>(() => provider.RequestTokenAsync());
+
+        Assert.Equal(expected, e.Error);
+        Assert.Contains(sentence, e.Message, StringComparison.Ordinal);
+        Assert.Equal(2, peer.TokenRequests);
+        Assert.Null(provider.CurrentToken);
+    }
 }
