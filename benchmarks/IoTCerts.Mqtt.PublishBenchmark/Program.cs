@@ -107,7 +107,8 @@ md.AppendLine("(client certificate + intermediate, cafile = root only), every pu
 md.AppendLine("An observer client subscribed to `devices/#` (QoS 0) during every run; **through the broker** is the time from the");
 md.AppendLine("start of the connect (process start for mosquitto_pub) until the observer has received all messages of the run.");
 md.AppendLine();
-md.AppendLine($"Machine: {Environment.ProcessorCount} cores shared with other work, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}. The broker logs every packet (log_type all), the same cost for every publisher.");
+string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
+md.AppendLine($"Machine: {Environment.ProcessorCount} cores shared with other work (load average {load} at the end of the run), {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}. The broker logs every packet (log_type all), the same cost for every publisher.");
 md.AppendLine();
 md.AppendLine("| Publisher | All PUBACKs (s) | Through the broker (s) | Messages/s | Received by the broker (its log) |");
 md.AppendLine("|---|---:|---:|---:|---:|");
