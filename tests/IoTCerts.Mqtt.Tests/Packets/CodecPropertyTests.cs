@@ -151,4 +151,28 @@ public sealed class CodecPropertyTests
         Assert.Equal(MqttProtocolError.Truncated, e.Error);
         Assert.True(allocated < 64 * 1024, $"allocated {allocated} bytes");
     }
+
+    [Fact]
+    public void Topic_matching_properties_hold_for_generated_topics()
+    {
+        Check.One(Quick, Prop.ForAll(TopicName.ToArbitrary(), topic =>
+        {
+            Assert.True(MqttTopic.IsValidTopicName(topic));
+            Assert.True(MqttTopic.IsValidTopicFilter(topic));
+
+            // A topic name used as a filter matches exactly itself; "#" matches everything but '$' topics (MQTT-4.7.2-1).
+            Assert.True(MqttTopic.Matches(topic, topic));
+            Assert.Equal(!topic.StartsWith('$'), MqttTopic.Matches("#", topic));
+            Assert.False(MqttTopic.Matches(topic + "/x", topic));
+
+            // Replacing any level by '+' still matches, unless it is the first level of a '$' topic.
+            string[] levels = topic.Split('/');
+            for (int i = 0; i < levels.Length; i++)
+            {
+                string[] copy = [.. levels];
+                copy[i] = "+";
+                Assert.Equal(!(i == 0 && topic.StartsWith('$')), MqttTopic.Matches(string.Join("/", copy), topic));
+            }
+        }));
+    }
 }
