@@ -141,6 +141,8 @@ public partial class MqttDeviceClient
             }
 
             // MQTT 3.1.1 §4.4: unacknowledged PUBLISH packets are re-sent with DUP=1 (PUBREL when PUBREC was received), in order.
+            // With a clean session the spec would let the client drop them (§3.1.2.4); they are re-sent anyway so that
+            // QoS 1 stays at-least-once across reconnects, which is what a device publishing telemetry expects.
             foreach (PendingPublish p in _inflight.Values.OrderBy(p => p.Sequence))
             {
                 if (p.AwaitingPubComp)

@@ -31,7 +31,7 @@ public sealed class MqttClientCredential
         X509Certificate2Collection chain = [];
         foreach (X509Certificate2 c in intermediates ?? [])
         {
-            // A copy of the leaf or a self-signed root adds nothing to what the broker needs.
+            // A copy of the leaf adds nothing; SslStreamCertificateContext itself leaves out a trusted root.
             if (!c.RawDataMemory.Span.SequenceEqual(certificate.RawDataMemory.Span))
             {
                 chain.Add(c);
