@@ -200,57 +200,34 @@ internal sealed partial class CertificateFacts
     private static DateTimeOffset ReadTime(AsnReader reader)
     {
         var tag = reader.PeekTag();
+        var encoded = reader.ReadEncodedValue();
+        var content = encoded.Span[2..];
         if (tag.HasSameClassAndValue(Asn1Tag.UtcTime))
         {
-            var raw = reader.ReadOctetString(new Asn1Tag(UniversalTagNumber.UtcTime));
-            if (raw.Length != 13 || raw[12] != (byte)'Z')
+            if (encoded.Length != 15 || content[12] != (byte)'Z')
             {
                 throw new AsnContentException("UTCTime must be YYMMDDHHMMSSZ");
             }
 
-            return new AsnReader(EncodeUniversal(UniversalTagNumber.UtcTime, raw), AsnEncodingRules.DER).ReadUtcTime(2049);
+            return new AsnReader(encoded, AsnEncodingRules.DER).ReadUtcTime(2049);
         }
 
         if (tag.HasSameClassAndValue(Asn1Tag.GeneralizedTime))
         {
-            var raw = reader.ReadOctetString(new Asn1Tag(UniversalTagNumber.GeneralizedTime));
-            if (raw.Length != 15 || raw[14] != (byte)'Z')
+            if (encoded.Length != 17 || content[14] != (byte)'Z')
             {
                 throw new AsnContentException("GeneralizedTime must be YYYYMMDDHHMMSSZ without fractional seconds (RFC 5280 §4.1.2.5.2)");
             }
 
-            return new AsnReader(EncodeUniversal(UniversalTagNumber.GeneralizedTime, raw), AsnEncodingRules.DER).ReadGeneralizedTime();
+            return new AsnReader(encoded, AsnEncodingRules.DER).ReadGeneralizedTime();
         }
 
         throw new AsnContentException("validity time is neither UTCTime nor GeneralizedTime");
     }
 
-    private static byte[] EncodeUniversal(UniversalTagNumber tag, byte[] content)
-    {
-        var result = new byte[content.Length + 2];
-        result[0] = (byte)tag;
-        result[1] = (byte)content.Length;
-        content.CopyTo(result, 2);
-        return result;
-    }
-
     // RFC 5280 §4.1.2.2 serial, §4.1.2.4 issuer, §4.1.2.6 subject.
     private void CheckBasicFields()
     {
-        var serial = Serial.Span;
-        if (serial.Length > 20)
-        {
-            Defects.Add(new CertificateDefect(ChainStatus.Malformed, $"the serial number is {serial.Length} bytes long; RFC 5280 §4.1.2.2 allows at most 20"));
-        }
-        else if ((serial[0] & 0x80) != 0)
-        {
-            Defects.Add(new CertificateDefect(ChainStatus.Malformed, "the serial number is negative; RFC 5280 §4.1.2.2 requires a positive integer"));
-        }
-        else if (new BigInteger(serial, isUnsigned: false, isBigEndian: true).IsZero)
-        {
-            Defects.Add(new CertificateDefect(ChainStatus.Malformed, "the serial number is zero; RFC 5280 §4.1.2.2 requires a positive integer"));
-        }
-
         if (DistinguishedNameFacts.IsEmpty(Issuer))
         {
             Defects.Add(new CertificateDefect(ChainStatus.Malformed, "the issuer name is empty; RFC 5280 §4.1.2.4 requires a non-empty issuer"));

@@ -37,6 +37,11 @@ internal static class CertificateRules
         }
 
         CheckValidityPeriod(cert, at, found);
+        if (role != ChainRole.TrustAnchor)
+        {
+            CheckSerialNumber(cert, found);
+        }
+
         CheckCriticalExtensions(cert, found);
         CheckPublicKey(cert, algorithms, found);
         if (role != ChainRole.TrustAnchor)
@@ -69,6 +74,25 @@ internal static class CertificateRules
         else if (at > cert.NotAfter)
         {
             found.Add(new RuleViolation(ChainStatus.Expired, $"certificate \"{cert.SubjectText}\" expired on {cert.NotAfter:yyyy-MM-dd HH:mm:ss}Z"));
+        }
+    }
+
+    // RFC 5280 §4.1.2.2: a positive integer of at most 20 octets. Not applied to trust anchors: they are
+    // configured, not presented, and long-lived roots with serial 0 exist.
+    private static void CheckSerialNumber(CertificateFacts cert, List<RuleViolation> found)
+    {
+        var serial = cert.Serial.Span;
+        if (serial.Length > 20)
+        {
+            found.Add(new RuleViolation(ChainStatus.Malformed, $"certificate \"{cert.SubjectText}\" has a serial number of {serial.Length} bytes; RFC 5280 §4.1.2.2 allows at most 20"));
+        }
+        else if ((serial[0] & 0x80) != 0)
+        {
+            found.Add(new RuleViolation(ChainStatus.Malformed, $"certificate \"{cert.SubjectText}\" has a negative serial number; RFC 5280 §4.1.2.2 requires a positive integer"));
+        }
+        else if (serial.Length == 1 && serial[0] == 0)
+        {
+            found.Add(new RuleViolation(ChainStatus.Malformed, $"certificate \"{cert.SubjectText}\" has serial number zero; RFC 5280 §4.1.2.2 requires a positive integer"));
         }
     }
 
@@ -148,10 +172,11 @@ internal static class CertificateRules
     {
         var aki = cert.Extensions.AuthorityKeyId;
         var ski = cert.Extensions.SubjectKeyId;
-        var selfSigned = cert.IsSelfIssued;
+        var selfSigned = cert.IsSelfIssued; // self-issued; for a trust anchor that means self-signed
         if (aki is null)
         {
-            if (!selfSigned)
+            // A trust anchor is configured, not presented: a cross-signed root without AKI is still a usable anchor.
+            if (!selfSigned && role != ChainRole.TrustAnchor)
             {
                 found.Add(new RuleViolation(ChainStatus.InvalidExtension, $"certificate \"{cert.SubjectText}\" has no authorityKeyIdentifier, which RFC 5280 §4.2.1.1 requires in every certificate that is not self-signed"));
             }
@@ -168,7 +193,7 @@ internal static class CertificateRules
                 found.Add(new RuleViolation(ChainStatus.InvalidExtension, $"certificate \"{cert.SubjectText}\" has an authorityKeyIdentifier naming the issuer and serial number, which the CA/Browser Forum profile forbids"));
             }
 
-            if (selfSigned && aki.KeyId is { } keyId && ski is { } own && !keyId.Span.SequenceEqual(own.Span))
+            if (role == ChainRole.TrustAnchor && selfSigned && aki.KeyId is { } keyId && ski is { } own && !keyId.Span.SequenceEqual(own.Span))
             {
                 found.Add(new RuleViolation(ChainStatus.InvalidExtension, $"self-signed certificate \"{cert.SubjectText}\" has an authorityKeyIdentifier that differs from its own subjectKeyIdentifier"));
             }

@@ -17,6 +17,10 @@ internal static class PathRules
         if (peerName is not null)
         {
             CheckPeerName(path[0], peerName, found);
+            if (peerName.Kind != PeerNameKind.Email)
+            {
+                CheckCommonNameIsSan(path[0], found);
+            }
         }
     }
 
@@ -82,6 +86,39 @@ internal static class PathRules
                     found.Add(new PathViolation(below, violation.Status, violation.Message));
                     return;
                 }
+            }
+        }
+    }
+
+    // CA/B Forum BR 7.1.4.3: a server certificate's CN must be a character-for-character copy of a SAN entry, so that
+    // a client reading the CN sees what was validated. Enforced where the CN is host-like: a different spelling of a
+    // SAN name (letter case, an IP address in non-canonical text, Unicode instead of punycode), or a dotted host name
+    // that is neither a SAN entry nor the domain that SAN entries lie in. A CN that is not a host name (a device id,
+    // a label) is left alone: RFC 5280 profiles and device certificates put other text there.
+    private static void CheckCommonNameIsSan(CertificateFacts leaf, List<PathViolation> found)
+    {
+        var sans = leaf.Extensions.SubjectAltNames ?? [];
+        foreach (var cn in DistinguishedNameFacts.CommonNames(leaf.Subject))
+        {
+            var exact = sans.Any(san =>
+                (san.Kind == GeneralNameKind.Dns && string.Equals(san.Text, cn, StringComparison.Ordinal))
+                || (san.Kind == GeneralNameKind.IpAddress && san.Bytes.Length is 4 or 16 && new System.Net.IPAddress(san.Bytes.Span).ToString() == cn));
+            if (exact)
+            {
+                continue;
+            }
+
+            var looselyNamesSan = !System.Text.Ascii.IsValid(cn)
+                || sans.Any(san => san.Kind == GeneralNameKind.Dns && NameSyntax.DnsEquals(san.Text!, cn))
+                || (System.Net.IPAddress.TryParse(cn, out var address) && sans.Any(san => san.Kind == GeneralNameKind.IpAddress && san.Bytes.Span.SequenceEqual(address.GetAddressBytes())))
+                || (cn.Contains('.', StringComparison.Ordinal) && NameSyntax.IsValidDnsName(cn, allowWildcard: true)
+                    && sans.Any(san => san.Kind == GeneralNameKind.Dns)
+                    && !sans.Any(san => san.Kind == GeneralNameKind.Dns && NameSyntax.DnsInSubtree(san.Text!.TrimStart('*', '.'), cn)));
+            if (looselyNamesSan)
+            {
+                found.Add(new PathViolation(0, ChainStatus.NameMismatch,
+                    $"server certificate \"{leaf.SubjectText}\" has a common name \"{cn}\" that is not a character-for-character copy of a subjectAltName entry (CA/B Forum BR 7.1.4.3)"));
+                return;
             }
         }
     }
