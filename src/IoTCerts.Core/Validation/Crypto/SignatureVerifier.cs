@@ -104,8 +104,8 @@ internal sealed class SignatureVerifier(int capacity)
         {
             key = issuer.PublicKey.Algorithm switch
             {
-                KeyAlgorithm.Rsa => RSA.Create(),
-                KeyAlgorithm.Ec when !issuer.PublicKey.ExplicitCurve => ECDsa.Create(),
+                PublicKeyKind.Rsa => RSA.Create(),
+                PublicKeyKind.EllipticCurve when !issuer.PublicKey.ExplicitCurve => ECDsa.Create(),
                 _ => null,
             };
             key?.ImportSubjectPublicKeyInfo(issuer.SubjectPublicKeyInfo.Span, out _);

@@ -6,6 +6,8 @@ namespace IoTCerts.Core;
 /// </summary>
 internal static class NameConstraintChecker
 {
+    private const string EmailAddressOid = "1.2.840.113549.1.9.1";
+
     /// <summary>Checks <paramref name="subject"/>'s names against <paramref name="constraints"/>; returns the violation, or null.</summary>
     public static (ChainStatus Status, string Message)? Check(CertificateFacts subject, NameConstraintsFacts constraints, string caName, ref ValidationBudgetCounter budget)
     {
@@ -79,14 +81,15 @@ internal static class NameConstraintChecker
 
     // The subject DN (when not empty), every SAN entry, and emailAddress attributes of the subject (§4.2.1.10:
     // rfc822Name constraints apply to them too).
-    private static IEnumerable<GeneralName> NamesOf(CertificateFacts certificate)
+    private static IEnumerable<NameValue> NamesOf(CertificateFacts certificate)
     {
-        if (!DistinguishedNameFacts.IsEmpty(certificate.Subject))
+        var subject = certificate.Certificate.Subject;
+        if (!subject.IsEmpty)
         {
-            yield return new GeneralName(GeneralNameKind.DirectoryName, null, certificate.Subject);
-            foreach (var email in DistinguishedNameFacts.EmailAddresses(certificate.Subject))
+            yield return new NameValue(GeneralNameKind.DirectoryName, null, subject.RawData, subject);
+            foreach (var email in subject.GetValues(EmailAddressOid))
             {
-                yield return new GeneralName(GeneralNameKind.Email, email, default);
+                yield return new NameValue(GeneralNameKind.Rfc822Name, email, default, null);
             }
         }
 
@@ -94,18 +97,18 @@ internal static class NameConstraintChecker
         {
             foreach (var san in sans)
             {
-                yield return san;
+                yield return NameValue.From(san);
             }
         }
     }
 
     /// <summary>True/false when the name lies in the subtree; null when the kind cannot be compared.</summary>
-    private static bool? Matches(GeneralName name, GeneralName subtree, bool forExclusion) => name.Kind switch
+    private static bool? Matches(NameValue name, NameValue subtree, bool forExclusion) => name.Kind switch
     {
-        GeneralNameKind.Dns => DnsMatches(name.Text!, subtree.Text!, forExclusion),
-        GeneralNameKind.IpAddress => IpMatches(name.Bytes.Span, subtree.Bytes.Span),
-        GeneralNameKind.Email => EmailMatches(name.Text!, subtree.Text!),
-        GeneralNameKind.DirectoryName => DirectoryMatches(name.Bytes, subtree.Bytes),
+        GeneralNameKind.DnsName => DnsMatches(name.Text!, subtree.Text!, forExclusion),
+        GeneralNameKind.IPAddress => IpMatches(name.Bytes.Span, subtree.Bytes.Span),
+        GeneralNameKind.Rfc822Name => EmailMatches(name.Text!, subtree.Text!),
+        GeneralNameKind.DirectoryName => name.Directory is { } n && subtree.Directory is { } s && DirectoryMatches(n, s),
         _ => null,
     };
 
@@ -182,10 +185,10 @@ internal static class NameConstraintChecker
     }
 
     // §7.1 in binary form: the constraint's RDN sequence must be a prefix of the name's.
-    private static bool DirectoryMatches(ReadOnlyMemory<byte> name, ReadOnlyMemory<byte> subtree)
+    private static bool DirectoryMatches(DistinguishedName name, DistinguishedName subtree)
     {
-        var nameRdns = DistinguishedNameFacts.ReadRdns(name);
-        var subtreeRdns = DistinguishedNameFacts.ReadRdns(subtree);
+        var nameRdns = name.RelativeNames;
+        var subtreeRdns = subtree.RelativeNames;
         if (subtreeRdns.Count > nameRdns.Count)
         {
             return false;
@@ -193,7 +196,7 @@ internal static class NameConstraintChecker
 
         for (var i = 0; i < subtreeRdns.Count; i++)
         {
-            if (!nameRdns[i].Span.SequenceEqual(subtreeRdns[i].Span))
+            if (!nameRdns[i].RawData.Span.SequenceEqual(subtreeRdns[i].RawData.Span))
             {
                 return false;
             }

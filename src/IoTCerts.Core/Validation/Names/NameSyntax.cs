@@ -73,16 +73,16 @@ internal static class NameSyntax
     }
 
     /// <summary>Why a name-constraint subtree base is not valid for its kind (RFC 5280 §4.2.1.10), or null.</summary>
-    public static string? SubtreeProblem(GeneralName name)
+    public static string? SubtreeProblem(NameValue name)
     {
         switch (name.Kind)
         {
-            case GeneralNameKind.Dns:
+            case GeneralNameKind.DnsName:
                 // The empty string constrains every name; otherwise a plain DNS name (no wildcard, no leading dot).
                 return name.Text!.Length == 0 || IsValidDnsName(name.Text, allowWildcard: false) ? null : "it is not a DNS name (wildcards and leading periods are not allowed)";
-            case GeneralNameKind.IpAddress:
+            case GeneralNameKind.IPAddress:
                 return IsValidIpSubtree(name.Bytes.Span) ? null : "an IP subtree must be an IPv4 or IPv6 address followed by a contiguous network mask";
-            case GeneralNameKind.Email:
+            case GeneralNameKind.Rfc822Name:
             {
                 var text = name.Text!;
                 if (text.Contains('@', StringComparison.Ordinal))
@@ -126,11 +126,11 @@ internal static class NameSyntax
     }
 
     /// <summary>The problem with a SAN entry's syntax, or null when it is well formed for its kind.</summary>
-    public static string? SanProblem(GeneralName name) => name.Kind switch
+    public static string? SanProblem(NameValue name) => name.Kind switch
     {
-        GeneralNameKind.Dns when !IsValidDnsName(name.Text!, allowWildcard: true) => "it is not a valid DNS name",
-        GeneralNameKind.IpAddress when name.Bytes.Length is not (4 or 16) => "an IP address must be 4 or 16 bytes",
-        GeneralNameKind.Email when !IsValidMailbox(name.Text!) => "it is not a valid mailbox",
+        GeneralNameKind.DnsName when !IsValidDnsName(name.Text!, allowWildcard: true) => "it is not a valid DNS name",
+        GeneralNameKind.IPAddress when name.Bytes.Length is not (4 or 16) => "an IP address must be 4 or 16 bytes",
+        GeneralNameKind.Rfc822Name when !IsValidMailbox(name.Text!) => "it is not a valid mailbox",
         _ => null,
     };
 

@@ -111,20 +111,20 @@ internal static class CertificateRules
         var key = cert.PublicKey;
         switch (key.Algorithm)
         {
-            case KeyAlgorithm.Rsa when key.KeySizeBits < policy.MinimumRsaKeySize:
+            case PublicKeyKind.Rsa when key.KeySizeBits < policy.MinimumRsaKeySize:
                 found.Add(new RuleViolation(ChainStatus.WeakKey, $"certificate \"{cert.SubjectText}\" has a key too weak: RSA-{key.KeySizeBits} is below the minimum of {policy.MinimumRsaKeySize} bits"));
                 break;
-            case KeyAlgorithm.Rsa when key.KeySizeBits % 8 != 0:
+            case PublicKeyKind.Rsa when key.KeySizeBits % 8 != 0:
                 found.Add(new RuleViolation(ChainStatus.WeakKey, $"certificate \"{cert.SubjectText}\" has an RSA key of {key.KeySizeBits} bits, not a whole number of bytes"));
                 break;
-            case KeyAlgorithm.Rsa:
+            case PublicKeyKind.Rsa:
                 break;
-            case KeyAlgorithm.Ec when key.ExplicitCurve:
+            case PublicKeyKind.EllipticCurve when key.ExplicitCurve:
                 found.Add(new RuleViolation(ChainStatus.UnsupportedAlgorithm, $"certificate \"{cert.SubjectText}\" has an EC key with explicit curve parameters; only named curves are accepted (RFC 5480 §2.1.1)"));
                 break;
-            case KeyAlgorithm.Ec when key.CurveOid is PublicKeyFacts.P256 or PublicKeyFacts.P384 || (key.CurveOid == PublicKeyFacts.P521 && policy.AllowP521):
+            case PublicKeyKind.EllipticCurve when key.CurveOid is PublicKeyFacts.P256 or PublicKeyFacts.P384 || (key.CurveOid == PublicKeyFacts.P521 && policy.AllowP521):
                 break;
-            case KeyAlgorithm.Ec when key.KeySizeBits is > 0 and < 256:
+            case PublicKeyKind.EllipticCurve when key.KeySizeBits is > 0 and < 256:
                 found.Add(new RuleViolation(ChainStatus.WeakKey, $"certificate \"{cert.SubjectText}\" has a key too weak: {key.Describe()} is not allowed (P-256, P-384 or P-521 required)"));
                 break;
             default:
@@ -208,7 +208,7 @@ internal static class CertificateRules
     // RFC 5280 §4.2.1.6: with an empty subject the SAN MUST be critical; with a non-empty subject it SHOULD NOT be.
     private static void CheckSubjectAltNameCriticality(CertificateFacts cert, List<RuleViolation> found)
     {
-        var emptySubject = DistinguishedNameFacts.IsEmpty(cert.Subject);
+        var emptySubject = cert.Certificate.Subject.IsEmpty;
         var sans = cert.Extensions.SubjectAltNames;
         if (emptySubject && (sans is null || !cert.Extensions.SubjectAltNamesCritical))
         {
@@ -228,11 +228,11 @@ internal static class CertificateRules
         var isCa = ext.BasicConstraints is { IsCa: true };
         if (ext.KeyUsage is { } ku)
         {
-            if ((ku & ExtensionFacts.KeyCertSign) != 0 && !isCa)
+            if ((ku & KeyUsage.KeyCertSign) != 0 && !isCa)
             {
                 found.Add(new RuleViolation(ChainStatus.InvalidBasicConstraints, $"certificate \"{cert.SubjectText}\" asserts keyCertSign without basicConstraints CA:TRUE (RFC 5280 §4.2.1.3)"));
             }
-            else if (isCa && (ku & ExtensionFacts.KeyCertSign) == 0)
+            else if (isCa && (ku & KeyUsage.KeyCertSign) == 0)
             {
                 found.Add(new RuleViolation(ChainStatus.InvalidBasicConstraints, $"certificate \"{cert.SubjectText}\" is marked CA:TRUE but its keyUsage does not allow signing certificates: inconsistent CA extensions"));
             }
@@ -261,7 +261,7 @@ internal static class CertificateRules
             found.Add(new RuleViolation(ChainStatus.InvalidBasicConstraints, $"CA certificate \"{cert.SubjectText}\" has a non-critical basicConstraints extension; RFC 5280 §4.2.1.9 requires it critical"));
         }
 
-        if (DistinguishedNameFacts.IsEmpty(cert.Subject))
+        if (cert.Certificate.Subject.IsEmpty)
         {
             found.Add(new RuleViolation(ChainStatus.Malformed, "a CA certificate has an empty subject name (RFC 5280 §4.1.2.6)"));
         }
@@ -275,7 +275,7 @@ internal static class CertificateRules
     // R-12, RFC 5280 §6.1.4 (n): when keyUsage is present in a CA certificate, keyCertSign must be set.
     private static void CheckCaKeyUsage(CertificateFacts cert, List<RuleViolation> found)
     {
-        if (cert.Extensions.KeyUsage is { } ku && (ku & ExtensionFacts.KeyCertSign) == 0)
+        if (cert.Extensions.KeyUsage is { } ku && (ku & KeyUsage.KeyCertSign) == 0)
         {
             found.Add(new RuleViolation(ChainStatus.NotValidForUsage, $"CA certificate \"{cert.SubjectText}\" is not allowed to sign certificates: its keyUsage lacks keyCertSign"));
         }

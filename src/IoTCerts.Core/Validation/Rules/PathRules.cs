@@ -98,22 +98,22 @@ internal static class PathRules
     private static void CheckCommonNameIsSan(CertificateFacts leaf, List<PathViolation> found)
     {
         var sans = leaf.Extensions.SubjectAltNames ?? [];
-        foreach (var cn in DistinguishedNameFacts.CommonNames(leaf.Subject))
+        foreach (var cn in leaf.Certificate.Subject.GetValues("2.5.4.3"))
         {
             var exact = sans.Any(san =>
-                (san.Kind == GeneralNameKind.Dns && string.Equals(san.Text, cn, StringComparison.Ordinal))
-                || (san.Kind == GeneralNameKind.IpAddress && san.Bytes.Length is 4 or 16 && new System.Net.IPAddress(san.Bytes.Span).ToString() == cn));
+                (san.Kind == GeneralNameKind.DnsName && string.Equals(san.Value, cn, StringComparison.Ordinal))
+                || (san.Kind == GeneralNameKind.IPAddress && san.RawValue.Length is 4 or 16 && new System.Net.IPAddress(san.RawValue.Span).ToString() == cn));
             if (exact)
             {
                 continue;
             }
 
             var looselyNamesSan = !System.Text.Ascii.IsValid(cn)
-                || sans.Any(san => san.Kind == GeneralNameKind.Dns && NameSyntax.DnsEquals(san.Text!, cn))
-                || (System.Net.IPAddress.TryParse(cn, out var address) && sans.Any(san => san.Kind == GeneralNameKind.IpAddress && san.Bytes.Span.SequenceEqual(address.GetAddressBytes())))
+                || sans.Any(san => san.Kind == GeneralNameKind.DnsName && NameSyntax.DnsEquals(san.Value!, cn))
+                || (System.Net.IPAddress.TryParse(cn, out var address) && sans.Any(san => san.Kind == GeneralNameKind.IPAddress && san.RawValue.Span.SequenceEqual(address.GetAddressBytes())))
                 || (cn.Contains('.', StringComparison.Ordinal) && NameSyntax.IsValidDnsName(cn, allowWildcard: true)
-                    && sans.Any(san => san.Kind == GeneralNameKind.Dns)
-                    && !sans.Any(san => san.Kind == GeneralNameKind.Dns && NameSyntax.DnsInSubtree(san.Text!.TrimStart('*', '.'), cn)));
+                    && sans.Any(san => san.Kind == GeneralNameKind.DnsName)
+                    && !sans.Any(san => san.Kind == GeneralNameKind.DnsName && NameSyntax.DnsInSubtree(san.Value!.TrimStart('*', '.'), cn)));
             if (looselyNamesSan)
             {
                 found.Add(new PathViolation(0, ChainStatus.NameMismatch,
@@ -157,7 +157,7 @@ internal static class PeerNameMatcher
 
                 foreach (var san in sans)
                 {
-                    if (san.Kind == GeneralNameKind.Dns && DnsMatches(san.Text!, peerName.Value))
+                    if (san.Kind == GeneralNameKind.DnsName && DnsMatches(san.Value!, peerName.Value))
                     {
                         return true;
                     }
@@ -169,7 +169,7 @@ internal static class PeerNameMatcher
                 var wanted = peerName.Address!.GetAddressBytes();
                 foreach (var san in sans)
                 {
-                    if (san.Kind == GeneralNameKind.IpAddress && san.Bytes.Span.SequenceEqual(wanted))
+                    if (san.Kind == GeneralNameKind.IPAddress && san.RawValue.Span.SequenceEqual(wanted))
                     {
                         return true;
                     }
@@ -180,7 +180,7 @@ internal static class PeerNameMatcher
             default:
                 foreach (var san in sans)
                 {
-                    if (san.Kind == GeneralNameKind.Email && NameSyntax.IsValidMailbox(san.Text!) && MailboxEquals(san.Text!, peerName.Value))
+                    if (san.Kind == GeneralNameKind.Rfc822Name && NameSyntax.IsValidMailbox(san.Value!) && MailboxEquals(san.Value!, peerName.Value))
                     {
                         return true;
                     }
