@@ -108,7 +108,8 @@ internal sealed class PathSearch
 
             explored = true;
 
-            if (!isAnchor && LogicalIntermediates() + (candidate.IsSelfIssued ? 0 : 1) > _validator.Policy.MaxDepth)
+            // Self-issued CAs do not count toward the depth (RFC 5280 §6.1.4), so the raw length has its own cap.
+            if (!isAnchor && (LogicalIntermediates() + (candidate.IsSelfIssued ? 0 : 1) > _validator.Policy.MaxDepth || _path.Count > (2 * _validator.Policy.MaxDepth) + 8))
             {
                 Record(new PathViolation(_path.Count - 1, ChainStatus.ChainTooLong,
                     $"chain too long: the issuer of \"{current.SubjectText}\" would be intermediate CA number {LogicalIntermediates() + 1}; the policy allows at most {_validator.Policy.MaxDepth}"), complete: false);
