@@ -21,7 +21,8 @@ internal sealed record LimboCase(
     IReadOnlyList<string> SignatureAlgorithms,
     (string Kind, string Value)? ExpectedPeerName,
     int? MaxChainDepth,
-    int CrlCount)
+    int CrlCount,
+    IReadOnlyList<string> ConflictsWith)
 {
     /// <summary>The family: the first "::"-separated part of the id (rfc5280, webpki, pathlen, ...).</summary>
     public string Family => Id.Split("::")[0];
@@ -50,7 +51,6 @@ internal static class LimboHarness
     public static readonly IReadOnlyDictionary<string, string> SkippedFeatures = new Dictionary<string, string>
     {
         ["has-crl"] = "CRL revocation checking is not part of the chain validator yet (next issue)",
-        ["pedantic-public-suffix-wildcard"] = "no public suffix list: wildcards directly under a public suffix are not detected",
         ["pedantic-webpki-eku"] = "EKU follows RFC 5280 with the usual anyExtendedKeyUsage handling, not the CA/B Forum's stricter profile",
         ["pedantic-rfc5280"] = "pedantic RFC 5280 rule (authorityKeyIdentifier on a cross-signed trust anchor) is not enforced on trust anchors",
     };
@@ -90,7 +90,8 @@ internal static class LimboHarness
             Strings(e, "signature_algorithms"),
             peer,
             e.TryGetProperty("max_chain_depth", out var depth) && depth.ValueKind == JsonValueKind.Number ? depth.GetInt32() : null,
-            Strings(e, "crls").Count);
+            Strings(e, "crls").Count,
+            Strings(e, "conflicts_with"));
     }
 
     private static List<string> Strings(JsonElement e, string name)
