@@ -87,7 +87,8 @@ public sealed class ChainValidator
         // RFC 5280 times have one-second granularity: compare at the granularity of the encoding (floor).
         at = new DateTimeOffset(at.UtcTicks - (at.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
 
-        var leaf = FactsOf(endEntity);
+        // End entities are many and seen once: their facts are not kept (intermediates' and anchors' are).
+        var leaf = CertificateFacts.Read(endEntity);
         var intermediates = new List<CertificateFacts>();
         if (untrustedIntermediates is not null)
         {

@@ -116,7 +116,7 @@ internal sealed class PathSearch
                 continue;
             }
 
-            switch (_validator.Verifier.Verify(candidate, current, ref _budget))
+            switch (_validator.Verifier.Verify(candidate, current, remember: _path.Count > 1, ref _budget))
             {
                 case SignatureVerifier.Outcome.BudgetExceeded:
                     return false;

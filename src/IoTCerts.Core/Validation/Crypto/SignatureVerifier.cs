@@ -40,10 +40,15 @@ internal sealed class SignatureVerifier(int capacity)
         BudgetExceeded,
     }
 
-    public Outcome Verify(CertificateFacts issuer, CertificateFacts subject, ref ValidationBudgetCounter budget)
+    /// <param name="issuer">The candidate issuer.</param>
+    /// <param name="subject">The certificate whose signature is checked.</param>
+    /// <param name="remember">Whether a valid edge is cached: true for CA subjects (the issuer hierarchy is small and
+    /// reused); false for end entities, which are many and seen once each.</param>
+    /// <param name="budget">Charged for each verification actually performed.</param>
+    public Outcome Verify(CertificateFacts issuer, CertificateFacts subject, bool remember, ref ValidationBudgetCounter budget)
     {
         var edge = (issuer.SpkiHash, subject.ContentKey);
-        if (_edges.ContainsKey(edge))
+        if (remember && _edges.ContainsKey(edge))
         {
             return Outcome.Valid;
         }
@@ -58,12 +63,16 @@ internal sealed class SignatureVerifier(int capacity)
             return Outcome.Invalid;
         }
 
-        if (_edges.Count >= capacity)
+        if (remember)
         {
-            _edges.Clear();
+            if (_edges.Count >= capacity)
+            {
+                _edges.Clear();
+            }
+
+            _edges.TryAdd(edge, true);
         }
 
-        _edges.TryAdd(edge, true);
         return Outcome.Valid;
     }
 
