@@ -99,20 +99,37 @@ public sealed class ChainValidator
                     continue;
                 }
 
-                var facts = FactsOf(certificate);
-                if (facts.ContentKey == leaf.ContentKey || _anchorKeys.Contains(facts.ContentKey) || intermediates.Exists(f => f.ContentKey == facts.ContentKey))
+                if (ReferenceEquals(certificate, endEntity) || certificate.RawData.Span.SequenceEqual(endEntity.RawData.Span))
                 {
                     continue;
                 }
 
-                intermediates.Add(facts);
+                var facts = FactsOf(certificate);
+                if (!_anchorKeys.Contains(facts.ContentKey) && !Contains(intermediates, facts))
+                {
+                    intermediates.Add(facts);
+                }
             }
         }
 
         return new PathSearch(this, intermediates, context, at).Run(leaf);
     }
 
-    internal bool IsTrustAnchor(CertificateFacts facts) => _anchorKeys.Contains(facts.ContentKey);
+    private static bool Contains(List<CertificateFacts> list, CertificateFacts facts)
+    {
+        foreach (var item in list)
+        {
+            if (ReferenceEquals(item, facts) || item.ContentKey == facts.ContentKey)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // Hashing the end entity is only worth it when some anchor has its subject name.
+    internal bool IsTrustAnchor(CertificateFacts facts) => AnchorsBySubject.ContainsKey(facts.Subject) && _anchorKeys.Contains(facts.ContentKey);
 
     // Facts are read once per Certificate instance (Certificate is immutable); the table lets them go with it.
     private CertificateFacts FactsOf(Certificate certificate) => _facts.GetValue(certificate, CertificateFacts.Read);

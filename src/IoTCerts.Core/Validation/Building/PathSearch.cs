@@ -28,7 +28,7 @@ internal sealed class PathSearch
     private readonly ValidationContext _context;
     private readonly DateTimeOffset _at;
     private readonly List<CertificateFacts> _path = [];
-    private readonly List<List<RuleViolation>> _violations = [];
+    private readonly List<IReadOnlyList<RuleViolation>> _violations = [];
     private ValidationBudgetCounter _budget;
     private Attempt? _best;
 
@@ -126,8 +126,7 @@ internal sealed class PathSearch
                     continue;
             }
 
-            var violations = new List<RuleViolation>();
-            CertificateRules.Apply(candidate, isAnchor ? ChainRole.TrustAnchor : ChainRole.Intermediate, _at, _context.Purpose, _validator.Policy.Algorithms, violations);
+            var violations = CertificateRules.ForIssuer(candidate, isAnchor ? ChainRole.TrustAnchor : ChainRole.Intermediate, _at, _context.Purpose, _validator.Policy.Algorithms);
             _path.Add(candidate);
             _violations.Add(violations);
             if (isAnchor ? Complete() : Extend())

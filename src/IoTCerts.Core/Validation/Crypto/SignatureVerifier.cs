@@ -47,7 +47,7 @@ internal sealed class SignatureVerifier(int capacity)
     /// <param name="budget">Charged for each verification actually performed.</param>
     public Outcome Verify(CertificateFacts issuer, CertificateFacts subject, bool remember, ref ValidationBudgetCounter budget)
     {
-        var edge = (issuer.SpkiHash, subject.ContentKey);
+        var edge = remember ? (issuer.SpkiHash, subject.ContentKey) : default;
         if (remember && _edges.ContainsKey(edge))
         {
             return Outcome.Valid;

@@ -10,46 +10,50 @@ internal readonly record struct CertificateDefect(ChainStatus Status, string Mes
 /// </summary>
 internal sealed class CertificateFacts
 {
+    private readonly RuleViolation[]?[] _issuerRules = new RuleViolation[]?[6];
     private string? _subjectText;
+    private Sha256Key? _contentKey;
+    private (Sha256Key, Sha256Key)? _subjectAndKeyId;
 
     private CertificateFacts(Certificate certificate)
     {
         Certificate = certificate;
-        ContentKey = Sha256Key.Of(certificate.RawData.Span);
         Issuer = certificate.Issuer.RawData;
         Subject = certificate.Subject.RawData;
         SubjectPublicKeyInfo = certificate.PublicKey.RawData;
         SpkiHash = Sha256Key.Of(SubjectPublicKeyInfo.Span);
-        SubjectAndKeyId = (Sha256Key.Of(Subject.Span), SpkiHash);
         SignatureAlgorithm = SignatureAlgorithmFacts.From(certificate.SignatureAlgorithm);
         PublicKey = PublicKeyFacts.From(certificate.PublicKey);
-        Extensions = ExtensionSummary.Read(certificate, Defects);
+        var defects = new List<CertificateDefect>(0);
+        Extensions = ExtensionSummary.Read(certificate, defects);
         if (!certificate.SignatureAlgorithmsMatch)
         {
-            Defects.Add(new CertificateDefect(ChainStatus.Malformed, "the signature algorithm inside the certificate differs from the one outside it (RFC 5280 §4.1.1.2)"));
+            defects.Add(new CertificateDefect(ChainStatus.Malformed, "the signature algorithm inside the certificate differs from the one outside it (RFC 5280 §4.1.1.2)"));
         }
 
         if (certificate.Issuer.IsEmpty)
         {
-            Defects.Add(new CertificateDefect(ChainStatus.Malformed, "the issuer name is empty; RFC 5280 §4.1.2.4 requires a non-empty issuer"));
+            defects.Add(new CertificateDefect(ChainStatus.Malformed, "the issuer name is empty; RFC 5280 §4.1.2.4 requires a non-empty issuer"));
         }
 
         if (certificate.Version != 3)
         {
-            Defects.Add(new CertificateDefect(ChainStatus.Malformed, $"the certificate is X.509 v{certificate.Version}; only v3 certificates (with extensions) are accepted"));
+            defects.Add(new CertificateDefect(ChainStatus.Malformed, $"the certificate is X.509 v{certificate.Version}; only v3 certificates (with extensions) are accepted"));
         }
+
+        Defects = defects.Count == 0 ? null : defects;
     }
 
     public Certificate Certificate { get; }
 
     /// <summary>SHA-256 of the whole DER: the identity used by every cache (a forged certificate with the same names differs here).</summary>
-    public Sha256Key ContentKey { get; }
+    public Sha256Key ContentKey => _contentKey ??= Sha256Key.Of(Certificate.RawData.Span);
 
     /// <summary>SHA-256 of the SubjectPublicKeyInfo: the identity of the key in the key and edge caches.</summary>
     public Sha256Key SpkiHash { get; }
 
     /// <summary>Subject and key together: two certificates with equal values are the same CA for loop prevention (Go's crypto/x509).</summary>
-    public (Sha256Key Subject, Sha256Key Key) SubjectAndKeyId { get; }
+    public (Sha256Key Subject, Sha256Key Key) SubjectAndKeyId => _subjectAndKeyId ??= (Sha256Key.Of(Subject.Span), SpkiHash);
 
     public ReadOnlyMemory<byte> Tbs => Certificate.TbsCertificate;
 
@@ -72,7 +76,8 @@ internal sealed class CertificateFacts
 
     public PublicKeyFacts PublicKey { get; }
 
-    public List<CertificateDefect> Defects { get; } = [];
+    /// <summary>Problems found while reading, or null when there are none.</summary>
+    public List<CertificateDefect>? Defects { get; }
 
     public ExtensionSummary Extensions { get; }
 
@@ -86,6 +91,14 @@ internal sealed class CertificateFacts
     public string IssuerText => Readable(Certificate.Issuer);
 
     public static CertificateFacts Read(Certificate certificate) => new(certificate);
+
+    /// <summary>The cached time-independent rule results for this certificate as an issuer (facts live per validator, so the policy is fixed).</summary>
+    public RuleViolation[]? GetIssuerRules(ChainRole role, CertificatePurpose purpose) => Volatile.Read(ref _issuerRules[Slot(role, purpose)]);
+
+    public RuleViolation[] SetIssuerRules(ChainRole role, CertificatePurpose purpose, RuleViolation[] rules) =>
+        Interlocked.CompareExchange(ref _issuerRules[Slot(role, purpose)], rules, null) ?? rules;
+
+    private static int Slot(ChainRole role, CertificatePurpose purpose) => ((role == ChainRole.TrustAnchor ? 1 : 0) * 3) + (int)purpose;
 
     private static string Readable(DistinguishedName name) => name.IsEmpty ? "(empty name)" : name.Rfc4514Name;
 }

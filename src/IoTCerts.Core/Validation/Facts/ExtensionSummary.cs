@@ -46,7 +46,7 @@ internal sealed class ExtensionSummary
     public bool NameConstraintsCritical { get; private init; }
 
     /// <summary>Critical extensions this validator does not process (RFC 5280 §4.2: such a certificate MUST be rejected).</summary>
-    public List<string> UnknownCritical { get; } = [];
+    public List<string>? UnknownCritical { get; private set; }
 
     public static ExtensionSummary Read(Certificate certificate, List<CertificateDefect> defects)
     {
@@ -69,11 +69,12 @@ internal sealed class ExtensionSummary
             NameConstraintsCritical = Critical(WellKnownOids.NameConstraints),
         };
 
-        foreach (var extension in certificate.Extensions)
+        var extensions = certificate.Extensions;
+        for (var i = 0; i < extensions.Count; i++)
         {
-            if (extension.Critical && !Understood.Contains(extension.Oid))
+            if (extensions[i].Critical && !Understood.Contains(extensions[i].Oid))
             {
-                summary.UnknownCritical.Add(extension.Oid);
+                (summary.UnknownCritical ??= []).Add(extensions[i].Oid);
             }
         }
 

@@ -23,20 +23,49 @@ internal static class CertificateRules
     public const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
     public const string AnyExtendedKeyUsageOid = "2.5.29.37.0";
 
-    /// <summary>Runs every rule that depends only on the certificate and its role.</summary>
+    private static readonly RuleViolation[] None = [];
+
+    /// <summary>
+    /// The rules for a CA certificate (intermediate or anchor): the time-independent part is computed once per
+    /// certificate, role and purpose and kept with the certificate's facts (the warm path re-checks only validity).
+    /// </summary>
+    public static IReadOnlyList<RuleViolation> ForIssuer(CertificateFacts cert, ChainRole role, DateTimeOffset at, CertificatePurpose purpose, AlgorithmPolicy algorithms)
+    {
+        var cached = cert.GetIssuerRules(role, purpose);
+        if (cached is null)
+        {
+            var list = new List<RuleViolation>();
+            ApplyTimeless(cert, role, purpose, algorithms, list);
+            cached = cert.SetIssuerRules(role, purpose, list.Count == 0 ? None : [.. list]);
+        }
+
+        if (at >= cert.NotBefore && at <= cert.NotAfter)
+        {
+            return cached;
+        }
+
+        var withTime = new List<RuleViolation>(cached);
+        CheckValidityPeriod(cert, at, withTime);
+        return withTime;
+    }
+
+    /// <summary>Runs every rule that depends only on the certificate, its role and the validation time.</summary>
     public static void Apply(CertificateFacts cert, ChainRole role, DateTimeOffset at, CertificatePurpose purpose, AlgorithmPolicy algorithms, List<RuleViolation> found)
     {
-        foreach (var defect in cert.Defects)
-        {
-            found.Add(new RuleViolation(defect.Status, defect.Message));
-        }
-
-        if (cert.Defects.Exists(d => d.Status == ChainStatus.Malformed && d.Message.StartsWith("the certificate is not valid DER", StringComparison.Ordinal)))
-        {
-            return;
-        }
-
         CheckValidityPeriod(cert, at, found);
+        ApplyTimeless(cert, role, purpose, algorithms, found);
+    }
+
+    private static void ApplyTimeless(CertificateFacts cert, ChainRole role, CertificatePurpose purpose, AlgorithmPolicy algorithms, List<RuleViolation> found)
+    {
+        if (cert.Defects is { } defects)
+        {
+            foreach (var defect in defects)
+            {
+                found.Add(new RuleViolation(defect.Status, defect.Message));
+            }
+        }
+
         if (role != ChainRole.TrustAnchor)
         {
             CheckSerialNumber(cert, found);
@@ -99,7 +128,7 @@ internal static class CertificateRules
     // RFC 5280 §4.2: a certificate with a critical extension the validator does not process MUST be rejected.
     private static void CheckCriticalExtensions(CertificateFacts cert, List<RuleViolation> found)
     {
-        foreach (var oid in cert.Extensions.UnknownCritical)
+        foreach (var oid in cert.Extensions.UnknownCritical ?? [])
         {
             found.Add(new RuleViolation(ChainStatus.HasNotSupportedCriticalExtension, $"certificate \"{cert.SubjectText}\" has a critical extension {oid} that is not supported"));
         }
@@ -292,9 +321,9 @@ internal static class CertificateRules
         }
 
         var wanted = purpose == CertificatePurpose.ServerAuth ? ServerAuthOid : ClientAuthOid;
-        foreach (var oid in eku)
+        for (var i = 0; i < eku.Count; i++)
         {
-            if (oid == wanted || oid == AnyExtendedKeyUsageOid)
+            if (eku[i] == wanted || eku[i] == AnyExtendedKeyUsageOid)
             {
                 return;
             }
