@@ -104,6 +104,16 @@ public sealed class ChainRuleTests
             var rsaCa = Root.IssueCa("RSA CA 2", key: KeyKind.Rsa2048);
             return (rsaCa.Issue("leaf", Leaf with { Hash = HashAlgorithmName.SHA1 }), [rsaCa], [Root]);
         }, TestPki.At(), null, 0, new ChainPolicy { Algorithms = new AlgorithmPolicy { MinimumSignatureHash = SignatureHashStrength.Sha1 } }),
+        new("RSA-PSS signed leaf", () =>
+        {
+            var rsaCa = Root.IssueCa("RSA PSS CA", key: KeyKind.Rsa2048);
+            return (rsaCa.Issue("leaf", Leaf with { Pss = true, Hash = HashAlgorithmName.SHA384 }), [rsaCa], [Root]);
+        }, TestPki.At(), null),
+        new("P-384 CA signing with ECDSA SHA-384", () =>
+        {
+            var ec384 = Root.IssueCa("P-384 CA", key: KeyKind.P384);
+            return (ec384.Issue("leaf", Leaf with { Hash = HashAlgorithmName.SHA384 }), [ec384], [Root]);
+        }, TestPki.At(), null),
         new("trust anchored at the intermediate (partial chain)", () => (Int.Issue("leaf", Leaf), [], [Int]), TestPki.At(), null),
         new("missing intermediate", () => (Int.Issue("leaf", Leaf), [], [Root]), TestPki.At(), ChainStatus.PartialChain, 0),
         new("untrusted self-signed root", () =>

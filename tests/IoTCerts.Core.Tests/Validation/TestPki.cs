@@ -34,6 +34,9 @@ public sealed record CertSpec
 
     public HashAlgorithmName Hash { get; init; } = HashAlgorithmName.SHA256;
 
+    /// <summary>Sign with RSASSA-PSS instead of PKCS#1 v1.5 (RSA issuers only).</summary>
+    public bool Pss { get; init; }
+
     public DateTimeOffset? NotBefore { get; init; }
 
     public DateTimeOffset? NotAfter { get; init; }
@@ -158,7 +161,7 @@ public static class TestPki
         var generator = signingKey switch
         {
             RSA rsa when spec.Hash == HashAlgorithmName.SHA1 => new Sha1RsaGenerator(rsa),
-            RSA rsa => X509SignatureGenerator.CreateForRSA(rsa, RSASignaturePadding.Pkcs1),
+            RSA rsa => X509SignatureGenerator.CreateForRSA(rsa, spec.Pss ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1),
             ECDsa ec => X509SignatureGenerator.CreateForECDsa(ec),
             _ => throw new ArgumentException("key"),
         };
