@@ -211,11 +211,14 @@ internal static class ExtensionValidation
         switch (oid)
         {
             case WellKnownOids.CrlReasonCode:
-                var content = walker.Read(Asn1Tag.Enumerated, what, out var encoded);
-                _ = content;
-                facts.CrlReason = AsnDecoder.TryReadInt32(walker.Slice(encoded), AsnEncodingRules.DER, out var reason, out _, Asn1Tag.Enumerated)
-                    ? reason
-                    : throw DerWalker.Malformed(what + " is out of range");
+                walker.Read(Asn1Tag.Enumerated, what, out var encoded);
+                var reason = AsnDecoder.ReadEnumeratedBytes(walker.Slice(encoded), AsnEncodingRules.DER, out _);
+                if (reason.Length != 1 || reason[0] > 10)
+                {
+                    throw DerWalker.Malformed(what + " is not a CRLReason (0 to 10)");
+                }
+
+                facts.CrlReason = reason[0];
                 break;
             case WellKnownOids.InvalidityDate:
                 walker.Read(Asn1Tag.GeneralizedTime, what, out var time);

@@ -98,7 +98,7 @@ public sealed class SubjectPublicKeyInfo
             rsa.ImportRSAPublicKey(PublicKey.Span, out _);
             return rsa;
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or PlatformNotSupportedException or ArgumentException)
         {
             rsa.Dispose();
             throw new MaterialException(MaterialErrorCode.Malformed, "the RSA public key cannot be imported", ex);
@@ -120,8 +120,9 @@ public sealed class SubjectPublicKeyInfo
             ecdsa.ImportSubjectPublicKeyInfo(RawData.Span, out _);
             return ecdsa;
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or PlatformNotSupportedException or ArgumentException)
         {
+            // An unknown or explicit curve is refused by the platform with PlatformNotSupportedException.
             ecdsa.Dispose();
             throw new MaterialException(MaterialErrorCode.UnsupportedAlgorithm, $"the elliptic-curve public key ({CurveName ?? "explicit curve"}) cannot be imported", ex);
         }
