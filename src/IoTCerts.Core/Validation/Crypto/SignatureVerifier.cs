@@ -110,6 +110,7 @@ internal sealed class SignatureVerifier(int capacity)
         {
             return (algorithm.Scheme, key) switch
             {
+                _ when algorithm.Hash.Name is null => false,
                 (SignatureScheme.RsaPkcs1, RSA rsa) => rsa.VerifyData(subject.Tbs.Span, subject.SignatureValue.Span, algorithm.Hash, RSASignaturePadding.Pkcs1),
                 (SignatureScheme.RsaPss, RSA rsa) => algorithm.PssSaltLength == HashLength(algorithm.Hash)
                     && rsa.VerifyData(subject.Tbs.Span, subject.SignatureValue.Span, algorithm.Hash, RSASignaturePadding.Pss),
@@ -117,7 +118,7 @@ internal sealed class SignatureVerifier(int capacity)
                 _ => false,
             };
         }
-        catch (CryptographicException)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException or NotSupportedException or PlatformNotSupportedException)
         {
             return false;
         }
@@ -163,7 +164,7 @@ internal sealed class SignatureVerifier(int capacity)
             };
             key?.ImportSubjectPublicKeyInfo(issuer.SubjectPublicKeyInfo.Span, out _);
         }
-        catch (CryptographicException)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException or NotSupportedException or PlatformNotSupportedException)
         {
             key?.Dispose();
             key = null;
