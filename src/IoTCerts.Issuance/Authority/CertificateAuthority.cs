@@ -322,7 +322,7 @@ public sealed class CertificateAuthority : IDisposable
     {
         var keyId = Convert.FromHexString(ski.SubjectKeyIdentifier!);
         return withIssuerAndSerial
-            ? X509AuthorityKeyIdentifierExtension.Create(keyId, name, serial, critical: false)
+            ? X509AuthorityKeyIdentifierExtension.Create(keyId, name, serial)
             : X509AuthorityKeyIdentifierExtension.CreateFromSubjectKeyIdentifier(keyId);
     }
 
@@ -332,7 +332,7 @@ public sealed class CertificateAuthority : IDisposable
             ? Convert.FromHexString(id)
             : Convert.FromHexString(new X509SubjectKeyIdentifierExtension(issuer.PublicKey, X509SubjectKeyIdentifierHashAlgorithm.Sha1, false).SubjectKeyIdentifier!);
         return withIssuerAndSerial
-            ? X509AuthorityKeyIdentifierExtension.Create(keyId, issuer.IssuerName, issuer.SerialNumberBytes.Span, critical: false)
+            ? X509AuthorityKeyIdentifierExtension.Create(keyId, issuer.IssuerName, issuer.SerialNumberBytes.Span)
             : X509AuthorityKeyIdentifierExtension.CreateFromSubjectKeyIdentifier(keyId);
     }
 

@@ -48,6 +48,19 @@ public sealed class SigningKey : IDisposable
         return new SigningKey(key, isExportable: true, tokenUri: null);
     }
 
+    /// <summary>Reads a private key file in any format IoTCerts knows (PKCS#8 plain or encrypted, PKCS#1, SEC1, legacy OpenSSL PEM, PKCS#12; PEM or DER).</summary>
+    /// <exception cref="IoTCerts.Core.MaterialException">The file is missing, holds no single key, or the passphrase is wrong.</exception>
+    public static SigningKey LoadFile(string path, string? passphrase)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
+        {
+            throw new IoTCerts.Core.MaterialException(IoTCerts.Core.MaterialErrorCode.FileNotFound, $"the key file '{path}' does not exist") { SourceName = path };
+        }
+
+        return PrivateKeyText.Read(File.ReadAllBytes(path), passphrase, path);
+    }
+
     /// <summary>Generates a new key of the given type.</summary>
     public static SigningKey Generate(KeyAlgorithm algorithm) => FromKey(algorithm.Generate());
 
@@ -63,6 +76,11 @@ public sealed class SigningKey : IDisposable
     public static SigningKey OpenPkcs11(string uri, string? pin = null)
     {
         var parsed = Pkcs11Uri.Parse(uri);
+        if (OperatingSystem.IsWindows())
+        {
+            throw new IssuanceException(IssuanceErrorCode.TokenKeyUnavailable, "PKCS#11 token keys need OpenSSL's pkcs11 engine, which is not available on Windows");
+        }
+
         var withPin = pin is null || parsed.HasPin ? uri : parsed.WithPin(pin);
         SafeEvpPKeyHandle? handle = null;
         try
