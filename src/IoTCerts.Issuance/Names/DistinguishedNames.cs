@@ -78,16 +78,17 @@ public static class DistinguishedNames
             throw Invalid("the name is empty");
         }
 
+        // X500DistinguishedNameBuilder encodes in reverse order of addition, which is RFC 4514 string order
+        // (section 2.1: the string starts with the last RDN of the sequence). OpenSSL's /K=V form is in encoding order.
         List<(string Oid, string Value)> attributes;
         if (trimmed[0] == '/')
         {
             attributes = [.. SplitUnescaped(trimmed[1..], '/').Select(ParseAttribute)];
+            attributes.Reverse();
         }
         else
         {
-            // RFC 4514 section 2.1: the string lists RDNs starting with the last element of the sequence.
             attributes = [.. SplitUnescaped(trimmed, ',').Select(ParseAttribute)];
-            attributes.Reverse();
         }
 
         if (attributes.Count > MaxAttributes)
@@ -103,7 +104,13 @@ public static class DistinguishedNames
                 switch (oid)
                 {
                     case "2.5.4.6":
-                        builder.AddCountryOrRegion(value);
+                        // X.520 countryName: two letters, PrintableString (what OpenSSL writes).
+                        if (value.Length != 2 || !value.All(char.IsAsciiLetter))
+                        {
+                            throw Invalid($"the country '{value}' is not a two-letter code");
+                        }
+
+                        builder.Add(oid, value, UniversalTagNumber.PrintableString);
                         break;
                     case "1.2.840.113549.1.9.1":
                         builder.AddEmailAddress(value);
@@ -133,7 +140,7 @@ public static class DistinguishedNames
     {
         ArgumentNullException.ThrowIfNull(name);
         string? cn = null;
-        foreach (var rdn in name.EnumerateRelativeDistinguishedNames())
+        foreach (var rdn in name.EnumerateRelativeDistinguishedNames(reversed: false))
         {
             if (!rdn.HasMultipleElements && rdn.GetSingleElementType().Value == "2.5.4.3")
             {
@@ -149,7 +156,7 @@ public static class DistinguishedNames
     {
         ArgumentNullException.ThrowIfNull(name);
         var text = new StringBuilder();
-        foreach (var rdn in name.EnumerateRelativeDistinguishedNames())
+        foreach (var rdn in name.EnumerateRelativeDistinguishedNames(reversed: false))
         {
             if (rdn.HasMultipleElements)
             {
