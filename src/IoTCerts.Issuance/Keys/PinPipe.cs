@@ -18,6 +18,7 @@ internal sealed class PinPipe : IDisposable
         writer = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.None);
         reader = writer.ClientSafePipeHandle;
         Path = $"/proc/self/fd/{reader.DangerousGetHandle().ToInt64()}";
+
         // No newline: libp11 reads the PIN with BIO_gets, which keeps it.
         writer.Write(Encoding.UTF8.GetBytes(pin));
         writer.Flush();
