@@ -263,7 +263,7 @@ internal static class ExtensionValidation
             }
 
             var subtree = subtrees.ReadSequence(what);
-            GeneralName.ValidateOne(ref subtree, limits, what);
+            GeneralName.ValidateOne(ref subtree, limits, what, isConstraint: true);
             if (subtree.PeekIs(new Asn1Tag(TagClass.ContextSpecific, 0)))
             {
                 subtree.ReadInt32(what, new Asn1Tag(TagClass.ContextSpecific, 0));
