@@ -127,6 +127,69 @@ public sealed class CertificateAuthority : IDisposable
     public IssuedCertificate Issue(IssuanceRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        return IssueBatch([request])[0];
+    }
+
+    /// <summary>
+    /// Issues several certificates in one database transaction (one lock, one index write, one flush for the whole
+    /// batch): all are issued, or none when any request breaks the policy. Much faster than one <see cref="Issue"/>
+    /// call per certificate when enrolling a fleet.
+    /// </summary>
+    /// <exception cref="IssuanceException">A request breaks the policy (nothing is issued) or the options are invalid.</exception>
+    public IReadOnlyList<IssuedCertificate> IssueBatch(IReadOnlyList<IssuanceRequest> requests)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var now = time.GetUtcNow();
+        var prepared = requests.Select(r => Prepare(r, now)).ToList();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in prepared)
+        {
+            if (!names.Add(p.CommonName))
+            {
+                throw new IssuanceException(IssuanceErrorCode.PolicyViolation, $"the commonName '{p.CommonName}' appears twice in the batch (signing policy: commonName unique)");
+            }
+        }
+
+        return Database.Update(tx =>
+        {
+            foreach (var record in tx.Records)
+            {
+                if (record.CommonName is { } cn && names.Contains(cn) && record.IsValidAt(now))
+                {
+                    throw new IssuanceException(IssuanceErrorCode.PolicyViolation, $"the commonName '{cn}' is already used by the valid certificate with serial {record.SerialNumber}: revoke it first or choose another name (signing policy: commonName unique)");
+                }
+            }
+
+            var issued = new List<IssuedCertificate>(prepared.Count);
+            foreach (var p in prepared)
+            {
+                byte[] serial;
+                if (Settings.SerialNumbers == SerialNumberMode.Sequential)
+                {
+                    serial = tx.TakeSequentialSerial().ToByteArray(isUnsigned: false, isBigEndian: true);
+                }
+                else
+                {
+                    do
+                    {
+                        serial = RandomSerial();
+                    }
+                    while (tx.IsSerialUsed(Convert.ToHexString(serial)));
+                }
+
+                var certificate = Sign(p.Request.Subject, p.Request.PublicKey, p.Request.Profile, p.Extra, Certificate.SubjectName, Key, Certificate, serial, p.NotBefore, p.NotAfter, Settings);
+                var entry = new CertificateRecord(OpenSslIndex.NormalizeSerial(Convert.ToHexString(serial))!, CertificateStatus.Valid, certificate.NotAfter.ToUniversalTime(), null, null, p.OneLine);
+                tx.AddIssued(entry, certificate.RawData);
+                issued.Add(new IssuedCertificate(certificate, entry, [certificate, Certificate, .. IssuerChain]));
+            }
+
+            return issued;
+        });
+    }
+
+    private PreparedRequest Prepare(IssuanceRequest request, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
         var commonName = RequireCommonName(request.Subject);
         KeyPolicy.EnsureStrongEnough(request.PublicKey);
         List<X509Extension> extra = [];
@@ -148,7 +211,6 @@ public sealed class CertificateAuthority : IDisposable
             throw new IssuanceException(IssuanceErrorCode.PolicyViolation, "this CA has pathlen 0 and cannot sign another CA (R-11)");
         }
 
-        var now = time.GetUtcNow();
         var notBefore = Max(now - Backdate, Certificate.NotBefore.ToUniversalTime());
         var notAfter = Min(now + (request.Validity ?? request.Profile.DefaultValidity), Certificate.NotAfter.ToUniversalTime());
         if (notAfter <= now)
@@ -156,36 +218,7 @@ public sealed class CertificateAuthority : IDisposable
             throw new IssuanceException(IssuanceErrorCode.PolicyViolation, "the CA certificate has expired: it cannot issue certificates");
         }
 
-        var oneLine = DistinguishedNames.ToOpenSslOneLine(request.Subject);
-        return Database.Update(tx =>
-        {
-            foreach (var record in tx.Records)
-            {
-                if (record.IsValidAt(now) && string.Equals(record.CommonName, commonName, StringComparison.Ordinal))
-                {
-                    throw new IssuanceException(IssuanceErrorCode.PolicyViolation, $"the commonName '{commonName}' is already used by the valid certificate with serial {record.SerialNumber}: revoke it first or choose another name (signing policy: commonName unique)");
-                }
-            }
-
-            byte[] serial;
-            if (Settings.SerialNumbers == SerialNumberMode.Sequential)
-            {
-                serial = tx.TakeSequentialSerial().ToByteArray(isUnsigned: false, isBigEndian: true);
-            }
-            else
-            {
-                do
-                {
-                    serial = RandomSerial();
-                }
-                while (tx.IsSerialUsed(Convert.ToHexString(serial)));
-            }
-
-            var certificate = Sign(request.Subject, request.PublicKey, request.Profile, extra, Certificate.SubjectName, Key, Certificate, serial, notBefore, notAfter, Settings);
-            var entry = new CertificateRecord(OpenSslIndex.NormalizeSerial(Convert.ToHexString(serial))!, CertificateStatus.Valid, certificate.NotAfter.ToUniversalTime(), null, null, oneLine);
-            tx.AddIssued(entry, certificate.RawData);
-            return new IssuedCertificate(certificate, entry, [certificate, Certificate, .. IssuerChain]);
-        });
+        return new PreparedRequest(request, commonName, extra, notBefore, notAfter, DistinguishedNames.ToOpenSslOneLine(request.Subject));
     }
 
     /// <summary>Issues a certificate for a key generated on the spot; the caller owns the returned key.</summary>
@@ -361,6 +394,8 @@ public sealed class CertificateAuthority : IDisposable
             throw new IssuanceException(IssuanceErrorCode.InvalidOption, $"the {profile.Name} profile is not a CA profile");
         }
     }
+
+    private sealed record PreparedRequest(IssuanceRequest Request, string CommonName, List<X509Extension> Extra, DateTimeOffset NotBefore, DateTimeOffset NotAfter, string OneLine);
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 

@@ -64,14 +64,20 @@ public sealed class DirectoryCaDatabaseTests
         var database = (DirectoryCaDatabase)root.Database;
         var final = database.CertificatePath(issued.SerialNumber);
 
-        // Simulate crashes: one after the index commit (file still pending), one before it (serial never recorded).
-        File.Move(final, final + ".pending");
-        File.WriteAllText(database.CertificatePath("7ABCDEF0") + ".pending", "never committed");
+        // Simulate crashes: one after the index commit (the batch file is still there, the published copy not yet),
+        // one before it (a batch whose certificate the index does not list: its serial was never handed out).
+        using var other = TestCa.Root(dir["other"]);
+        var (uncommitted, otherKey) = other.IssueWithNewKey("CN=uncommitted", CertificateProfile.Device());
+        otherKey.Dispose();
+        File.Delete(final);
+        File.WriteAllText(Path.Combine(dir["ca"], "newcerts", "batch-1.pending"), issued.Certificate.ExportCertificatePem() + "\n");
+        File.WriteAllText(Path.Combine(dir["ca"], "newcerts", "batch-2.pending"), uncommitted.Certificate.ExportCertificatePem() + "\n");
         File.WriteAllText(Path.Combine(dir["ca"], "newcerts", ".x.pem.123456.tmp"), "stray");
 
         database.Update(_ => 0);
 
         Assert.True(File.Exists(final));
+        Assert.Equal(issued.Certificate.RawData, System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(final).RawData);
         Assert.Equal(["committed"], database.ReadRecords().Select(r => r.CommonName));
         Assert.Equal([Path.GetFileName(final)], Directory.EnumerateFiles(Path.Combine(dir["ca"], "newcerts")).Select(Path.GetFileName));
     }
