@@ -60,7 +60,7 @@ public sealed class CertificateAuthority : IDisposable
         var notBefore = now - Backdate;
         var notAfter = now + (options.Validity ?? profile.DefaultValidity);
         var serial = RandomSerial();
-        var certificate = Sign(subject, key.PublicKey, profile, [], subject, key, issuer: null, serial, notBefore, notAfter, settings: null);
+        var certificate = X509CertificateLoader.LoadCertificate(Sign(subject, key.PublicKey, profile, [], subject, key, issuer: null, serial, notBefore, notAfter, settings: null));
         return Store(database, options, key, certificate, [], time);
     }
 
@@ -177,10 +177,10 @@ public sealed class CertificateAuthority : IDisposable
                     while (tx.IsSerialUsed(Convert.ToHexString(serial)));
                 }
 
-                var certificate = Sign(p.Request.Subject, p.Request.PublicKey, p.Request.Profile, p.Extra, Certificate.SubjectName, Key, Certificate, serial, p.NotBefore, p.NotAfter, Settings);
-                var entry = new CertificateRecord(OpenSslIndex.NormalizeSerial(Convert.ToHexString(serial))!, CertificateStatus.Valid, certificate.NotAfter.ToUniversalTime(), null, null, p.OneLine);
-                tx.AddIssued(entry, certificate.RawData);
-                issued.Add(new IssuedCertificate(certificate, entry, [certificate, Certificate, .. IssuerChain]));
+                var der = Sign(p.Request.Subject, p.Request.PublicKey, p.Request.Profile, p.Extra, Certificate.SubjectName, Key, Certificate, serial, p.NotBefore, p.NotAfter, Settings);
+                var entry = new CertificateRecord(OpenSslIndex.NormalizeSerial(Convert.ToHexString(serial))!, CertificateStatus.Valid, CertificateEncoder.Truncate(p.NotAfter), null, null, p.OneLine);
+                tx.AddIssued(entry, der);
+                issued.Add(new IssuedCertificate(der, entry, [Certificate, .. IssuerChain]));
             }
 
             return issued;
@@ -299,18 +299,18 @@ public sealed class CertificateAuthority : IDisposable
         }
     }
 
-    internal static X509Certificate2 Sign(X500DistinguishedName subject, PublicKey subjectKey, CertificateProfile profile, IReadOnlyList<X509Extension> extra, X500DistinguishedName issuerName, SigningKey issuerKey, X509Certificate2? issuer, byte[] serial, DateTimeOffset notBefore, DateTimeOffset notAfter, CaSettings? settings)
+    internal static byte[] Sign(X500DistinguishedName subject, PublicKey subjectKey, CertificateProfile profile, IReadOnlyList<X509Extension> extra, X500DistinguishedName issuerName, SigningKey issuerKey, X509Certificate2? issuer, byte[] serial, DateTimeOffset notBefore, DateTimeOffset notAfter, CaSettings? settings)
     {
-        var request = new CertificateRequest(subject, subjectKey, issuerKey.HashAlgorithm, issuerKey.Key is RSA ? RSASignaturePadding.Pkcs1 : null);
+        var extensions = new List<X509Extension>(8);
         var ski = new X509SubjectKeyIdentifierExtension(subjectKey, X509SubjectKeyIdentifierHashAlgorithm.Sha1, critical: false);
 
         // Extension order of the documented openssl sections: SKI, AKI, basicConstraints, keyUsage, then the rest.
-        request.CertificateExtensions.Add(ski);
-        request.CertificateExtensions.Add(issuer is null
+        extensions.Add(ski);
+        extensions.Add(issuer is null
             ? SelfAuthorityKeyIdentifier(ski, profile.AuthorityIssuerAndSerial, issuerName, serial)
             : AuthorityKeyIdentifierOf(issuer, profile.AuthorityIssuerAndSerial));
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(profile.IsCertificateAuthority, profile.PathLength is not null, profile.PathLength ?? 0, critical: true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(profile.KeyUsages, profile.KeyUsageCritical));
+        extensions.Add(new X509BasicConstraintsExtension(profile.IsCertificateAuthority, profile.PathLength is not null, profile.PathLength ?? 0, critical: true));
+        extensions.Add(new X509KeyUsageExtension(profile.KeyUsages, profile.KeyUsageCritical));
         if (profile.ExtendedKeyUsages.Count > 0)
         {
             var oids = new OidCollection();
@@ -319,28 +319,28 @@ public sealed class CertificateAuthority : IDisposable
                 oids.Add(new Oid(oid));
             }
 
-            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(oids, critical: false));
+            extensions.Add(new X509EnhancedKeyUsageExtension(oids, critical: false));
         }
 
         foreach (var extension in extra)
         {
-            request.CertificateExtensions.Add(extension);
+            extensions.Add(extension);
         }
 
         if (settings?.CrlDistributionPoint is { } crl)
         {
-            request.CertificateExtensions.Add(CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([crl.AbsoluteUri], critical: false));
+            extensions.Add(CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([crl.AbsoluteUri], critical: false));
         }
 
         if (settings is { CaIssuersUrl: not null } or { OcspUrl: not null })
         {
-            request.CertificateExtensions.Add(new X509AuthorityInformationAccessExtension(
+            extensions.Add(new X509AuthorityInformationAccessExtension(
                 settings.OcspUrl is { } ocsp ? [ocsp.AbsoluteUri] : null,
                 settings.CaIssuersUrl is { } aia ? [aia.AbsoluteUri] : null,
                 critical: false));
         }
 
-        return request.Create(issuerName, issuerKey.CreateSignatureGenerator(), notBefore, notAfter, serial);
+        return CertificateEncoder.EncodeAndSign(subject, subjectKey, extensions, issuerName, issuerKey.CreateSignatureGenerator(), issuerKey.HashAlgorithm, serial, notBefore, notAfter);
     }
 
     internal static byte[] RandomSerial()
