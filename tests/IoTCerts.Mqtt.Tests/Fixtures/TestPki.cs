@@ -24,6 +24,7 @@ public sealed class TestPki : IDisposable
         Server = Issue(Root, "localhost", serverAuth: true, dnsNames: ["localhost", CumulocityHost]);
         WritePem("root.pem", Root);
         WritePem("intermediate.pem", Intermediate);
+        WritePem("untrusted-root.pem", UntrustedRoot);
         WriteCertificateAndKey("server", Server, []);
         WriteCrl();
     }
@@ -39,6 +40,8 @@ public sealed class TestPki : IDisposable
     public X509Certificate2 Server { get; }
 
     public string RootPath => Path.Combine(Directory, "root.pem");
+
+    public string UntrustedRootPath => Path.Combine(Directory, "untrusted-root.pem");
 
     public string ServerCertPath => Path.Combine(Directory, "server.crt");
 
@@ -56,9 +59,9 @@ public sealed class TestPki : IDisposable
         return new MqttClientCredential(leaf, leafOnly ? [] : [Intermediate]);
     }
 
-    /// <summary>A broker certificate issued by the root with the given validity and usage.</summary>
-    public X509Certificate2 ServerCertificate(DateTimeOffset notBefore, DateTimeOffset notAfter, bool serverAuth = true) =>
-        Issue(Root, "localhost", serverAuth, notBefore, notAfter, ["localhost"]);
+    /// <summary>A broker certificate issued by the root (or <paramref name="issuer"/>) with the given validity and usage.</summary>
+    public X509Certificate2 ServerCertificate(DateTimeOffset notBefore, DateTimeOffset notAfter, bool serverAuth = true, X509Certificate2? issuer = null) =>
+        Issue(issuer ?? Root, "localhost", serverAuth, notBefore, notAfter, ["localhost"]);
 
     /// <summary>A certificate with the given subject and optional SAN e-mail addresses, issued by the intermediate.</summary>
     public X509Certificate2 Custom(string subject, params string[] sanEmails)
