@@ -44,6 +44,7 @@ internal static class CliApp
             Commands.ConvertCommand.Create(),
             Commands.VerifyCommand.Create(),
             Commands.LimboCommand.Create(),
+            Commands.MqttCommand.Create(),
         ];
         foreach (var command in commands)
         {
