@@ -120,6 +120,12 @@ public sealed class CertificateRenewalEngine
             current = null;
         }
 
+        if (current is not null && state.Current is { } previous && previous.Certificate.Thumbprint != current.Certificate.Thumbprint)
+        {
+            // The files changed under us (a promotion completed by repair after a crash, or an operator's hand): announce it.
+            CredentialChanged?.Invoke(this, new CredentialChangedEventArgs(credential, current.Certificate, previous.KeyPem != current.KeyPem));
+        }
+
         state.Current = current;
         var schedule = credential.Schedule;
         var valid = current is not null && current.Certificate.NotAfter.ToUniversalTime() > now.UtcDateTime;
