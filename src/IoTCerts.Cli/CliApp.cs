@@ -40,6 +40,13 @@ internal static class CliApp
         // Keep this list in the order of `iotcerts --help`.
         Command[] commands =
         [
+            Commands.CaCommand.Create(),
+            Commands.IssueCommand.Create(),
+            Commands.RevokeCommand.Create(),
+            Commands.CrlCommand.Create(),
+            Commands.CsrCommand.Create(),
+            Commands.Pkcs12Command.Create(),
+            Commands.TruststoreCommand.Create(),
         ];
         foreach (var command in commands)
         {

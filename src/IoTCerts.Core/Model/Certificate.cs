@@ -1,46 +1,191 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Formats.Asn1;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 namespace IoTCerts.Core;
 
 /// <summary>
-/// An immutable, managed X.509 certificate parsed from DER with System.Formats.Asn1.
-/// (Skeleton: the full model is being built.)
+/// An immutable, managed X.509 certificate (RFC 5280) parsed from DER with System.Formats.Asn1.
+/// <para>
+/// Parsing validates the whole structure, including the values of every known extension, but does not copy
+/// the input: every <see cref="ReadOnlyMemory{T}"/> property is a view over the caller's buffer, which must
+/// therefore not be changed afterwards. Strings and typed extension objects are created on first access
+/// and cached (thread-safe). Validity rules (dates, serial sign, version/extension consistency, signature
+/// algorithm agreement) are for the chain validator: a structurally sound certificate parses.
+/// </para>
 /// </summary>
-public sealed class Certificate
+public sealed partial class Certificate
 {
-    private Certificate(ReadOnlyMemory<byte> rawData) => RawData = rawData;
+    private DistinguishedName? _issuer;
+    private DistinguishedName? _subject;
+    private SignatureAlgorithm? _signatureAlgorithm;
+    private SignatureAlgorithm? _tbsSignatureAlgorithm;
+    private SubjectPublicKeyInfo? _publicKey;
+    private string? _serialNumberHex;
+    private string? _thumbprint;
+    private IReadOnlyList<string>? _extendedKeyUsages;
+    private AuthorityKeyIdentifier? _authorityKeyIdentifier;
+    private IReadOnlyList<GeneralName>? _subjectAlternativeNames;
+    private IReadOnlyList<GeneralName>? _issuerAlternativeNames;
+    private IReadOnlyList<DistributionPoint>? _crlDistributionPoints;
+    private IReadOnlyList<AccessDescription>? _authorityInformationAccess;
+    private NameConstraints? _nameConstraints;
+    private IReadOnlyList<CertificatePolicy>? _certificatePolicies;
 
-    /// <summary>The complete DER encoding.</summary>
+    /// <summary>The complete DER encoding; a view over the buffer given to <see cref="Parse(ReadOnlyMemory{byte})"/>.</summary>
     public ReadOnlyMemory<byte> RawData { get; }
 
-    /// <summary>Parses a DER-encoded certificate.</summary>
-    /// <exception cref="MaterialException">The bytes are not a valid certificate.</exception>
-    public static Certificate Parse(ReadOnlyMemory<byte> der)
+    /// <summary>The DER of the TBSCertificate (the signed part).</summary>
+    public ReadOnlyMemory<byte> TbsCertificate { get; }
+
+    /// <summary>The certificate version: 1, 2 or 3.</summary>
+    public int Version { get; }
+
+    /// <summary>The serial number as encoded: big-endian two's-complement INTEGER bytes.</summary>
+    public ReadOnlyMemory<byte> SerialNumber { get; }
+
+    /// <summary>The serial number as upper-case hex of the encoded bytes (like <see cref="X509Certificate2.SerialNumber"/>).</summary>
+    public string SerialNumberHex => _serialNumberHex ??= Convert.ToHexString(SerialNumber.Span);
+
+    /// <summary>True when the serial is zero or negative, which RFC 5280 4.1.2.2 forbids (the validator reports it).</summary>
+    public bool HasNonPositiveSerial { get; }
+
+    /// <summary>The outer signatureAlgorithm (RFC 5280 4.1.1.2).</summary>
+    public SignatureAlgorithm SignatureAlgorithm => _signatureAlgorithm ?? Publish(ref _signatureAlgorithm, SignatureAlgorithm.Create(_signatureAlgorithmRaw));
+
+    /// <summary>The signature field inside the TBSCertificate (RFC 5280 4.1.2.3).</summary>
+    public SignatureAlgorithm TbsSignatureAlgorithm => _tbsSignatureAlgorithm ?? Publish(ref _tbsSignatureAlgorithm, SignatureAlgorithm.Create(_tbsSignatureAlgorithmRaw));
+
+    /// <summary>True when the outer and inner signature algorithm identifiers are byte-identical, as RFC 5280 4.1.1.2 requires.</summary>
+    public bool SignatureAlgorithmsMatch => _signatureAlgorithmRaw.Span.SequenceEqual(_tbsSignatureAlgorithmRaw.Span);
+
+    /// <summary>The issuer name.</summary>
+    public DistinguishedName Issuer => _issuer ?? Publish(ref _issuer, new DistinguishedName(_issuerRaw));
+
+    /// <summary>The subject name.</summary>
+    public DistinguishedName Subject => _subject ?? Publish(ref _subject, new DistinguishedName(_subjectRaw));
+
+    /// <summary>notBefore (UTCTime years 50-99 are 19xx, RFC 5280 4.1.2.5).</summary>
+    public DateTimeOffset NotBefore { get; }
+
+    /// <summary>notAfter (UTCTime years 00-49 are 20xx, RFC 5280 4.1.2.5).</summary>
+    public DateTimeOffset NotAfter { get; }
+
+    /// <summary>The subject public key.</summary>
+    public SubjectPublicKeyInfo PublicKey => _publicKey ?? Publish(ref _publicKey, SubjectPublicKeyInfo.Create(_publicKeyRaw));
+
+    /// <summary>issuerUniqueID bits, or null when absent.</summary>
+    public ReadOnlyMemory<byte>? IssuerUniqueId { get; }
+
+    /// <summary>subjectUniqueID bits, or null when absent.</summary>
+    public ReadOnlyMemory<byte>? SubjectUniqueId { get; }
+
+    /// <summary>The signature BIT STRING contents (for ECDSA the DER Ecdsa-Sig-Value).</summary>
+    public ReadOnlyMemory<byte> Signature { get; }
+
+    /// <summary>The SHA-256 of <see cref="RawData"/> as upper-case hex.</summary>
+    public string Sha256Thumbprint => _thumbprint ??= Convert.ToHexString(SHA256.HashData(RawData.Span));
+
+    /// <summary>True when issuer and subject are byte-identical (RFC 5280 6.1: self-issued).</summary>
+    public bool IsSelfIssued => _issuerRaw.Span.SequenceEqual(_subjectRaw.Span);
+
+    /// <summary>Every extension in encoding order (empty for v1/v2 certificates).</summary>
+    public IReadOnlyList<CertificateExtension> Extensions => _extensions.All;
+
+    /// <summary>basicConstraints, or null when the extension is absent.</summary>
+    public BasicConstraints? BasicConstraints => _facts.BasicConstraints;
+
+    /// <summary>keyUsage bits, or null when the extension is absent.</summary>
+    public KeyUsage? KeyUsage => _facts.KeyUsage;
+
+    /// <summary>subjectKeyIdentifier, or null when absent.</summary>
+    public ReadOnlyMemory<byte>? SubjectKeyIdentifier => _facts.HasSubjectKeyIdentifier ? RawData[_facts.SubjectKeyIdentifier] : null;
+
+    /// <summary>extendedKeyUsage purpose OIDs (see <see cref="ExtendedKeyUsageOids"/>), or null when absent.</summary>
+    public IReadOnlyList<string>? ExtendedKeyUsages =>
+        _extendedKeyUsages ?? (_extensions.Find(WellKnownOids.ExtendedKeyUsage) is { } v ? Publish(ref _extendedKeyUsages, ExtensionDecoding.ExtendedKeyUsages(v)) : null);
+
+    /// <summary>authorityKeyIdentifier, or null when absent.</summary>
+    public AuthorityKeyIdentifier? AuthorityKeyIdentifier =>
+        _authorityKeyIdentifier ?? (_extensions.Find(WellKnownOids.AuthorityKeyIdentifier) is { } v ? Publish(ref _authorityKeyIdentifier, ExtensionDecoding.AuthorityKeyIdentifier(v)) : null);
+
+    /// <summary>subjectAltName names, or null when absent.</summary>
+    public IReadOnlyList<GeneralName>? SubjectAlternativeNames =>
+        _subjectAlternativeNames ?? (_extensions.Find(WellKnownOids.SubjectAltName) is { } v ? Publish(ref _subjectAlternativeNames, ExtensionDecoding.GeneralNames(v)) : null);
+
+    /// <summary>issuerAltName names, or null when absent.</summary>
+    public IReadOnlyList<GeneralName>? IssuerAlternativeNames =>
+        _issuerAlternativeNames ?? (_extensions.Find(WellKnownOids.IssuerAltName) is { } v ? Publish(ref _issuerAlternativeNames, ExtensionDecoding.GeneralNames(v)) : null);
+
+    /// <summary>cRLDistributionPoints, or null when absent.</summary>
+    public IReadOnlyList<DistributionPoint>? CrlDistributionPoints =>
+        _crlDistributionPoints ?? (_extensions.Find(WellKnownOids.CrlDistributionPoints) is { } v ? Publish(ref _crlDistributionPoints, ExtensionDecoding.DistributionPoints(v)) : null);
+
+    /// <summary>authorityInfoAccess descriptions, or null when absent.</summary>
+    public IReadOnlyList<AccessDescription>? AuthorityInformationAccess =>
+        _authorityInformationAccess ?? (_extensions.Find(WellKnownOids.AuthorityInfoAccess) is { } v ? Publish(ref _authorityInformationAccess, ExtensionDecoding.AccessDescriptions(v)) : null);
+
+    /// <summary>nameConstraints, or null when absent.</summary>
+    public NameConstraints? NameConstraints =>
+        _nameConstraints ?? (_extensions.Find(WellKnownOids.NameConstraints) is { } v ? Publish(ref _nameConstraints, ExtensionDecoding.NameConstraints(v)) : null);
+
+    /// <summary>certificatePolicies, or null when absent.</summary>
+    public IReadOnlyList<CertificatePolicy>? CertificatePolicies =>
+        _certificatePolicies ?? (_extensions.Find(WellKnownOids.CertificatePolicies) is { } v ? Publish(ref _certificatePolicies, ExtensionDecoding.CertificatePolicies(v)) : null);
+
+    /// <summary>The URIs of every CRL distribution point's full name (plain http in IoT deployments, R-13).</summary>
+    public IEnumerable<string> CrlDistributionPointUris => CrlDistributionPoints?.SelectMany(p => p.Uris) ?? [];
+
+    /// <summary>The OCSP responder URIs from authorityInfoAccess.</summary>
+    public IEnumerable<string> OcspUris => AccessUris(AccessMethodOids.Ocsp);
+
+    /// <summary>The caIssuers URIs from authorityInfoAccess.</summary>
+    public IEnumerable<string> CaIssuersUris => AccessUris(AccessMethodOids.CaIssuers);
+
+    /// <summary>The extension with <paramref name="oid"/>, or null.</summary>
+    public CertificateExtension? GetExtension(string oid) => _extensions.Get(oid);
+
+    /// <summary>True when <see cref="Signature"/> is a valid signature of <see cref="TbsCertificate"/> under
+    /// <paramref name="issuerKey"/> with <see cref="SignatureAlgorithm"/>. False for unsupported algorithms.</summary>
+    public bool IsSignatureValid(SubjectPublicKeyInfo issuerKey) =>
+        SignatureVerification.Verify(SignatureAlgorithm, TbsCertificate.Span, Signature.Span, issuerKey);
+
+    /// <summary>Creates an <see cref="X509Certificate2"/> from <see cref="RawData"/> (a copy).</summary>
+    /// <exception cref="MaterialException">The platform refuses the certificate.</exception>
+    public X509Certificate2 ToX509Certificate2()
     {
         try
         {
-            var reader = new AsnReader(der, AsnEncodingRules.DER);
-            var encoded = reader.ReadEncodedValue();
-            if (reader.HasData)
-            {
-                throw new MaterialException(MaterialErrorCode.Malformed, "the certificate has trailing data after its DER encoding");
-            }
-
-            return new Certificate(encoded.ToArray());
+            return X509CertificateLoader.LoadCertificate(RawData.Span);
         }
-        catch (AsnContentException ex)
+        catch (CryptographicException ex)
         {
-            throw new MaterialException(MaterialErrorCode.Malformed, "the certificate is not valid DER", ex);
+            throw new MaterialException(MaterialErrorCode.Malformed, "the platform (X509Certificate2) refuses this certificate", ex);
         }
     }
 
+    /// <summary>Parses the DER of <paramref name="certificate"/> (copied, so the result does not depend on it).</summary>
+    /// <exception cref="MaterialException">Our parser refuses the certificate.</exception>
+    public static Certificate FromX509Certificate2(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return Parse(certificate.RawData);
+    }
+
+    /// <summary>Parses a DER-encoded certificate with <see cref="ParseLimits.Default"/>.</summary>
+    /// <exception cref="MaterialException">The bytes are not a valid certificate.</exception>
+    public static Certificate Parse(ReadOnlyMemory<byte> der) => Parse(der, ParseLimits.Default);
+
     /// <summary>Parses a DER-encoded certificate without throwing.</summary>
-    public static bool TryParse(ReadOnlyMemory<byte> der, [NotNullWhen(true)] out Certificate? certificate, [NotNullWhen(false)] out MaterialException? error)
+    public static bool TryParse(ReadOnlyMemory<byte> der, [NotNullWhen(true)] out Certificate? certificate, [NotNullWhen(false)] out MaterialException? error) =>
+        TryParse(der, ParseLimits.Default, out certificate, out error);
+
+    /// <summary>Parses a DER-encoded certificate with the given limits without throwing.</summary>
+    public static bool TryParse(ReadOnlyMemory<byte> der, ParseLimits limits, [NotNullWhen(true)] out Certificate? certificate, [NotNullWhen(false)] out MaterialException? error)
     {
         try
         {
-            certificate = Parse(der);
+            certificate = Parse(der, limits);
             error = null;
             return true;
         }
@@ -51,4 +196,13 @@ public sealed class Certificate
             return false;
         }
     }
+
+    /// <summary>Returns the subject as an RFC 4514 string.</summary>
+    public override string ToString() => Subject.Rfc4514Name;
+
+    private IEnumerable<string> AccessUris(string method) =>
+        AuthorityInformationAccess?.Where(a => a.AccessMethod == method && a.AccessLocation.Kind == GeneralNameKind.Uri).Select(a => a.AccessLocation.Value!) ?? [];
+
+    private static T Publish<T>(ref T? field, T value)
+        where T : class => Interlocked.CompareExchange(ref field, value, null) ?? value;
 }

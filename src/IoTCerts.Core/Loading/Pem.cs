@@ -1,0 +1,221 @@
+using System.Text;
+
+namespace IoTCerts.Core;
+
+/// <summary>One PEM block (RFC 7468; RFC 1421 headers as written by OpenSSL's legacy encrypted keys).</summary>
+public sealed class PemBlock
+{
+    /// <summary>Creates a block.</summary>
+    /// <param name="label">The label between <c>-----BEGIN </c> and <c>-----</c>, for example <c>CERTIFICATE</c>.</param>
+    /// <param name="data">The decoded bytes.</param>
+    /// <param name="headers">RFC 1421 headers such as <c>Proc-Type</c> and <c>DEK-Info</c>, in order; usually none.</param>
+    public PemBlock(string label, ReadOnlyMemory<byte> data, IReadOnlyList<KeyValuePair<string, string>>? headers = null)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        Label = label;
+        Data = data;
+        Headers = headers ?? Array.Empty<KeyValuePair<string, string>>();
+    }
+
+    /// <summary>The label, for example <c>CERTIFICATE</c> or <c>RSA PRIVATE KEY</c>.</summary>
+    public string Label { get; }
+
+    /// <summary>The RFC 1421 headers, in order.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; }
+
+    /// <summary>The base64-decoded content.</summary>
+    public ReadOnlyMemory<byte> Data { get; }
+
+    /// <summary>The value of the first header called <paramref name="name"/> (case-insensitive), if any.</summary>
+    public string? GetHeader(string name)
+    {
+        foreach (var header in Headers)
+        {
+            if (string.Equals(header.Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return header.Value;
+            }
+        }
+
+        return null;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"PEM block '{Label}' ({Data.Length} bytes)";
+}
+
+/// <summary>
+/// Reads PEM blocks from text. Tolerates text between blocks (the "Bag Attributes" lines of
+/// <c>openssl pkcs12 -nodes</c>, R-01), CRLF, and surrounding whitespace. Bounded by <see cref="MaterialLimits"/>.
+/// </summary>
+public static class PemReader
+{
+    private const string BeginMarker = "-----BEGIN ";
+    private const string EndMarker = "-----END ";
+    private const string Dashes = "-----";
+
+    /// <summary>Whether the text holds at least one PEM BEGIN line.</summary>
+    public static bool ContainsPem(ReadOnlySpan<char> text) => text.IndexOf(BeginMarker.AsSpan(), StringComparison.Ordinal) >= 0;
+
+    /// <summary>Reads every PEM block in <paramref name="text"/>, in order.</summary>
+    /// <exception cref="MaterialException">A block is corrupt or unterminated, or a limit is exceeded.</exception>
+    public static IReadOnlyList<PemBlock> Read(ReadOnlySpan<char> text, MaterialLimits? limits = null)
+    {
+        limits ??= MaterialLimits.Default;
+        var blocks = new List<PemBlock>();
+        string? label = null;
+        List<KeyValuePair<string, string>>? headers = null;
+        var base64 = new StringBuilder();
+        bool headersOpen = false;
+        foreach (var rawLine in text.EnumerateLines())
+        {
+            if (rawLine.Length > limits.MaxPemLineLength)
+            {
+                throw new MaterialException(MaterialErrorCode.InputTooLarge, $"a PEM line is longer than the limit of {limits.MaxPemLineLength} characters");
+            }
+
+            var line = rawLine.Trim();
+            if (label is null)
+            {
+                if (line.StartsWith(BeginMarker, StringComparison.Ordinal) && line.EndsWith(Dashes, StringComparison.Ordinal) && line.Length >= BeginMarker.Length + Dashes.Length)
+                {
+                    if (blocks.Count >= limits.MaxObjects)
+                    {
+                        throw new MaterialException(MaterialErrorCode.TooManyObjects, $"the input holds more than {limits.MaxObjects} PEM blocks");
+                    }
+
+                    label = line[BeginMarker.Length..^Dashes.Length].ToString();
+                    headers = null;
+                    headersOpen = true;
+                    base64.Clear();
+                }
+
+                continue;
+            }
+
+            if (line.StartsWith(EndMarker, StringComparison.Ordinal))
+            {
+                if (!line.EndsWith(Dashes, StringComparison.Ordinal) || line.Length < EndMarker.Length + Dashes.Length || !line[EndMarker.Length..^Dashes.Length].SequenceEqual(label))
+                {
+                    throw new MaterialException(MaterialErrorCode.Malformed, $"the PEM block '{label}' ends with a different END line");
+                }
+
+                blocks.Add(new PemBlock(label, Decode(base64, label), headers));
+                label = null;
+                continue;
+            }
+
+            if (line.StartsWith(BeginMarker, StringComparison.Ordinal))
+            {
+                throw new MaterialException(MaterialErrorCode.Truncated, $"the PEM block '{label}' has no END line before the next BEGIN line");
+            }
+
+            if (headersOpen && base64.Length == 0 && line.IndexOf(':') > 0)
+            {
+                int colon = line.IndexOf(':');
+                (headers ??= new()).Add(new(line[..colon].Trim().ToString(), line[(colon + 1)..].Trim().ToString()));
+                continue;
+            }
+
+            if (headersOpen && headers is not null && base64.Length == 0 && rawLine.Length > 0 && char.IsWhiteSpace(rawLine[0]) && !line.IsEmpty)
+            {
+                // RFC 1421 §4.6: a header continues on lines that start with white space.
+                var last = headers[^1];
+                headers[^1] = new(last.Key, last.Value + line.ToString());
+                continue;
+            }
+
+            if (line.IsEmpty)
+            {
+                headersOpen = false;
+                continue;
+            }
+
+            headersOpen = false;
+            base64.Append(line);
+        }
+
+        if (label is not null)
+        {
+            throw new MaterialException(MaterialErrorCode.Truncated, $"the PEM block '{label}' has no END line: the data is truncated");
+        }
+
+        return blocks;
+    }
+
+    private static byte[] Decode(StringBuilder base64, string label)
+    {
+        var text = base64.ToString();
+        var buffer = new byte[(text.Length / 4 * 3) + 3];
+        if (!Convert.TryFromBase64String(text, buffer, out int written))
+        {
+            throw new MaterialException(MaterialErrorCode.Malformed, $"the PEM block '{label}' is not valid base64");
+        }
+
+        return buffer.AsSpan(0, written).ToArray();
+    }
+}
+
+/// <summary>Writes PEM blocks: RFC 7468 strict encoding, 64-character lines, LF line ends.</summary>
+public static class PemWriter
+{
+    /// <summary>Encodes one block without headers.</summary>
+    public static string Write(string label, ReadOnlySpan<byte> data)
+    {
+        var builder = new StringBuilder();
+        Append(builder, label, data, null);
+        return builder.ToString();
+    }
+
+    /// <summary>Encodes one block, with its headers if it has any.</summary>
+    public static string Write(PemBlock block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var builder = new StringBuilder();
+        Append(builder, block.Label, block.Data.Span, block.Headers);
+        return builder.ToString();
+    }
+
+    /// <summary>Encodes several blocks, one after another.</summary>
+    public static string Write(IEnumerable<PemBlock> blocks)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        var builder = new StringBuilder();
+        foreach (var block in blocks)
+        {
+            Append(builder, block.Label, block.Data.Span, block.Headers);
+        }
+
+        return builder.ToString();
+    }
+
+    private static void Append(StringBuilder builder, string label, ReadOnlySpan<byte> data, IReadOnlyList<KeyValuePair<string, string>>? headers)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        if (label.AsSpan().ContainsAny('\r', '\n') || label.Contains(Dashes, StringComparison.Ordinal) || label != label.Trim())
+        {
+            throw new ArgumentException("a PEM label is one line without '-----' and without surrounding white space", nameof(label));
+        }
+
+        builder.Append("-----BEGIN ").Append(label).Append("-----\n");
+        if (headers is { Count: > 0 })
+        {
+            foreach (var header in headers)
+            {
+                builder.Append(header.Key).Append(": ").Append(header.Value).Append('\n');
+            }
+
+            builder.Append('\n');
+        }
+
+        var base64 = Convert.ToBase64String(data);
+        for (int i = 0; i < base64.Length; i += 64)
+        {
+            builder.Append(base64, i, Math.Min(64, base64.Length - i)).Append('\n');
+        }
+
+        builder.Append("-----END ").Append(label).Append("-----\n");
+    }
+
+    private const string Dashes = "-----";
+}
