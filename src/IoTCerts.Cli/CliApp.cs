@@ -47,6 +47,8 @@ internal static class CliApp
             Commands.CsrCommand.Create(),
             Commands.Pkcs12Command.Create(),
             Commands.TruststoreCommand.Create(),
+            Commands.EstCommand.Create(),
+            Commands.RenewCommand.Create(),
         ];
         foreach (var command in commands)
         {

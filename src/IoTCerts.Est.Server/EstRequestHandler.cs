@@ -117,6 +117,10 @@ internal sealed class EstRequestHandler(EstServerOptions options, IEstCertificat
             var issued = await issuer.IssueAsync(request, context, http.RequestAborted).ConfigureAwait(false);
             await WriteCertificatesAsync(http, issued, StatusCodes.Status200OK, "certs-only").ConfigureAwait(false);
         }
+        catch (EstRefusalException ex)
+        {
+            await WriteTextAsync(http, ex.StatusCode, ex.Message).ConfigureAwait(false);
+        }
         catch (CryptographicException)
         {
             await WriteTextAsync(http, StatusCodes.Status500InternalServerError, "the CA could not issue the certificate").ConfigureAwait(false);

@@ -7,7 +7,7 @@ namespace IoTCerts.Est.Server;
 /// Issues end-entity certificates with a CA certificate and private key held in memory: client (and optionally server)
 /// authentication, the request's subject and SubjectAltName copied unchanged, validity capped by the CA's.
 /// </summary>
-public sealed class InMemoryCertificateIssuer : IEstCertificateIssuer
+internal sealed class InMemoryCertificateIssuer : IEstCertificateIssuer
 {
     private const string SubjectAltNameOid = "2.5.29.17";
     private readonly X509Certificate2 _ca;
