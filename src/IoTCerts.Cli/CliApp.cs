@@ -44,6 +44,15 @@ internal static class CliApp
             Commands.ConvertCommand.Create(),
             Commands.VerifyCommand.Create(),
             Commands.LimboCommand.Create(),
+            Commands.CaCommand.Create(),
+            Commands.IssueCommand.Create(),
+            Commands.RevokeCommand.Create(),
+            Commands.CrlCommand.Create(),
+            Commands.CsrCommand.Create(),
+            Commands.Pkcs12Command.Create(),
+            Commands.TruststoreCommand.Create(),
+            Commands.EstCommand.Create(),
+            Commands.RenewCommand.Create(),
             Commands.MqttCommand.Create(),
         ];
         foreach (var command in commands)
