@@ -156,6 +156,26 @@ public sealed class MosquittoTlsTests(BrokerFixture fixture, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task A_validator_that_throws_refuses_the_broker_with_a_sentence()
+    {
+        var options = fixture.Options(fixture.Pki.Device("throwing-validator"), SslProtocols.Tls12);
+        options.TrustStorePath = null;
+        options.ServerCertificateValidator = new ThrowingValidator();
+        await using var client = new MqttDeviceClient(options);
+
+        var e = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync());
+
+        Assert.Equal(MqttConnectError.ServerCertificateRejected, e.Error);
+        Assert.EndsWith("failed: the server certificate validator failed (InvalidOperationException: validator bug)", e.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class ThrowingValidator : IServerCertificateValidator
+    {
+        public ServerCertificateValidationResult Validate(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, System.Security.Cryptography.X509Certificates.X509Certificate2Collection presentedCertificates, string targetHost) =>
+            throw new InvalidOperationException("validator bug");
+    }
+
+    [Fact]
     public async Task A_target_host_the_broker_certificate_does_not_name_is_refused()
     {
         var options = fixture.Options(fixture.Pki.Device("sni-client"), SslProtocols.Tls12);
