@@ -121,6 +121,45 @@ public sealed class MqttCommandTests(BrokerFixture fixture, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Subscribe_text_shows_topic_and_payload_and_non_utf8_payloads_as_hex()
+    {
+        await using var publisher = new MqttDeviceClient(fixture.Options(Pki.Device("cli-bin"), System.Security.Authentication.SslProtocols.Tls12));
+        Assert.True((await publisher.ConnectAsync()).IsAccepted);
+
+        Task<CliResult> subscribe = RunAsync(["mqtt", "subscribe", .. Connection("observer", fixture.Broker.Tls12Port), "--client-id", "cli-observer-2", "--tls-version", "1.2", "--topic", "devices/cli-bin/#", "--count", "1", "--timeout", "30"]);
+        while (!subscribe.IsCompleted)
+        {
+            await publisher.PublishAsync("devices/cli-bin/raw", new byte[] { 0xFF, 0x00, 0x41 }, MqttQualityOfService.AtLeastOnce);
+            await Task.WhenAny(subscribe, Task.Delay(100));
+        }
+
+        CliResult result = await subscribe;
+        Assert.Equal((0, "devices/cli-bin/raw 0xFF0041\n"), (result.ExitCode, result.Out.ReplaceLineEndings("\n")));
+    }
+
+    [Fact]
+    public async Task Publish_with_a_password_protected_pkcs12_from_openssl_needs_no_key_option()
+    {
+        (string cert, string key) = Pki.WriteFiles("cli-p12", Pki.Device("cli-p12"));
+        string p12 = Path.Combine(Pki.Directory, "cli-p12.p12");
+        string passwordFile = Path.Combine(Pki.Directory, "cli-p12.pass");
+        File.WriteAllText(passwordFile, "s3cret-Pass\n");
+        var openssl = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("openssl", ["pkcs12", "-export", "-in", cert, "-inkey", key, "-out", p12, "-passout", "pass:s3cret-Pass"]) { RedirectStandardError = true })!;
+        await openssl.WaitForExitAsync();
+        Assert.Equal(0, openssl.ExitCode);
+        string port = fixture.Broker.Tls13Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        CliResult result = await RunAsync(["mqtt", "publish", "--host", "127.0.0.1", "--port", port, "--cert", p12, "--password-file", passwordFile, "--trust", Pki.RootPath, "--topic", "devices/cli-p12/t", "--message", "from p12", "--qos", "1"]);
+        CliResult wrong = await RunAsync(["mqtt", "publish", "--host", "127.0.0.1", "--port", port, "--cert", p12, "--password", "not-the-Pass-9", "--trust", Pki.RootPath, "--topic", "devices/cli-p12/t", "--message", "x"]);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("QoS 1, acknowledged by the broker", result.Out, StringComparison.Ordinal);
+        Assert.Equal(2, wrong.ExitCode);
+        Assert.StartsWith("iotcerts: error [wrong-passphrase]: ", wrong.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-the-Pass-9", wrong.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Subscribe_ends_by_its_timeout_and_exits_1_when_the_count_was_not_reached()
     {
         string[] connection = Connection("cli-quiet", fixture.Broker.Tls13Port);
