@@ -42,6 +42,8 @@ internal static class CliApp
         [
             Commands.InspectCommand.Create(),
             Commands.ConvertCommand.Create(),
+            Commands.VerifyCommand.Create(),
+            Commands.LimboCommand.Create(),
         ];
         foreach (var command in commands)
         {
