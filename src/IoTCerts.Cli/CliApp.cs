@@ -43,6 +43,10 @@ internal static class CliApp
             Commands.InspectCommand.Create(),
             Commands.ConvertCommand.Create(),
             Commands.VerifyCommand.Create(),
+            Commands.CheckCaCommand.Create(),
+            Commands.IdentityCommand.Create(),
+            Commands.PopCommand.Create(),
+            Commands.ChainCommand.Create(),
             Commands.LimboCommand.Create(),
         ];
         foreach (var command in commands)

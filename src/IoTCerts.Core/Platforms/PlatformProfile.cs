@@ -36,6 +36,9 @@ public sealed class PlatformProfile
     /// <summary>Every rule of the profile, upload rules first.</summary>
     public IReadOnlyList<ProfileRule> Rules { get; }
 
+    /// <summary>True when an upload rule needs the CA's CRL fetched (use <see cref="CheckCaUploadAsync"/>).</summary>
+    public bool ChecksCrlReachability => Rules.Any(r => r.Code == "ibm-ca-crl-reachable");
+
     /// <summary>Every profile, in the order of their names above.</summary>
     public static IReadOnlyList<PlatformProfile> All => PlatformProfiles.All;
 
