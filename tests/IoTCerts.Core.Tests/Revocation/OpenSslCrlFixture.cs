@@ -55,6 +55,9 @@ public sealed class OpenSslCrlFixture : IDisposable
         Ca("int", "-revoke", "leaf3.pem", "-crl_reason", "superseded");
         Ca("int", "-gencrl", "-crlexts", "delta_ext", "-out", "delta.crl");
         Ca("root", "-gencrl", "-out", "root.crl");
+        Ca("root", "-gencrl", "-crlexts", "idp_user", "-out", "root-users-only.crl");
+        Ca("root", "-gencrl", "-crlexts", "idp_ca", "-out", "root-cas-only.crl");
+        Ca("int", "-gencrl", "-crlexts", "idp_elsewhere", "-out", "partition.crl");
         Ca("root", "-revoke", "int.pem", "-crl_reason", "cACompromise");
         Ca("root", "-gencrl", "-out", "root-revoked.crl");
         Ca("fake", "-gencrl", "-out", "fake.crl");
@@ -97,6 +100,27 @@ public sealed class OpenSslCrlFixture : IDisposable
             [delta_ext]
             authorityKeyIdentifier = keyid:always
             2.5.29.27 = critical, ASN1:INTEGER:4096
+
+            [idp_user]
+            authorityKeyIdentifier = keyid:always
+            issuingDistributionPoint = critical, @idp_user_section
+
+            [idp_user_section]
+            onlyuser = TRUE
+
+            [idp_ca]
+            authorityKeyIdentifier = keyid:always
+            issuingDistributionPoint = critical, @idp_ca_section
+
+            [idp_ca_section]
+            onlyCA = TRUE
+
+            [idp_elsewhere]
+            authorityKeyIdentifier = keyid:always
+            issuingDistributionPoint = critical, @idp_elsewhere_section
+
+            [idp_elsewhere_section]
+            fullname = URI:http://crl.example/partition-7.crl
             """);
     }
 

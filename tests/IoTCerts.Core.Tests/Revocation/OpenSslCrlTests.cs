@@ -104,4 +104,33 @@ public sealed class OpenSslCrlTests(OpenSslCrlFixture pki) : IClassFixture<OpenS
 
         Assert.Equal(ChainStatus.Revoked, result.Errors[0].Status);
     }
+
+    [Fact]
+    public void The_issuing_distribution_point_scope_is_respected()
+    {
+        Assert.True(pki.Crl("root-cas-only").IssuingDistributionPoint!.OnlyContainsCACerts);
+        Assert.True(Validate("leaf2", ["base", "root-cas-only"]).IsValid);
+
+        // A CRL of user certificates only says nothing about the intermediate CA.
+        var usersOnly = Validate("leaf2", ["base", "root-users-only"]);
+        Assert.Equal(ChainStatus.RevocationStatusUnknown, usersOnly.Errors[0].Status);
+        Assert.Equal(1, usersOnly.Errors[0].CertificateIndex);
+        Assert.Contains("issuingDistributionPoint", usersOnly.Errors[0].Message, StringComparison.Ordinal);
+
+        // A partition CRL for another distribution point does not cover a device that names none.
+        var partition = Validate("leaf2", ["partition", "root"]);
+        Assert.Equal(ChainStatus.RevocationStatusUnknown, partition.Errors[0].Status);
+        Assert.Equal(0, partition.Errors[0].CertificateIndex);
+    }
+
+    [Fact]
+    public void Checker_answers_per_certificate_and_issuer()
+    {
+        var checker = new CrlRevocationChecker(RevocationPolicy.Offline, [pki.Crl("base"), pki.Crl("root")]);
+
+        Assert.Equal(2, checker.Crls.Count);
+        Assert.Equal(RevocationStatus.Revoked, checker.Check(pki.Cert("leaf"), pki.Cert("int"), DateTimeOffset.UtcNow).Status);
+        Assert.Equal(RevocationStatus.Good, checker.Check(pki.Cert("leaf2"), pki.Cert("int"), DateTimeOffset.UtcNow).Status);
+        Assert.Equal(RevocationStatus.CrlSignatureInvalid, checker.Check(pki.Cert("leaf2"), pki.Cert("fake"), DateTimeOffset.UtcNow).Status);
+    }
 }
