@@ -91,9 +91,9 @@ internal static class PlatformProfiles
     private static PlatformProfile AzureEdge() => new("azure-iot-edge", "Azure IoT Edge / DPS: Edge CA extensions, device CN = device id.", null,
     [
         Rule("azure-edge-ca-ski", ProfileStage.CaUpload, "Azure IoT Edge requires the Edge CA certificate to have a subjectKeyIdentifier", "R-41",
-            i => First(i, c => c.SubjectKeyIdentifier is null ? $"\"{Name(c)}\" has no subjectKeyIdentifier" : null)),
+            i => First(i, c => c.SubjectKeyIdentifier is not { Length: > 0 } ? $"\"{Name(c)}\" has no subjectKeyIdentifier" : null)),
         Rule("azure-edge-ca-aki", ProfileStage.CaUpload, "Azure IoT Edge requires the Edge CA certificate to have an authorityKeyIdentifier with a keyIdentifier", "R-41",
-            i => First(i, c => c.AuthorityKeyIdentifier?.KeyIdentifier is null ? $"\"{Name(c)}\" has no authorityKeyIdentifier keyid" : null)),
+            i => First(i, c => c.AuthorityKeyIdentifier?.KeyIdentifier is not { Length: > 0 } ? $"\"{Name(c)}\" has no authorityKeyIdentifier keyid" : null)),
         Rule("azure-edge-ca-basic-constraints", ProfileStage.CaUpload, "Azure IoT Edge requires the Edge CA certificate to have critical basicConstraints CA:TRUE, pathlen:0", "R-41",
             i => First(i, c => Critical(c, WellKnownOids.BasicConstraints) && c.BasicConstraints is { IsCertificateAuthority: true, PathLengthConstraint: 0 }
                 ? null : $"\"{Name(c)}\" has {DescribeBasicConstraints(c)}")),
