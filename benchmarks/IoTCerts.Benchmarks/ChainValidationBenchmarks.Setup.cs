@@ -42,12 +42,29 @@ public sealed class BenchmarkChain
             LeafDers[i] = Make($"CN=device-{i:D5}, O=IoTCerts", leafKey, "CN=Bench Issuing CA, O=IoTCerts", intKey, ca: false, issuerDer: IntermediateDer);
         }
 
+        // Cold pool: intermediates with their own keys (same algorithm), one leaf each, never seen by a warm validator.
+        ColdIntermediateDers = new byte[ColdPoolSize][];
+        ColdLeafDers = new byte[ColdPoolSize][];
+        for (var i = 0; i < ColdPoolSize; i++)
+        {
+            using var coldKey = intKey is RSA ? (AsymmetricAlgorithm)RSA.Create(2048) : ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var issuerName = $"CN=Bench Cold CA {i}, O=IoTCerts";
+            ColdIntermediateDers[i] = Make(issuerName, coldKey, "CN=Bench Root, O=IoTCerts", rootKey, ca: true, issuerDer: RootDer);
+            ColdLeafDers[i] = Make($"CN=cold-device-{i:D3}, O=IoTCerts", leafKey, issuerName, coldKey, ca: false, issuerDer: ColdIntermediateDers[i]);
+        }
+
         Root = Certificate.Parse(RootDer);
         Intermediate = Certificate.Parse(IntermediateDer);
         Leaves = [.. LeafDers.Select(d => Certificate.Parse(d))];
     }
 
+    public const int ColdPoolSize = 8;
+
     public byte[] RootDer { get; }
+
+    public byte[][] ColdIntermediateDers { get; }
+
+    public byte[][] ColdLeafDers { get; }
 
     public byte[] IntermediateDer { get; }
 

@@ -186,17 +186,16 @@ internal static class LimboHarness
 
     private static bool LeafAllowsKeyUsage(Certificate leaf, IReadOnlyList<string> usages)
     {
-        using var x509 = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(leaf.RawData.Span);
-        var ku = x509.Extensions.OfType<System.Security.Cryptography.X509Certificates.X509KeyUsageExtension>().FirstOrDefault();
-        if (ku is null)
+        if (leaf.KeyUsage is not { } ku)
         {
             return true;
         }
 
         return usages.All(u => u switch
         {
-            "digitalSignature" => ku.KeyUsages.HasFlag(System.Security.Cryptography.X509Certificates.X509KeyUsageFlags.DigitalSignature),
-            "keyEncipherment" => ku.KeyUsages.HasFlag(System.Security.Cryptography.X509Certificates.X509KeyUsageFlags.KeyEncipherment),
+            "digitalSignature" => ku.HasFlag(KeyUsage.DigitalSignature),
+            "keyEncipherment" => ku.HasFlag(KeyUsage.KeyEncipherment),
+            "keyAgreement" => ku.HasFlag(KeyUsage.KeyAgreement),
             _ => true,
         });
     }

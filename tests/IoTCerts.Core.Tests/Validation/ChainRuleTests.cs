@@ -104,6 +104,16 @@ public sealed class ChainRuleTests
             var rsaCa = Root.IssueCa("RSA CA 2", key: KeyKind.Rsa2048);
             return (rsaCa.Issue("leaf", Leaf with { Hash = HashAlgorithmName.SHA1 }), [rsaCa], [Root]);
         }, TestPki.At(), null, 0, new ChainPolicy { Algorithms = new AlgorithmPolicy { MinimumSignatureHash = SignatureHashStrength.Sha1 } }),
+        new("RSA-PSS signed leaf", () =>
+        {
+            var rsaCa = Root.IssueCa("RSA PSS CA", key: KeyKind.Rsa2048);
+            return (rsaCa.Issue("leaf", Leaf with { Pss = true, Hash = HashAlgorithmName.SHA384 }), [rsaCa], [Root]);
+        }, TestPki.At(), null),
+        new("P-384 CA signing with ECDSA SHA-384", () =>
+        {
+            var ec384 = Root.IssueCa("P-384 CA", key: KeyKind.P384);
+            return (ec384.Issue("leaf", Leaf with { Hash = HashAlgorithmName.SHA384 }), [ec384], [Root]);
+        }, TestPki.At(), null),
         new("trust anchored at the intermediate (partial chain)", () => (Int.Issue("leaf", Leaf), [], [Int]), TestPki.At(), null),
         new("missing intermediate", () => (Int.Issue("leaf", Leaf), [], [Root]), TestPki.At(), ChainStatus.PartialChain, 0),
         new("untrusted self-signed root", () =>
@@ -120,6 +130,15 @@ public sealed class ChainRuleTests
             var i2 = i1.IssueCa("Depth 2");
             return (i2.Issue("leaf", Leaf), [i1, i2], [Root]);
         }, TestPki.At(), ChainStatus.ChainTooLong, 1, new ChainPolicy { MaxDepth = 1 }),
+        new("unknown critical extension in the leaf", () => Simple(Leaf with { ExtraExtensions = [new X509Extension("1.3.6.1.4.1.55555.1", [0x05, 0x00], critical: true)] }), TestPki.At(), ChainStatus.HasNotSupportedCriticalExtension, 0),
+        new("unknown non-critical extension is ignored", () => Simple(Leaf with { ExtraExtensions = [new X509Extension("1.3.6.1.4.1.55555.1", [0x05, 0x00], critical: false)] }), TestPki.At(), null),
+        new("unknown critical extension in the intermediate", () =>
+        {
+            var odd = Root.Issue("Odd CA", new CertSpec { Ca = true, ExtraExtensions = [new X509Extension("1.3.6.1.4.1.55555.2", [0x05, 0x00], critical: true)] });
+            return (odd.Issue("leaf", Leaf), [odd], [Root]);
+        }, TestPki.At(), ChainStatus.HasNotSupportedCriticalExtension, 1),
+        new("serial number zero", () => Simple(Leaf with { Serial = [0x00] }), TestPki.At(), ChainStatus.Malformed, 0),
+        new("leaf without authorityKeyIdentifier", () => Simple(Leaf with { OmitAuthorityKeyId = true }), TestPki.At(), ChainStatus.InvalidExtension, 0),
         new("name constraints permit the leaf", () =>
         {
             var constrained = Root.Issue("Constrained CA", new CertSpec { Ca = true, NameConstraints = TestPki.PermittedDns("example") });

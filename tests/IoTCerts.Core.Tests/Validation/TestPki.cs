@@ -34,6 +34,18 @@ public sealed record CertSpec
 
     public HashAlgorithmName Hash { get; init; } = HashAlgorithmName.SHA256;
 
+    /// <summary>Extensions added as given (unknown or deliberately malformed ones).</summary>
+    public X509Extension[] ExtraExtensions { get; init; } = [];
+
+    /// <summary>A fixed serial number (big-endian two's complement); random positive when null.</summary>
+    public byte[]? Serial { get; init; }
+
+    /// <summary>Leave out the authorityKeyIdentifier.</summary>
+    public bool OmitAuthorityKeyId { get; init; }
+
+    /// <summary>Sign with RSASSA-PSS instead of PKCS#1 v1.5 (RSA issuers only).</summary>
+    public bool Pss { get; init; }
+
     public DateTimeOffset? NotBefore { get; init; }
 
     public DateTimeOffset? NotAfter { get; init; }
@@ -142,23 +154,31 @@ public static class TestPki
             request.CertificateExtensions.Add(new X509Extension("2.5.29.30", nc, critical: true));
         }
 
+        foreach (var extra in spec.ExtraExtensions)
+        {
+            request.CertificateExtensions.Add(extra);
+        }
+
         var ski = new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false);
         request.CertificateExtensions.Add(ski);
         var signerCert = issuer;
-        if (signerCert is not null)
+        if (signerCert is not null && !spec.OmitAuthorityKeyId)
         {
             request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromSubjectKeyIdentifier(signerCert.Ski!));
         }
 
         var notBefore = spec.NotBefore ?? Now.AddDays(-30);
         var notAfter = spec.NotAfter ?? Now.AddDays(365);
-        var serial = RandomNumberGenerator.GetBytes(16);
-        serial[0] = (byte)((serial[0] & 0x7F) | 0x01);
+        var serial = spec.Serial ?? RandomNumberGenerator.GetBytes(16);
+        if (spec.Serial is null)
+        {
+            serial[0] = (byte)((serial[0] & 0x7F) | 0x01);
+        }
         var signingKey = signerCert?.Key ?? key;
         var generator = signingKey switch
         {
             RSA rsa when spec.Hash == HashAlgorithmName.SHA1 => new Sha1RsaGenerator(rsa),
-            RSA rsa => X509SignatureGenerator.CreateForRSA(rsa, RSASignaturePadding.Pkcs1),
+            RSA rsa => X509SignatureGenerator.CreateForRSA(rsa, spec.Pss ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1),
             ECDsa ec => X509SignatureGenerator.CreateForECDsa(ec),
             _ => throw new ArgumentException("key"),
         };

@@ -32,6 +32,26 @@ internal sealed class SignatureVerifier(int capacity)
     private readonly ConcurrentDictionary<Sha256Key, AsymmetricAlgorithm?> _keys = new();
     private readonly ConcurrentDictionary<(Sha256Key Issuer, Sha256Key Subject), bool> _edges = new();
 
+    // Trust anchors' keys, imported once when the validator is built (importing a key costs OpenSSL 3 more than a
+    // verification); never evicted, since the anchor set is fixed for the validator's lifetime.
+    private readonly Dictionary<Sha256Key, AsymmetricAlgorithm?> _anchorKeys = [];
+
+    /// <summary>Imports an anchor's key ahead of time; not thread-safe, call from the validator's constructor only.</summary>
+    public void AddAnchor(CertificateFacts anchor)
+    {
+        if (!_anchorKeys.ContainsKey(anchor.SpkiHash))
+        {
+            _anchorKeys[anchor.SpkiHash] = Import(anchor);
+        }
+    }
+
+    /// <summary>Forgets learned keys and edges (not the anchors'): the state of a validator that has seen nothing yet.</summary>
+    public void ForgetLearned()
+    {
+        _keys.Clear();
+        _edges.Clear();
+    }
+
     /// <summary>The result of checking one edge.</summary>
     public enum Outcome
     {
@@ -103,11 +123,29 @@ internal sealed class SignatureVerifier(int capacity)
 
     private AsymmetricAlgorithm? ImportKey(CertificateFacts issuer)
     {
-        if (_keys.TryGetValue(issuer.SpkiHash, out var cached))
+        if (_anchorKeys.TryGetValue(issuer.SpkiHash, out var anchorKey) || _keys.TryGetValue(issuer.SpkiHash, out anchorKey))
         {
-            return cached;
+            return anchorKey;
         }
 
+        var key = Import(issuer);
+        if (_keys.Count >= capacity)
+        {
+            // Keys still in use by another thread stay alive until collected; dropping them from the cache is enough.
+            _keys.Clear();
+        }
+
+        var stored = _keys.GetOrAdd(issuer.SpkiHash, key);
+        if (!ReferenceEquals(stored, key))
+        {
+            key?.Dispose();
+        }
+
+        return stored;
+    }
+
+    private static AsymmetricAlgorithm? Import(CertificateFacts issuer)
+    {
         AsymmetricAlgorithm? key = null;
         try
         {
@@ -125,18 +163,6 @@ internal sealed class SignatureVerifier(int capacity)
             key = null;
         }
 
-        if (_keys.Count >= capacity)
-        {
-            // Keys still in use by another thread stay alive until collected; dropping them from the cache is enough.
-            _keys.Clear();
-        }
-
-        var stored = _keys.GetOrAdd(issuer.SpkiHash, key);
-        if (!ReferenceEquals(stored, key))
-        {
-            key?.Dispose();
-        }
-
-        return stored;
+        return key;
     }
 }

@@ -1,6 +1,6 @@
 namespace IoTCerts.Core;
 
-internal sealed record BasicConstraintsFacts(bool IsCa, int? PathLength, bool Critical);
+internal readonly record struct BasicConstraintsFacts(bool IsCa, int? PathLength, bool Critical);
 
 internal sealed record AuthorityKeyIdFacts(ReadOnlyMemory<byte>? KeyId, bool HasIssuerAndSerial);
 
@@ -25,73 +25,102 @@ internal sealed class ExtensionSummary
     private const string PolicyConstraintsOid = "2.5.29.36";
     private const string InhibitAnyPolicyOid = "2.5.29.54";
 
-    public BasicConstraintsFacts? BasicConstraints { get; private init; }
+    private readonly Certificate _certificate;
+    private NameConstraintsFacts? _nameConstraints;
+
+    private ExtensionSummary(Certificate certificate) => _certificate = certificate;
+
+    public BasicConstraintsFacts? BasicConstraints { get; private set; }
 
     /// <summary>keyUsage bits, or null when the extension is absent.</summary>
-    public KeyUsage? KeyUsage { get; private init; }
+    public KeyUsage? KeyUsage => _certificate.KeyUsage;
 
-    /// <summary>extendedKeyUsage purposes (OIDs), or null when absent.</summary>
-    public IReadOnlyList<string>? ExtendedKeyUsage { get; private init; }
+    /// <summary>extendedKeyUsage purposes (OIDs), or null when absent; decoded by the model on first use.</summary>
+    public IReadOnlyList<string>? ExtendedKeyUsage => _certificate.ExtendedKeyUsages;
 
-    public ReadOnlyMemory<byte>? SubjectKeyId { get; private init; }
+    public ReadOnlyMemory<byte>? SubjectKeyId { get; private set; }
 
     public AuthorityKeyIdFacts? AuthorityKeyId { get; private init; }
 
-    public IReadOnlyList<GeneralName>? SubjectAltNames { get; private init; }
+    /// <summary>subjectAltName entries, or null when absent; decoded by the model on first use (name checks only).</summary>
+    public IReadOnlyList<GeneralName>? SubjectAltNames => HasSubjectAltNames ? _certificate.SubjectAlternativeNames : null;
 
-    public bool SubjectAltNamesCritical { get; private init; }
+    public bool HasSubjectAltNames { get; private set; }
 
-    public NameConstraintsFacts? NameConstraints { get; private init; }
+    public bool SubjectAltNamesCritical { get; private set; }
 
-    public bool NameConstraintsCritical { get; private init; }
+    public NameConstraintsFacts? NameConstraints => HasNameConstraints ? _nameConstraints ??= ReadNameConstraints(_certificate.NameConstraints!) : null;
+
+    public bool HasNameConstraints { get; private set; }
+
+    public bool NameConstraintsCritical { get; private set; }
 
     /// <summary>Critical extensions this validator does not process (RFC 5280 §4.2: such a certificate MUST be rejected).</summary>
     public List<string>? UnknownCritical { get; private set; }
 
+    private static readonly byte[] EmptySequence = [0x30, 0x00];
+
+    // One pass over the extensions (no per-OID lookups): criticality rules, unknown critical extensions, and the
+    // emptiness rules checked on the raw value, so lists are decoded only when a rule needs their entries.
     public static ExtensionSummary Read(Certificate certificate, List<CertificateDefect> defects)
     {
-        bool Critical(string oid) => certificate.GetExtension(oid)?.Critical == true;
-
         var aki = certificate.AuthorityKeyIdentifier;
-        var nc = certificate.NameConstraints;
-        var summary = new ExtensionSummary
+        var summary = new ExtensionSummary(certificate)
         {
-            BasicConstraints = certificate.BasicConstraints is { } bc ? new BasicConstraintsFacts(bc.IsCertificateAuthority, bc.PathLengthConstraint, Critical(WellKnownOids.BasicConstraints)) : null,
-            KeyUsage = certificate.KeyUsage,
-            ExtendedKeyUsage = certificate.ExtendedKeyUsages,
-            // Model wish: Certificate.SubjectKeyIdentifier returns an empty value instead of null when absent
-            // (the conditional converts null through ReadOnlyMemory's array conversion); ask for the extension.
-            SubjectKeyId = certificate.GetExtension(WellKnownOids.SubjectKeyIdentifier) is null ? null : certificate.SubjectKeyIdentifier,
+            BasicConstraints = certificate.BasicConstraints is { } bc ? new BasicConstraintsFacts(bc.IsCertificateAuthority, bc.PathLengthConstraint, false) : null,
             AuthorityKeyId = aki is null ? null : new AuthorityKeyIdFacts(aki.KeyIdentifier, aki.AuthorityCertIssuer.Count > 0 || aki.AuthorityCertSerialNumber is not null),
-            SubjectAltNames = certificate.SubjectAlternativeNames,
-            SubjectAltNamesCritical = Critical(WellKnownOids.SubjectAltName),
-            NameConstraints = nc is null ? null : new NameConstraintsFacts([.. nc.PermittedSubtrees.Select(s => NameValue.From(s.Base))], [.. nc.ExcludedSubtrees.Select(s => NameValue.From(s.Base))]),
-            NameConstraintsCritical = Critical(WellKnownOids.NameConstraints),
         };
 
         var extensions = certificate.Extensions;
         for (var i = 0; i < extensions.Count; i++)
         {
-            if (extensions[i].Critical && !Understood.Contains(extensions[i].Oid))
+            var extension = extensions[i];
+            switch (extension.Oid)
             {
-                (summary.UnknownCritical ??= []).Add(extensions[i].Oid);
+                case WellKnownOids.BasicConstraints:
+                    summary.BasicConstraints = summary.BasicConstraints is { } value ? value with { Critical = extension.Critical } : null;
+                    break;
+                case WellKnownOids.SubjectKeyIdentifier:
+                    // The model's SubjectKeyIdentifier is only trusted when the extension is present (see the report's wishes).
+                    summary.SubjectKeyId = certificate.SubjectKeyIdentifier;
+                    NonCritical(extension, "subjectKeyIdentifier", "§4.2.1.2", defects);
+                    break;
+                case WellKnownOids.AuthorityKeyIdentifier:
+                    NonCritical(extension, "authorityKeyIdentifier", "§4.2.1.1", defects);
+                    break;
+                case WellKnownOids.AuthorityInfoAccess:
+                    NonCritical(extension, "authorityInfoAccess", "§4.2.2.1", defects);
+                    break;
+                case PolicyConstraintsOid when !extension.Critical:
+                    defects.Add(new CertificateDefect(ChainStatus.InvalidExtension, "the policyConstraints extension is not critical; RFC 5280 §4.2.1.11 requires it critical"));
+                    break;
+                case WellKnownOids.SubjectAltName:
+                    summary.HasSubjectAltNames = true;
+                    summary.SubjectAltNamesCritical = extension.Critical;
+                    if (extension.Value.Span.SequenceEqual(EmptySequence))
+                    {
+                        defects.Add(new CertificateDefect(ChainStatus.InvalidExtension, "the subjectAltName extension is empty (RFC 5280 §4.2.1.6)"));
+                    }
+
+                    break;
+                case WellKnownOids.ExtendedKeyUsage when extension.Value.Span.SequenceEqual(EmptySequence):
+                    defects.Add(new CertificateDefect(ChainStatus.InvalidExtension, "the extendedKeyUsage extension is empty (RFC 5280 §4.2.1.12: SIZE (1..MAX))"));
+                    break;
+                case WellKnownOids.NameConstraints:
+                    summary.HasNameConstraints = true;
+                    summary.NameConstraintsCritical = extension.Critical;
+                    break;
+            }
+
+            if (extension.Critical && !Understood.Contains(extension.Oid))
+            {
+                (summary.UnknownCritical ??= []).Add(extension.Oid);
             }
         }
 
-        summary.CheckCriticality(certificate, defects);
-        if (nc is not null)
+        if (summary.HasNameConstraints)
         {
-            CheckNameConstraints(nc, defects);
-        }
-
-        if (summary.ExtendedKeyUsage is { Count: 0 })
-        {
-            defects.Add(new CertificateDefect(ChainStatus.InvalidExtension, "the extendedKeyUsage extension is empty (RFC 5280 §4.2.1.12: SIZE (1..MAX))"));
-        }
-
-        if (summary.SubjectAltNames is { Count: 0 })
-        {
-            defects.Add(new CertificateDefect(ChainStatus.InvalidExtension, "the subjectAltName extension is empty (RFC 5280 §4.2.1.6)"));
+            CheckNameConstraints(certificate.NameConstraints!, defects);
         }
 
         if (summary.KeyUsage == Core.KeyUsage.None)
@@ -102,27 +131,17 @@ internal sealed class ExtensionSummary
         return summary;
     }
 
-    // RFC 5280: AKI §4.2.1.1, SKI §4.2.1.2 and AIA §4.2.2.1 MUST be non-critical; policyConstraints §4.2.1.11 MUST be critical.
-    private void CheckCriticality(Certificate certificate, List<CertificateDefect> defects)
+    // RFC 5280: AKI §4.2.1.1, SKI §4.2.1.2 and AIA §4.2.2.1 MUST be non-critical.
+    private static void NonCritical(CertificateExtension extension, string name, string section, List<CertificateDefect> defects)
     {
-        foreach (var (oid, name, section) in (ReadOnlySpan<(string, string, string)>)
-            [
-                (WellKnownOids.AuthorityKeyIdentifier, "authorityKeyIdentifier", "§4.2.1.1"),
-                (WellKnownOids.SubjectKeyIdentifier, "subjectKeyIdentifier", "§4.2.1.2"),
-                (WellKnownOids.AuthorityInfoAccess, "authorityInfoAccess", "§4.2.2.1"),
-            ])
+        if (extension.Critical)
         {
-            if (certificate.GetExtension(oid)?.Critical == true)
-            {
-                defects.Add(new CertificateDefect(ChainStatus.InvalidExtension, $"the {name} extension is critical; RFC 5280 {section} requires it non-critical"));
-            }
-        }
-
-        if (certificate.GetExtension(PolicyConstraintsOid) is { Critical: false })
-        {
-            defects.Add(new CertificateDefect(ChainStatus.InvalidExtension, "the policyConstraints extension is not critical; RFC 5280 §4.2.1.11 requires it critical"));
+            defects.Add(new CertificateDefect(ChainStatus.InvalidExtension, $"the {name} extension is critical; RFC 5280 {section} requires it non-critical"));
         }
     }
+
+    private static NameConstraintsFacts ReadNameConstraints(NameConstraints nc) =>
+        new([.. nc.PermittedSubtrees.Select(s => NameValue.From(s.Base))], [.. nc.ExcludedSubtrees.Select(s => NameValue.From(s.Base))]);
 
     // RFC 5280 §4.2.1.10: at least one list of subtrees; minimum zero and maximum absent; valid subtree bases.
     private static void CheckNameConstraints(NameConstraints nc, List<CertificateDefect> defects)

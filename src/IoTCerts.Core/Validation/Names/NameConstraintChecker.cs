@@ -122,12 +122,7 @@ internal static class NameConstraintChecker
         }
 
         var parent = name[2..];
-        if (NameSyntax.DnsInSubtree(parent, subtree) && !NameSyntax.DnsEquals(parent, subtree))
-        {
-            return true;
-        }
-
-        if (NameSyntax.DnsEquals(parent, subtree))
+        if (NameSyntax.DnsInSubtree(parent, subtree))
         {
             return true;
         }

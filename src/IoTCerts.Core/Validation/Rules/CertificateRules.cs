@@ -238,12 +238,12 @@ internal static class CertificateRules
     private static void CheckSubjectAltNameCriticality(CertificateFacts cert, List<RuleViolation> found)
     {
         var emptySubject = cert.Certificate.Subject.IsEmpty;
-        var sans = cert.Extensions.SubjectAltNames;
-        if (emptySubject && (sans is null || !cert.Extensions.SubjectAltNamesCritical))
+        var hasSans = cert.Extensions.HasSubjectAltNames;
+        if (emptySubject && (!hasSans || !cert.Extensions.SubjectAltNamesCritical))
         {
             found.Add(new RuleViolation(ChainStatus.InvalidExtension, "a certificate with an empty subject must carry a critical subjectAltName (RFC 5280 §4.2.1.6)"));
         }
-        else if (!emptySubject && sans is not null && cert.Extensions.SubjectAltNamesCritical)
+        else if (!emptySubject && hasSans && cert.Extensions.SubjectAltNamesCritical)
         {
             found.Add(new RuleViolation(ChainStatus.InvalidExtension, $"certificate \"{cert.SubjectText}\" marks subjectAltName critical although its subject is not empty (RFC 5280 §4.2.1.6)"));
         }
@@ -267,7 +267,7 @@ internal static class CertificateRules
             }
         }
 
-        if (ext.NameConstraints is not null && !isCa)
+        if (ext.HasNameConstraints && !isCa)
         {
             found.Add(new RuleViolation(ChainStatus.InvalidNameConstraints, $"certificate \"{cert.SubjectText}\" is not a CA but carries nameConstraints (RFC 5280 §4.2.1.10)"));
         }
@@ -276,8 +276,7 @@ internal static class CertificateRules
     // R-11, RFC 5280 §6.1.4 (k) and §4.2.1.9: a certificate that signs another is a CA, marked critical.
     private static void CheckCaBasicConstraints(CertificateFacts cert, List<RuleViolation> found)
     {
-        var bc = cert.Extensions.BasicConstraints;
-        if (bc is null)
+        if (cert.Extensions.BasicConstraints is not { } bc)
         {
             found.Add(new RuleViolation(ChainStatus.InvalidBasicConstraints, $"certificate \"{cert.SubjectText}\" signs other certificates but is not a CA: it has no basicConstraints extension"));
         }
@@ -295,7 +294,7 @@ internal static class CertificateRules
             found.Add(new RuleViolation(ChainStatus.Malformed, "a CA certificate has an empty subject name (RFC 5280 §4.1.2.6)"));
         }
 
-        if (cert.Extensions.NameConstraints is not null && !cert.Extensions.NameConstraintsCritical)
+        if (cert.Extensions.HasNameConstraints && !cert.Extensions.NameConstraintsCritical)
         {
             found.Add(new RuleViolation(ChainStatus.InvalidNameConstraints, $"CA certificate \"{cert.SubjectText}\" has a non-critical nameConstraints extension; RFC 5280 §4.2.1.10 requires it critical"));
         }
