@@ -19,6 +19,7 @@ internal sealed class CrlFacts
     ];
 
     private readonly Dictionary<ReadOnlyMemory<byte>, bool> _signatureByIssuerKey = new(RawNameComparer.Instance);
+    private Certificate? _lastVerifiedIssuer;
 
     private CrlFacts(CertificateRevocationList crl)
     {
@@ -47,11 +48,22 @@ internal sealed class CrlFacts
     /// <summary>Checks (once per issuer key) that the CRL is signed by <paramref name="issuer"/>.</summary>
     public bool IsSignedBy(Certificate issuer)
     {
+        // The same issuer instance asks again and again on the warm path: answer without hashing its key.
+        if (ReferenceEquals(Volatile.Read(ref _lastVerifiedIssuer), issuer))
+        {
+            return true;
+        }
+
         var key = issuer.PublicKey.RawData;
         lock (_signatureByIssuerKey)
         {
             if (_signatureByIssuerKey.TryGetValue(key, out var known))
             {
+                if (known)
+                {
+                    Volatile.Write(ref _lastVerifiedIssuer, issuer);
+                }
+
                 return known;
             }
         }
@@ -75,6 +87,11 @@ internal sealed class CrlFacts
             }
 
             _signatureByIssuerKey[key] = valid;
+        }
+
+        if (valid)
+        {
+            Volatile.Write(ref _lastVerifiedIssuer, issuer);
         }
 
         return valid;

@@ -16,6 +16,7 @@ namespace IoTCerts.Core;
 public sealed class CrlRevocationChecker : IRevocationChecker
 {
     private readonly Dictionary<ReadOnlyMemory<byte>, List<CertificateRevocationList>> _byIssuer = new(RawNameComparer.Instance);
+    private readonly bool _hasDeltas;
 
     /// <summary>Creates a checker.</summary>
     /// <param name="policy">The revocation policy; its mode must be <see cref="RevocationMode.Offline"/> or <see cref="RevocationMode.Online"/>.</param>
@@ -48,6 +49,7 @@ public sealed class CrlRevocationChecker : IRevocationChecker
             }
 
             sameIssuer.Add(crl);
+            _hasDeltas |= crl.IsDeltaCrl;
         }
 
         Crls = list;
@@ -82,12 +84,9 @@ public sealed class CrlRevocationChecker : IRevocationChecker
     private RevocationCheckResult Evaluate(Certificate certificate, Certificate issuer, bool isCa, DateTimeOffset at)
     {
         var problems = new Problems();
-        var candidates = new List<CertificateRevocationList>();
-        if (_byIssuer.TryGetValue(certificate.Issuer.RawData, out var handedIn))
-        {
-            candidates.AddRange(handedIn);
-        }
-
+        _byIssuer.TryGetValue(certificate.Issuer.RawData, out var handedIn);
+        var handedInCount = handedIn?.Count ?? 0;
+        List<CertificateRevocationList>? fetchedCrls = null;
         if (Fetcher is not null)
         {
             foreach (var uri in certificate.CrlDistributionPointUris)
@@ -105,7 +104,7 @@ public sealed class CrlRevocationChecker : IRevocationChecker
                 {
                     if (crl.Issuer.RawData.Span.SequenceEqual(certificate.Issuer.RawData.Span))
                     {
-                        candidates.Add(crl);
+                        (fetchedCrls ??= []).Add(crl);
                     }
                     else
                     {
@@ -119,10 +118,13 @@ public sealed class CrlRevocationChecker : IRevocationChecker
             }
         }
 
+        // Handed-in CRLs first, then fetched ones; no list is built on the offline path (it runs once per certificate).
+        var total = handedInCount + (fetchedCrls?.Count ?? 0);
         CertificateRevocationList? complete = null;
         RevokedCertificate? revokedEntry = null;
-        foreach (var crl in candidates)
+        for (var k = 0; k < total; k++)
         {
+            var crl = k < handedInCount ? handedIn![k] : fetchedCrls![k - handedInCount];
             var facts = CrlFacts.Of(crl);
             if (facts.IsDelta || !IsUsable(facts, certificate, issuer, isCa, at, ref problems, out var partial))
             {
@@ -150,12 +152,12 @@ public sealed class CrlRevocationChecker : IRevocationChecker
 
         if (complete is null)
         {
-            return problems.Result(candidates.Count == 0 && !problems.Any
+            return problems.Result(total == 0 && !problems.Any
                 ? $"no CRL from \"{certificate.Issuer.Rfc4514Name}\" was given and the certificate names no CRL distribution point"
                 : null);
         }
 
-        if (revokedEntry is null)
+        if (revokedEntry is null && _hasDeltas)
         {
             revokedEntry = ApplyDeltas(CrlFacts.Of(complete), certificate, issuer, isCa, at);
         }
