@@ -126,7 +126,17 @@ public sealed class CrlFetcher
         Interlocked.Increment(ref _downloads);
         _ = Task.Run(async () =>
         {
-            var result = await DownloadAsync(uri).ConfigureAwait(false);
+            CrlFetchResult result;
+            try
+            {
+                result = await DownloadAsync(uri).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or UriFormatException or ObjectDisposedException or OperationCanceledException)
+            {
+                // A misconfigured client (disposed, wrong handler) must not leave the callers sharing this download waiting.
+                result = Failure(uri, CrlFetchStatus.Unreachable, null, $"CRL location not reachable: {uri}: {ex.Message}");
+            }
+
             var now = _time.GetUtcNow();
             entry.ExpiresAt = result.Crl is { } crl
                 ? (crl.NextUpdate is { } next && next > now ? next : crl.NextUpdate is null ? now + Options.LifetimeWithoutNextUpdate : now + Options.FailureRetention)

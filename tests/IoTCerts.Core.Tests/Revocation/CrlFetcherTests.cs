@@ -195,6 +195,36 @@ public sealed class CrlFetcherTests : IDisposable
     }
 
     [Fact]
+    public async Task Ibm_upload_check_fetches_the_CAs_CRL()
+    {
+        _server.Serve("/ibm-ok.crl", _pki.Crl());
+        _server.ServeStatus("/ibm-gone.crl", 404, "Not Found");
+        var reachable = Platforms.ProfileCert.Create(new Platforms.ProfileSpec { Cdp = [_server.Url("/ibm-ok.crl")] }).Certificate;
+        var unreachable = Platforms.ProfileCert.Create(new Platforms.ProfileSpec { Cdp = [_server.Url("/ibm-gone.crl")] }).Certificate;
+        var ibm = PlatformProfile.Get("ibm-watson-iot");
+
+        var ok = await ibm.CheckCaUploadAsync([reachable], Fetcher());
+        var gone = await ibm.CheckCaUploadAsync([unreachable], Fetcher());
+
+        Assert.True(ok.IsCompliant, string.Join("\n", ok.Violations));
+        Assert.Empty(ok.NotChecked);
+        var violation = Assert.Single(gone.Violations);
+        Assert.Equal("ibm-ca-crl-reachable", violation.Code);
+        Assert.Contains("HTTP 404", violation.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_disposed_client_is_a_failure_not_a_hang()
+    {
+        var disposed = new HttpClient();
+        disposed.Dispose();
+
+        var result = await new CrlFetcher(disposed).FetchAsync(_server.Url("/any.crl")).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(CrlFetchStatus.Unreachable, result.Status);
+    }
+
+    [Fact]
     public async Task Only_http_and_https_are_fetched()
     {
         Assert.True(CrlFetcher.IsFetchable("http://crl.example:8080/ca.crl"));
