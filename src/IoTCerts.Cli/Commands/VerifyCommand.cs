@@ -155,7 +155,7 @@ internal static class VerifyCommand
                 writer.WriteString("serial", Convert.ToHexString(f.Serial.Span));
                 writer.WriteString("notBefore", f.NotBefore.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
                 writer.WriteString("notAfter", f.NotAfter.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
-                writer.WriteString("sha256", Convert.ToHexString(SHA256.HashData(certificate.RawData.Span)).ToLowerInvariant());
+                writer.WriteString("sha256", certificate.Sha256Thumbprint.ToLowerInvariant());
                 writer.WriteEndObject();
             }
 

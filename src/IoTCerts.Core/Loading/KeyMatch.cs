@@ -1,4 +1,3 @@
-using System.Formats.Asn1;
 using System.Security.Cryptography;
 
 namespace IoTCerts.Core;
@@ -14,17 +13,11 @@ public static class KeyMatch
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(certificate);
-        ReadOnlyMemory<byte> spki;
-        try
-        {
-            spki = CertificateFields.SubjectPublicKeyInfo(certificate.RawData);
-        }
-        catch (MaterialException)
-        {
-            return false;
-        }
+        var spki = certificate.PublicKey.RawData.Span;
 
-        return MatchesSubjectPublicKeyInfo(key, spki.Span);
+        // Same DER is the common case and needs no key import; different DER may still be the same key
+        // (e.g. explicit vs. named curve parameters), so fall back to comparing the numbers.
+        return key.SubjectPublicKeyInfo.Span.SequenceEqual(spki) || MatchesSubjectPublicKeyInfo(key, spki);
     }
 
     /// <summary>Throws unless <paramref name="key"/> belongs to <paramref name="certificate"/>.</summary>
@@ -81,61 +74,5 @@ public static class KeyMatch
         }
 
         return span;
-    }
-}
-
-/// <summary>Reads single fields from certificate DER without depending on the certificate model's API.</summary>
-internal static class CertificateFields
-{
-    /// <summary>tbsCertificate.subjectPublicKeyInfo (RFC 5280 §4.1).</summary>
-    public static ReadOnlyMemory<byte> SubjectPublicKeyInfo(ReadOnlyMemory<byte> certificate)
-    {
-        try
-        {
-            var tbs = SkipToSubject(certificate);
-            tbs.ReadSequence();  // subject
-            return tbs.ReadEncodedValue();
-        }
-        catch (AsnContentException ex)
-        {
-            throw new MaterialException(MaterialErrorCode.Malformed, "the certificate's subjectPublicKeyInfo cannot be read", ex);
-        }
-    }
-
-    /// <summary>The first commonName of the subject, or <see langword="null"/>.</summary>
-    public static string? CommonName(ReadOnlyMemory<byte> certificate)
-    {
-        try
-        {
-            var subject = new System.Security.Cryptography.X509Certificates.X500DistinguishedName(SkipToSubject(certificate).ReadEncodedValue().Span);
-            foreach (var rdn in subject.EnumerateRelativeDistinguishedNames())
-            {
-                if (rdn.GetSingleElementType().Value == Oids.CommonName)
-                {
-                    return rdn.GetSingleElementValue();
-                }
-            }
-
-            return null;
-        }
-        catch (Exception ex) when (ex is AsnContentException or CryptographicException or InvalidOperationException)
-        {
-            return null;
-        }
-    }
-
-    private static AsnReader SkipToSubject(ReadOnlyMemory<byte> certificate)
-    {
-        var tbs = new AsnReader(certificate, AsnEncodingRules.DER).ReadSequence().ReadSequence();
-        if (tbs.PeekTag() == new Asn1Tag(TagClass.ContextSpecific, 0, true))
-        {
-            tbs.ReadEncodedValue();
-        }
-
-        tbs.ReadInteger();   // serialNumber
-        tbs.ReadSequence();  // signature
-        tbs.ReadSequence();  // issuer
-        tbs.ReadSequence();  // validity
-        return tbs;
     }
 }

@@ -177,7 +177,7 @@ public static class MaterialWriter
         foreach (var certificate in certificates)
         {
             var bag = CertificateBag(certificate);
-            var alias = CertificateFields.CommonName(certificate.RawData)?.ToLowerInvariant() ?? "trusted";
+            var alias = certificate.Subject.CommonName?.ToLowerInvariant() ?? "trusted";
             var unique = alias;
             for (int n = 2; !aliases.Add(unique); n++)
             {

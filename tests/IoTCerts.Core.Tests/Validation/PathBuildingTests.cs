@@ -117,6 +117,51 @@ public sealed class PathBuildingTests
     }
 
     [Fact]
+    public void The_warm_path_costs_one_signature_verification_per_new_leaf()
+    {
+        var validator = new ChainValidator([Root.Certificate]);
+        Assert.True(validator.Validate(Leaf.Certificate, [I1.Certificate, I2.Certificate], TestPki.At()).IsValid);
+        Assert.Equal(3, validator.Verifier.Verifications);
+
+        // The issuer chain is known: each new device costs its own signature only, even when its intermediates
+        // arrive as freshly parsed copies (caches are keyed by content hashes, not by object identity).
+        for (var i = 0; i < 5; i++)
+        {
+            var leaf = I2.IssueLeaf($"warm-{i}");
+            Assert.True(validator.Validate(leaf.Certificate, [Certificate.Parse(I2.Der), Certificate.Parse(I1.Der)], TestPki.At()).IsValid);
+        }
+
+        Assert.Equal(3 + 5, validator.Verifier.Verifications);
+    }
+
+    [Fact]
+    public void The_build_step_limit_stops_the_search_with_the_budget_status()
+    {
+        var policy = new ChainPolicy { Budget = new ValidationBudget { MaxBuildSteps = 1 } };
+        var result = new ChainValidator([Root.Certificate], policy).Validate(Leaf.Certificate, [I1.Certificate, I2.Certificate], TestPki.At());
+
+        Assert.Equal(ChainStatus.BudgetExceeded, result.Errors[0].Status);
+        Assert.Contains("candidate issuers", result.Errors[0].Message);
+    }
+
+    [Fact]
+    public void The_name_constraint_comparison_limit_stops_hostile_constraints()
+    {
+        // 200 permitted subtrees against a leaf with 200 names: 40,000 comparisons, over a limit of 1,000.
+        var subtrees = Enumerable.Range(0, 200).Select(i => $"zone{i}.example").ToArray();
+        var constrained = Root.Issue("Many Constraints CA", new CertSpec { Ca = true, NameConstraints = TestPki.PermittedDns(subtrees) });
+        var leaf = constrained.Issue("many-names", new CertSpec { Ca = false, Dns = [.. Enumerable.Range(0, 200).Select(i => $"host{i}.zone199.example")] });
+        var policy = new ChainPolicy { Budget = new ValidationBudget { MaxNameConstraintComparisons = 1000 } };
+
+        var limited = new ChainValidator([Root.Certificate], policy).Validate(leaf.Certificate, [constrained.Certificate], TestPki.At());
+        var unlimited = new ChainValidator([Root.Certificate]).Validate(leaf.Certificate, [constrained.Certificate], TestPki.At());
+
+        Assert.Equal(ChainStatus.BudgetExceeded, limited.Errors[0].Status);
+        Assert.Contains("name constraints", limited.Errors[0].Message);
+        Assert.True(unlimited.IsValid, string.Join("\n", unlimited.Errors));
+    }
+
+    [Fact]
     public void A_forged_intermediate_with_the_same_name_is_not_trusted_after_the_real_one_was_cached()
     {
         var validator = new ChainValidator([Root.Certificate]);

@@ -96,14 +96,21 @@ internal sealed class SignatureVerifier(int capacity)
         return Outcome.Valid;
     }
 
+    private long _verifications;
+
+    /// <summary>Signature verifications actually performed (cache hits excluded): lets tests show what the caches save.</summary>
+    public long Verifications => Interlocked.Read(ref _verifications);
+
     private bool VerifyUncached(CertificateFacts issuer, CertificateFacts subject)
     {
+        Interlocked.Increment(ref _verifications);
         var algorithm = subject.SignatureAlgorithm;
         var key = ImportKey(issuer);
         try
         {
             return (algorithm.Scheme, key) switch
             {
+                _ when algorithm.Hash.Name is null => false,
                 (SignatureScheme.RsaPkcs1, RSA rsa) => rsa.VerifyData(subject.Tbs.Span, subject.SignatureValue.Span, algorithm.Hash, RSASignaturePadding.Pkcs1),
                 (SignatureScheme.RsaPss, RSA rsa) => algorithm.PssSaltLength == HashLength(algorithm.Hash)
                     && rsa.VerifyData(subject.Tbs.Span, subject.SignatureValue.Span, algorithm.Hash, RSASignaturePadding.Pss),
@@ -111,7 +118,7 @@ internal sealed class SignatureVerifier(int capacity)
                 _ => false,
             };
         }
-        catch (CryptographicException)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException or NotSupportedException or PlatformNotSupportedException)
         {
             return false;
         }
@@ -157,7 +164,7 @@ internal sealed class SignatureVerifier(int capacity)
             };
             key?.ImportSubjectPublicKeyInfo(issuer.SubjectPublicKeyInfo.Span, out _);
         }
-        catch (CryptographicException)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException or NotSupportedException or PlatformNotSupportedException)
         {
             key?.Dispose();
             key = null;

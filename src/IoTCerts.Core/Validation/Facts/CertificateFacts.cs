@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace IoTCerts.Core;
 
 /// <summary>A defect of a certificate found while reading it: it makes any path through the certificate invalid.</summary>
@@ -12,8 +14,10 @@ internal sealed class CertificateFacts
 {
     private readonly RuleViolation[]?[] _issuerRules = new RuleViolation[]?[6];
     private string? _subjectText;
-    private Sha256Key? _contentKey;
-    private (Sha256Key, Sha256Key)? _subjectAndKeyId;
+    // Boxed so that a lazily computed value is published by one reference write (facts of issuers are shared
+    // between threads; a Nullable<struct> of 32+ bytes could be read torn on weakly ordered CPUs).
+    private StrongBox<Sha256Key>? _contentKey;
+    private StrongBox<(Sha256Key, Sha256Key)>? _subjectAndKeyId;
 
     private CertificateFacts(Certificate certificate)
     {
@@ -47,13 +51,13 @@ internal sealed class CertificateFacts
     public Certificate Certificate { get; }
 
     /// <summary>SHA-256 of the whole DER: the identity used by every cache (a forged certificate with the same names differs here).</summary>
-    public Sha256Key ContentKey => _contentKey ??= Sha256Key.Of(Certificate.RawData.Span);
+    public Sha256Key ContentKey => (_contentKey ??= new(Sha256Key.Of(Certificate.RawData.Span))).Value;
 
     /// <summary>SHA-256 of the SubjectPublicKeyInfo: the identity of the key in the key and edge caches.</summary>
     public Sha256Key SpkiHash { get; }
 
     /// <summary>Subject and key together: two certificates with equal values are the same CA for loop prevention (Go's crypto/x509).</summary>
-    public (Sha256Key Subject, Sha256Key Key) SubjectAndKeyId => _subjectAndKeyId ??= (Sha256Key.Of(Subject.Span), SpkiHash);
+    public (Sha256Key Subject, Sha256Key Key) SubjectAndKeyId => (_subjectAndKeyId ??= new((Sha256Key.Of(Subject.Span), SpkiHash))).Value;
 
     public ReadOnlyMemory<byte> Tbs => Certificate.TbsCertificate;
 
