@@ -15,7 +15,7 @@ internal static class VerifyCommand
         var chain = new Option<string>("--chain") { Description = "The certificate to verify, alone or with its intermediates in any order (PEM or DER).", Required = true };
         var untrusted = new Option<string[]>("--untrusted") { Description = "More intermediate certificates (repeatable)." };
         var trust = new Option<string[]>("--trust") { Description = "Trusted CA certificates: roots, or an intermediate where trust stops (repeatable).", Required = true };
-        var crl = new Option<string[]>("--crl") { Description = "CRL files (PEM or DER, repeatable): check revocation with them (R-13)." };
+        var crl = new Option<string[]>("--crl") { Description = "CRL files (PEM or DER, repeatable): check revocation offline (R-13); each certificate below the trust anchor needs its issuer's CRL, an unknown status fails." };
         var online = new Option<bool>("--online-revocation") { Description = "Fetch CRLs from the certificates' CRL distribution points (http/https) and check revocation." };
         var at = new Option<string>("--at") { Description = "Validate at this instant (ISO 8601, e.g. 2026-01-31T12:00:00Z) instead of now." };
         var purpose = new Option<string>("--purpose") { Description = "What the certificate is used for: client, server or any.", DefaultValueFactory = _ => "any" };
