@@ -39,9 +39,11 @@ public sealed class MqttDeviceClientOptions
     public string? TrustStorePath { get; set; }
 
     /// <summary>
-    /// Checks the broker's chain for revocation when <see cref="TrustStorePath"/> is used (for example a CRL-based
-    /// checker fed with CRLs the device already has). Default <see langword="null"/>: no revocation check, because devices
-    /// are often offline and an unreachable CRL must not stop them connecting.
+    /// Checks the broker's chain for revocation when <see cref="TrustStorePath"/> is used, typically an
+    /// <see cref="IoTCerts.Core.CrlRevocationChecker"/> in <see cref="IoTCerts.Core.RevocationMode.Offline"/> mode fed with
+    /// CRLs the device already holds. Default <see langword="null"/>: no revocation check, because devices are
+    /// often offline and an unreachable CRL must not stop them connecting. The TLS handshake does no I/O: an online
+    /// checker only reads what its <see cref="IoTCerts.Core.CrlFetcher"/> has already cached.
     /// </summary>
     public IoTCerts.Core.IRevocationChecker? ServerRevocationChecker { get; set; }
 

@@ -14,7 +14,8 @@ namespace IoTCerts.Mqtt;
 /// This is the default of <see cref="MqttDeviceClient"/> when <see cref="MqttDeviceClientOptions.TrustStorePath"/> is
 /// set. <see cref="X509ChainServerCertificateValidator"/> remains the default without a trust store, because the
 /// operating system's root store is only reachable through <see cref="X509Chain"/>. Revocation is off unless an
-/// <see cref="IRevocationChecker"/> is given (offline devices cannot fetch CRLs; a checker works from CRLs handed to it).
+/// <see cref="IRevocationChecker"/> is given, for example a <see cref="CrlRevocationChecker"/> with CRLs handed in
+/// (<see cref="RevocationMode.Offline"/>); nothing is fetched during the handshake.
 /// Thread-safe; reuse one instance so the validator's caches of verified issuer signatures pay off on reconnects.
 /// </remarks>
 public sealed class TrustStoreServerCertificateValidator : IServerCertificateValidator

@@ -93,6 +93,24 @@ public sealed class MqttCommandTests(BrokerFixture fixture, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Crl_checks_the_broker_offline_and_needs_trust()
+    {
+        string revoking = Pki.WriteRootCrl("cli-revoking.crl", Pki.Server);
+        string clean = Pki.WriteRootCrl("cli-clean.crl");
+        string[] connection = Connection("cli-crl", fixture.Broker.Tls13Port);
+        string[] withoutTrust = connection[..^2];
+
+        CliResult refused = await RunAsync(["mqtt", "publish", .. connection, "--crl", revoking, "--topic", "devices/cli-crl/t", "--message", "x"]);
+        CliResult accepted = await RunAsync(["mqtt", "publish", .. connection, "--crl", clean, "--topic", "devices/cli-crl/t", "--message", "x"]);
+        CliResult usage = await RunAsync(["mqtt", "publish", .. withoutTrust, "--crl", clean, "--topic", "devices/cli-crl/t", "--message", "x"]);
+
+        Assert.Equal(2, refused.ExitCode);
+        Assert.StartsWith("iotcerts: error [server-certificate-rejected/Revoked]: ", refused.Error, StringComparison.Ordinal);
+        Assert.Equal(0, accepted.ExitCode);
+        Assert.Equal((2, "iotcerts: error [usage]: --crl needs --trust: revocation is checked by IoTCerts' chain validator, not by the system store"), (usage.ExitCode, usage.Error.Trim()));
+    }
+
+    [Fact]
     public async Task Subscribe_count_1_prints_a_message_published_by_another_client_as_a_json_line()
     {
         await using var publisher = new MqttDeviceClient(fixture.Options(Pki.Device("cli-sub"), System.Security.Authentication.SslProtocols.Tls13));

@@ -99,6 +99,21 @@ public sealed class TestPki : IDisposable
         return credential;
     }
 
+    /// <summary>Writes a fresh CRL of the root listing <paramref name="revoked"/> (PEM) and returns its path.</summary>
+    public string WriteRootCrl(string name, params X509Certificate2[] revoked)
+    {
+        var builder = new CertificateRevocationListBuilder();
+        foreach (X509Certificate2 certificate in revoked)
+        {
+            builder.AddEntry(certificate, Now.AddMinutes(-1), X509RevocationReason.KeyCompromise);
+        }
+
+        byte[] crl = builder.Build(Root, BigInteger.One, Now.AddDays(7), HashAlgorithmName.SHA256, null, Now.AddMinutes(-2));
+        string path = Path.Combine(Directory, name);
+        File.WriteAllText(path, PemEncoding.WriteString("X509 CRL", crl));
+        return path;
+    }
+
     /// <summary>Writes leaf+chain PEM and key PEM files for command-line tools (mosquitto_sub/pub).</summary>
     public (string CertPath, string KeyPath) WriteFiles(string name, MqttClientCredential credential)
     {

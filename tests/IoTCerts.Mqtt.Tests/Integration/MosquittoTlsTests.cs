@@ -156,6 +156,20 @@ public sealed class MosquittoTlsTests(BrokerFixture fixture, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task A_broker_certificate_on_a_crl_handed_in_is_refused_as_revoked()
+    {
+        var options = fixture.Options(fixture.Pki.Device("crl-client"), SslProtocols.Tls13);
+        string crl = fixture.Pki.WriteRootCrl("broker-revoked.crl", fixture.Pki.Server);
+        options.ServerRevocationChecker = new IoTCerts.Core.CrlRevocationChecker(IoTCerts.Core.RevocationPolicy.Offline, IoTCerts.Core.MaterialLoader.LoadFile(crl).Crls);
+        await using var client = new MqttDeviceClient(options);
+
+        var e = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync());
+
+        output.WriteLine(e.Message);
+        Assert.Equal((MqttConnectError.ServerCertificateRejected, "Revoked"), (e.Error, e.ServerCertificateCode));
+    }
+
+    [Fact]
     public async Task A_validator_that_throws_refuses_the_broker_with_a_sentence()
     {
         var options = fixture.Options(fixture.Pki.Device("throwing-validator"), SslProtocols.Tls12);

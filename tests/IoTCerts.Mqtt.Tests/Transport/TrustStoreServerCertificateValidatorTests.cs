@@ -115,6 +115,24 @@ public sealed class TrustStoreServerCertificateValidatorTests : IDisposable
     }
 
     [Fact]
+    public void Offline_crls_refuse_a_revoked_broker_and_an_unknown_status()
+    {
+        CrlRevocationChecker Checker(string path) => new(RevocationPolicy.Offline, MaterialLoader.LoadFile(path).Crls);
+        string revoking = _pki.WriteRootCrl("revoking.crl", _pki.Server);
+        string clean = _pki.WriteRootCrl("clean.crl");
+
+        ServerCertificateValidationResult revoked = Trusting(_pki.Root, revocation: Checker(revoking)).Validate(_pki.Server, [], "localhost");
+        ServerCertificateValidationResult good = Trusting(_pki.Root, revocation: Checker(clean)).Validate(_pki.Server, [], "localhost");
+        ServerCertificateValidationResult unknown = Trusting(_pki.Root, revocation: Checker(_pki.CrlPath)).Validate(_pki.Server, [], "localhost");
+
+        Assert.Equal("Revoked", revoked.Code);
+        Assert.StartsWith("the broker's certificate was refused: ", revoked.Reason, StringComparison.Ordinal);
+        Assert.True(good.IsTrusted, good.Reason);
+        Assert.False(unknown.IsTrusted);
+        Assert.Equal("RevocationStatusUnknown", unknown.Code);
+    }
+
+    [Fact]
     public void Trust_stores_are_read_in_any_format_and_bad_files_are_credential_errors()
     {
         string der = Path.Combine(_pki.Directory, "root.der");

@@ -19,6 +19,7 @@ internal sealed class MqttConnectionOptions
     private readonly Option<string?> _key = new("--key") { Description = "The device's private key (PKCS#8, PKCS#1, SEC1, legacy OpenSSL PEM, DER). Not needed when --cert holds it (PKCS#12, or PEM with a key)." };
     private readonly Option<string[]> _chain = new("--chain") { Description = "More intermediate CA certificates to send with the device certificate (repeatable)." };
     private readonly Option<string?> _trust = new("--trust") { Description = "The CA certificates the broker's certificate must chain to (any format), validated by IoTCerts' chain validator. Without it the system trust store is used." };
+    private readonly Option<string[]> _crl = new("--crl") { Description = "CRL files (PEM or DER, repeatable): check the broker's chain for revocation against them (offline; needs --trust). An unknown status refuses the broker. Without --crl revocation is not checked." };
     private readonly Option<string?> _password = CommonOptions.Password("The passphrase of an encrypted key or PKCS#12 file.");
     private readonly Option<string?> _passwordFile = CommonOptions.PasswordFile();
     private readonly Option<string> _clientId = new("--client-id") { Description = "The MQTT client id, or 'auto' to derive it from the certificate per --profile.", DefaultValueFactory = _ => "auto" };
@@ -37,7 +38,7 @@ internal sealed class MqttConnectionOptions
 
     public void AddTo(Command command)
     {
-        Option[] options = [_host, _port, _cert, _key, _chain, _trust, _password, _passwordFile, _clientId, _profile, _org, _tlsVersion, _sni, _connectTimeout];
+        Option[] options = [_host, _port, _cert, _key, _chain, _trust, _crl, _password, _passwordFile, _clientId, _profile, _org, _tlsVersion, _sni, _connectTimeout];
         foreach (Option option in options)
         {
             command.Add(option);
@@ -85,6 +86,18 @@ internal sealed class MqttConnectionOptions
             ConnectTimeout = TimeSpan.FromSeconds(connectSeconds),
             Reconnect = new MqttReconnectPolicy { Enabled = false },
         };
+
+        string[] crlFiles = parse.GetValue(_crl) ?? [];
+        if (crlFiles.Length > 0)
+        {
+            if (options.TrustStorePath is null)
+            {
+                throw new CliException("usage", "--crl needs --trust: revocation is checked by IoTCerts' chain validator, not by the system store");
+            }
+
+            // CRLs the device already holds; nothing is fetched during the handshake.
+            options.ServerRevocationChecker = new CrlRevocationChecker(RevocationPolicy.Offline, crlFiles.SelectMany(RevocationFiles.ReadCrls));
+        }
 
         string clientId = parse.GetValue(_clientId) ?? "auto";
         if (clientId != "auto")
