@@ -86,10 +86,13 @@ internal static class CertsOnlyCodec
         return collection;
     }
 
-    /// <summary>Writes a DER certs-only message: version 1, no digest algorithms, eContent absent, no signers.</summary>
+    /// <summary>
+    /// Writes a certs-only message: version 1, no digest algorithms, eContent absent, no signers. Definite-length BER, so
+    /// the certificates keep their order (DER would sort the SET OF and put a CA before the issued certificate).
+    /// </summary>
     public static byte[] Write(IEnumerable<X509Certificate2> certificates)
     {
-        var writer = new AsnWriter(AsnEncodingRules.DER);
+        var writer = new AsnWriter(AsnEncodingRules.BER);
         using (writer.PushSequence())
         {
             writer.WriteObjectIdentifier(SignedDataOid);
