@@ -40,6 +40,8 @@ internal static class CliApp
         // Keep this list in the order of `iotcerts --help`.
         Command[] commands =
         [
+            Commands.VerifyCommand.Create(),
+            Commands.LimboCommand.Create(),
             Commands.CaCommand.Create(),
             Commands.IssueCommand.Create(),
             Commands.RevokeCommand.Create(),

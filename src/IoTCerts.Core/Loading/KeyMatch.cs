@@ -92,16 +92,7 @@ internal static class CertificateFields
     {
         try
         {
-            var tbs = new AsnReader(certificate, AsnEncodingRules.DER).ReadSequence().ReadSequence();
-            if (tbs.PeekTag() == new Asn1Tag(TagClass.ContextSpecific, 0, true))
-            {
-                tbs.ReadEncodedValue();
-            }
-
-            tbs.ReadInteger();   // serialNumber
-            tbs.ReadSequence();  // signature
-            tbs.ReadSequence();  // issuer
-            tbs.ReadSequence();  // validity
+            var tbs = SkipToSubject(certificate);
             tbs.ReadSequence();  // subject
             return tbs.ReadEncodedValue();
         }
@@ -109,5 +100,42 @@ internal static class CertificateFields
         {
             throw new MaterialException(MaterialErrorCode.Malformed, "the certificate's subjectPublicKeyInfo cannot be read", ex);
         }
+    }
+
+    /// <summary>The first commonName of the subject, or <see langword="null"/>.</summary>
+    public static string? CommonName(ReadOnlyMemory<byte> certificate)
+    {
+        try
+        {
+            var subject = new System.Security.Cryptography.X509Certificates.X500DistinguishedName(SkipToSubject(certificate).ReadEncodedValue().Span);
+            foreach (var rdn in subject.EnumerateRelativeDistinguishedNames())
+            {
+                if (rdn.GetSingleElementType().Value == Oids.CommonName)
+                {
+                    return rdn.GetSingleElementValue();
+                }
+            }
+
+            return null;
+        }
+        catch (Exception ex) when (ex is AsnContentException or CryptographicException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static AsnReader SkipToSubject(ReadOnlyMemory<byte> certificate)
+    {
+        var tbs = new AsnReader(certificate, AsnEncodingRules.DER).ReadSequence().ReadSequence();
+        if (tbs.PeekTag() == new Asn1Tag(TagClass.ContextSpecific, 0, true))
+        {
+            tbs.ReadEncodedValue();
+        }
+
+        tbs.ReadInteger();   // serialNumber
+        tbs.ReadSequence();  // signature
+        tbs.ReadSequence();  // issuer
+        tbs.ReadSequence();  // validity
+        return tbs;
     }
 }

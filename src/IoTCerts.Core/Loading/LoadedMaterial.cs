@@ -103,6 +103,13 @@ public sealed class LoadedMaterial
     /// <summary>Recognised parts that were not loaded (unknown PEM labels, EC parameters, unsupported PKCS#12 bags).</summary>
     public IReadOnlyList<SkippedItem> Skipped { get; }
 
+    /// <summary>The first certificate whose public key belongs to <paramref name="key"/> (see <see cref="KeyMatch"/>), if any.</summary>
+    public Certificate? CertificateFor(PrivateKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return Certificates.FirstOrDefault(c => KeyMatch.Matches(key, c));
+    }
+
     /// <summary>Whether nothing usable was found.</summary>
     public bool IsEmpty => Certificates.Count == 0 && PrivateKeys.Count == 0 && CertificationRequests.Count == 0 && Crls.Count == 0;
 }

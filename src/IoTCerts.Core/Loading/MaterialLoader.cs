@@ -73,7 +73,7 @@ public static class MaterialLoader
                 throw new MaterialException(MaterialErrorCode.InputTooLarge, $"the file '{path}' is {info.Length} bytes; the limit is {limits.MaxInputBytes}") { SourceName = path };
             }
 
-            bytes = File.ReadAllBytes(path);
+            bytes = ReadBounded(path, limits.MaxInputBytes);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or System.Security.SecurityException)
         {
@@ -105,6 +105,29 @@ public static class MaterialLoader
             error = ex;
             return false;
         }
+    }
+
+    /// <summary>
+    /// Reads at most one byte more than the limit, so a device or pipe that never ends (for example
+    /// <c>/dev/zero</c>, whose reported length is 0) cannot exhaust memory.
+    /// </summary>
+    private static byte[] ReadBounded(string path, long maxBytes)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                throw new MaterialException(MaterialErrorCode.InputTooLarge, $"the file '{path}' is larger than the limit of {maxBytes} bytes") { SourceName = path };
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
     }
 
     private static LoadedMaterial LoadCore(ReadOnlyMemory<byte> data, string? password, MaterialLimits limits)

@@ -65,6 +65,9 @@ internal static class Oids
     public const string Pkcs12X509Crl = "1.2.840.113549.1.9.23.1";
     public const string FriendlyName = "1.2.840.113549.1.9.20";
     public const string LocalKeyId = "1.2.840.113549.1.9.21";
+    public const string OracleTrustedKeyUsage = "2.16.840.1.113894.746875.1.1";
+    public const string AnyExtendedKeyUsage = "2.5.29.37.0";
+    public const string CommonName = "2.5.4.3";
 
     /// <summary>A human name for a key algorithm OID, so an "unsupported" sentence can name it.</summary>
     public static string KeyAlgorithmName(string oid) => oid switch

@@ -37,9 +37,6 @@ internal sealed class PasswordBasedEncryption
 
     public int Iterations { get; }
 
-    /// <summary>Whether the scheme belongs to the pre-PBES2 family that OpenSSL calls "legacy".</summary>
-    public bool IsLegacy => family != Family.Pbes2;
-
     public static PasswordBasedEncryption Parse(AsnReader algorithmIdentifier, MaterialLimits limits)
     {
         var sequence = algorithmIdentifier.ReadSequence();

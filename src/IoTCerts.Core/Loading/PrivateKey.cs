@@ -126,6 +126,12 @@ public sealed class PrivateKey
 
     internal const int DefaultIterations = 600_000;
 
+    /// <summary>
+    /// RSA keys above 16384 bits are refused before import: no device uses them, and a hostile file could otherwise
+    /// make key import and checks arbitrarily slow. A 16384-bit PKCS#1 key is about 9.3 KB of DER.
+    /// </summary>
+    internal const int MaxRsaKeyDerBytes = 12 * 1024;
+
     /// <summary>Validates unencrypted PKCS#8 by importing it, and records what it is .</summary>
     internal static PrivateKey FromPkcs8(ReadOnlySpan<byte> der, MaterialOrigin origin)
     {
@@ -138,6 +144,11 @@ public sealed class PrivateKey
             info.ReadInteger();
             var algorithm = info.ReadSequence();
             algorithmOid = algorithm.ReadObjectIdentifier();
+            if (algorithmOid == Oids.RsaEncryption && der.Length > MaxRsaKeyDerBytes)
+            {
+                throw new MaterialException(MaterialErrorCode.UnsupportedAlgorithm, "the RSA key is larger than 16384 bits, which IoTCerts does not support");
+            }
+
             if (algorithmOid == Oids.EcPublicKey)
             {
                 if (!algorithm.HasData || algorithm.PeekTag() != System.Formats.Asn1.Asn1Tag.ObjectIdentifier)

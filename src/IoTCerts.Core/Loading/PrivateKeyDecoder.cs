@@ -10,6 +10,11 @@ internal static class PrivateKeyDecoder
     /// <summary>PKCS#1 RSAPrivateKey (RFC 8017 Appendix A.1.2), as in <c>-----BEGIN RSA PRIVATE KEY-----</c>.</summary>
     public static PrivateKey FromPkcs1(ReadOnlySpan<byte> der, MaterialOrigin origin)
     {
+        if (der.Length > PrivateKey.MaxRsaKeyDerBytes)
+        {
+            throw new MaterialException(MaterialErrorCode.UnsupportedAlgorithm, "the RSA key is larger than 16384 bits, which IoTCerts does not support");
+        }
+
         byte[]? pkcs8 = null;
         try
         {

@@ -13,6 +13,21 @@ namespace IoTCerts.Core;
 /// and cached (thread-safe). Validity rules (dates, serial sign, version/extension consistency, signature
 /// algorithm agreement) are for the chain validator: a structurally sound certificate parses.
 /// </para>
+/// <para>
+/// Refused with <see cref="MaterialErrorCode.Malformed"/>: encodings that are not DER (indefinite or non-minimal
+/// lengths, non-minimal INTEGERs, BOOLEAN TRUE other than 0xFF, wrong tags), trailing data inside or after the
+/// certificate, a version other than v1-v3, a serial longer than 20 octets (RFC 5280 4.1.2.2), an extension OID that
+/// appears twice (RFC 5280 4.2), and a malformed value of a known extension (basicConstraints, keyUsage,
+/// extendedKeyUsage, subject/authority key identifiers, subject/issuer alternative names, CRL distribution points,
+/// freshest CRL, authority/subject information access, name constraints, certificate policies), including IP
+/// addresses of the wrong size and non-ASCII IA5 names. Refused with <see cref="MaterialErrorCode.Truncated"/>: input
+/// shorter than its outer length announces. Refused with <see cref="MaterialErrorCode.InputTooLarge"/> or
+/// <see cref="MaterialErrorCode.TooManyObjects"/>: input beyond a <see cref="ParseLimits"/> bound.
+/// Accepted and exposed for the validator: zero or negative serials (<see cref="HasNonPositiveSerial"/>),
+/// differing inner and outer signature algorithms (<see cref="SignatureAlgorithmsMatch"/>), extensions in v1/v2
+/// certificates, unknown (even critical) extensions, explicitly encoded DEFAULT values (critical FALSE, version v1)
+/// that OpenSSL also accepts, and RSA key bits that do not decode (<see cref="SubjectPublicKeyInfo.KeySize"/> 0).
+/// </para>
 /// </summary>
 public sealed partial class Certificate
 {

@@ -56,14 +56,17 @@ public sealed class DistinguishedName : IEquatable<DistinguishedName>
 
     /// <summary>Parses a DER-encoded Name.</summary>
     /// <exception cref="MaterialException">The bytes are not a valid Name.</exception>
-    public static DistinguishedName Parse(ReadOnlyMemory<byte> der) =>
-        DerEnvelope.Run("distinguished name", () =>
+    public static DistinguishedName Parse(ReadOnlyMemory<byte> der)
+    {
+        DerEnvelope.CheckOuter(der.Span, ParseLimits.Default.MaxEncodedSize, "distinguished name");
+        return DerEnvelope.Run("distinguished name", () =>
         {
             var walker = new DerWalker(der.Span, 0, der.Length);
             Validate(ref walker, ParseLimits.Default, "the distinguished name");
             walker.ExpectEnd("the distinguished name");
             return new DistinguishedName(der);
         });
+    }
 
     /// <summary>Every value of the attribute <paramref name="oid"/>, in encoding order.</summary>
     public IReadOnlyList<string> GetValues(string oid) => [.. Attributes.Where(a => a.Oid == oid).Select(a => a.Value)];

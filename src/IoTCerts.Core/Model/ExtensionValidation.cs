@@ -211,11 +211,14 @@ internal static class ExtensionValidation
         switch (oid)
         {
             case WellKnownOids.CrlReasonCode:
-                var content = walker.Read(Asn1Tag.Enumerated, what, out var encoded);
-                _ = content;
-                facts.CrlReason = AsnDecoder.TryReadInt32(walker.Slice(encoded), AsnEncodingRules.DER, out var reason, out _, Asn1Tag.Enumerated)
-                    ? reason
-                    : throw DerWalker.Malformed(what + " is out of range");
+                walker.Read(Asn1Tag.Enumerated, what, out var encoded);
+                var reason = AsnDecoder.ReadEnumeratedBytes(walker.Slice(encoded), AsnEncodingRules.DER, out _);
+                if (reason.Length != 1 || reason[0] > 10)
+                {
+                    throw DerWalker.Malformed(what + " is not a CRLReason (0 to 10)");
+                }
+
+                facts.CrlReason = reason[0];
                 break;
             case WellKnownOids.InvalidityDate:
                 walker.Read(Asn1Tag.GeneralizedTime, what, out var time);
@@ -263,7 +266,7 @@ internal static class ExtensionValidation
             }
 
             var subtree = subtrees.ReadSequence(what);
-            GeneralName.ValidateOne(ref subtree, limits, what);
+            GeneralName.ValidateOne(ref subtree, limits, what, isConstraint: true);
             if (subtree.PeekIs(new Asn1Tag(TagClass.ContextSpecific, 0)))
             {
                 subtree.ReadInt32(what, new Asn1Tag(TagClass.ContextSpecific, 0));

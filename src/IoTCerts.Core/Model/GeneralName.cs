@@ -106,7 +106,7 @@ public sealed class GeneralName
     }
 
     /// <summary>Validates one GeneralName at the walker's position.</summary>
-    internal static void ValidateOne(ref DerWalker walker, ParseLimits limits, string what)
+    internal static void ValidateOne(ref DerWalker walker, ParseLimits limits, string what, bool isConstraint = false)
     {
         var tag = walker.PeekTag();
         if (tag.TagClass != TagClass.ContextSpecific || tag.TagValue > 8)
@@ -133,9 +133,11 @@ public sealed class GeneralName
 
                 break;
             case GeneralNameKind.IPAddress:
-                if (walker.Slice(content).Length is not (4 or 8 or 16 or 32))
+                // RFC 5280 4.2.1.6: an address is 4 or 16 bytes; 4.2.1.10: a constraint is address + mask, 8 or 32.
+                var length = walker.Slice(content).Length;
+                if (isConstraint ? length is not (8 or 32) : length is not (4 or 16))
                 {
-                    throw DerWalker.Malformed($"{what} holds an IP address of {walker.Slice(content).Length} bytes (expected 4 or 16, or 8 or 32 with a mask)");
+                    throw DerWalker.Malformed($"{what} holds an IP address of {length} bytes (expected {(isConstraint ? "8 or 32" : "4 or 16")})");
                 }
 
                 break;

@@ -73,12 +73,29 @@ public sealed class NameAttribute
         var number = (UniversalTagNumber)ValueTag.TagValue;
         switch (number)
         {
+            case UniversalTagNumber.UniversalString:
+                // System.Formats.Asn1 does not decode UniversalString (UCS-4, big-endian).
+                var ucs4 = ContentOf(RawValue.Span);
+                if (ucs4.Length % 4 != 0)
+                {
+                    return false;
+                }
+
+                try
+                {
+                    text = new System.Text.UTF32Encoding(bigEndian: true, byteOrderMark: false, throwOnInvalidCharacters: true).GetString(ucs4);
+                    return true;
+                }
+                catch (ArgumentException)
+                {
+                    return false;
+                }
+
             case UniversalTagNumber.UTF8String:
             case UniversalTagNumber.PrintableString:
             case UniversalTagNumber.IA5String:
             case UniversalTagNumber.T61String:
             case UniversalTagNumber.BMPString:
-            case UniversalTagNumber.UniversalString:
             case UniversalTagNumber.VisibleString:
             case UniversalTagNumber.NumericString:
                 try
@@ -86,7 +103,7 @@ public sealed class NameAttribute
                     text = AsnDecoder.ReadCharacterString(RawValue.Span, AsnEncodingRules.BER, number, out _);
                     return true;
                 }
-                catch (AsnContentException)
+                catch (Exception ex) when (ex is AsnContentException or ArgumentException)
                 {
                     // A PrintableString with '@' or '*' (common in the wild) still deserves its text.
                     if (number is UniversalTagNumber.PrintableString or UniversalTagNumber.T61String or UniversalTagNumber.VisibleString)

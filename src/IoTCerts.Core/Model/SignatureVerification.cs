@@ -46,7 +46,7 @@ internal static class SignatureVerification
                     return false;
             }
         }
-        catch (Exception ex) when (ex is CryptographicException or MaterialException)
+        catch (Exception ex) when (ex is CryptographicException or MaterialException or PlatformNotSupportedException or ArgumentException)
         {
             return false;
         }

@@ -56,7 +56,7 @@ public sealed class SubjectPublicKeyInfo
     /// <summary>The key kind.</summary>
     public PublicKeyKind Kind { get; }
 
-    /// <summary>The key size in bits (RSA modulus size, EC field size), or 0 when unknown.</summary>
+    /// <summary>The key size in bits (RSA modulus size, EC field size), or 0 when unknown or when the key bits do not decode.</summary>
     public int KeySize { get; }
 
     /// <summary>The named curve OID for EC keys, or null.</summary>
@@ -98,7 +98,7 @@ public sealed class SubjectPublicKeyInfo
             rsa.ImportRSAPublicKey(PublicKey.Span, out _);
             return rsa;
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or PlatformNotSupportedException or ArgumentException)
         {
             rsa.Dispose();
             throw new MaterialException(MaterialErrorCode.Malformed, "the RSA public key cannot be imported", ex);
@@ -120,8 +120,9 @@ public sealed class SubjectPublicKeyInfo
             ecdsa.ImportSubjectPublicKeyInfo(RawData.Span, out _);
             return ecdsa;
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or PlatformNotSupportedException or ArgumentException)
         {
+            // An unknown or explicit curve is refused by the platform with PlatformNotSupportedException.
             ecdsa.Dispose();
             throw new MaterialException(MaterialErrorCode.UnsupportedAlgorithm, $"the elliptic-curve public key ({CurveName ?? "explicit curve"}) cannot be imported", ex);
         }
@@ -192,18 +193,9 @@ public sealed class SubjectPublicKeyInfo
         if (oidBytes.SequenceEqual(s_rsa) || oidBytes.SequenceEqual(s_rsaPss))
         {
             kind = PublicKeyKind.Rsa;
-            if (unusedBits != 0)
-            {
-                throw DerWalker.Malformed("the RSA public key bit string has unused bits");
-            }
-
-            var rsaKey = walker.Enter(key);
-            var integers = rsaKey.ReadSequence("the RSA public key");
-            var modulus = integers.ReadInteger("the RSA modulus");
-            integers.ReadInteger("the RSA public exponent");
-            integers.ExpectEnd("the RSA public key");
-            rsaKey.ExpectEnd("the RSA public key");
-            size = BitLength(walker.Slice(modulus));
+            // A broken RSAPublicKey inside the BIT STRING is not a broken certificate: the key is unusable
+            // (KeySize 0, CreateRsa fails, signatures do not verify) and the validator reports that.
+            size = unusedBits == 0 ? RsaModulusBits(walker.Slice(key)) : 0;
         }
         else if (oidBytes.SequenceEqual(s_ec))
         {
@@ -246,6 +238,24 @@ public sealed class SubjectPublicKeyInfo
         else
         {
             kind = PublicKeyKind.Other;
+        }
+    }
+
+    private static int RsaModulusBits(ReadOnlySpan<byte> rsaPublicKey)
+    {
+        try
+        {
+            var outer = new DerWalker(rsaPublicKey, 0, rsaPublicKey.Length);
+            var integers = outer.ReadSequence("the RSA public key");
+            var modulus = integers.ReadInteger("the RSA modulus");
+            integers.ReadInteger("the RSA public exponent");
+            integers.ExpectEnd("the RSA public key");
+            outer.ExpectEnd("the RSA public key");
+            return BitLength(rsaPublicKey[modulus]);
+        }
+        catch (Exception ex) when (ex is AsnContentException or MaterialException)
+        {
+            return 0;
         }
     }
 

@@ -2,48 +2,6 @@ using System.Text;
 
 namespace IoTCerts.Core;
 
-/// <summary>One PEM block (RFC 7468; RFC 1421 headers as written by OpenSSL's legacy encrypted keys).</summary>
-public sealed class PemBlock
-{
-    /// <summary>Creates a block.</summary>
-    /// <param name="label">The label between <c>-----BEGIN </c> and <c>-----</c>, for example <c>CERTIFICATE</c>.</param>
-    /// <param name="data">The decoded bytes.</param>
-    /// <param name="headers">RFC 1421 headers such as <c>Proc-Type</c> and <c>DEK-Info</c>, in order; usually none.</param>
-    public PemBlock(string label, ReadOnlyMemory<byte> data, IReadOnlyList<KeyValuePair<string, string>>? headers = null)
-    {
-        ArgumentNullException.ThrowIfNull(label);
-        Label = label;
-        Data = data;
-        Headers = headers ?? Array.Empty<KeyValuePair<string, string>>();
-    }
-
-    /// <summary>The label, for example <c>CERTIFICATE</c> or <c>RSA PRIVATE KEY</c>.</summary>
-    public string Label { get; }
-
-    /// <summary>The RFC 1421 headers, in order.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; }
-
-    /// <summary>The base64-decoded content.</summary>
-    public ReadOnlyMemory<byte> Data { get; }
-
-    /// <summary>The value of the first header called <paramref name="name"/> (case-insensitive), if any.</summary>
-    public string? GetHeader(string name)
-    {
-        foreach (var header in Headers)
-        {
-            if (string.Equals(header.Key, name, StringComparison.OrdinalIgnoreCase))
-            {
-                return header.Value;
-            }
-        }
-
-        return null;
-    }
-
-    /// <inheritdoc />
-    public override string ToString() => $"PEM block '{Label}' ({Data.Length} bytes)";
-}
-
 /// <summary>
 /// Reads PEM blocks from text. Tolerates text between blocks (the "Bag Attributes" lines of
 /// <c>openssl pkcs12 -nodes</c>, R-01), CRLF, and surrounding whitespace. Bounded by <see cref="MaterialLimits"/>.
@@ -154,68 +112,4 @@ public static class PemReader
 
         return buffer.AsSpan(0, written).ToArray();
     }
-}
-
-/// <summary>Writes PEM blocks: RFC 7468 strict encoding, 64-character lines, LF line ends.</summary>
-public static class PemWriter
-{
-    /// <summary>Encodes one block without headers.</summary>
-    public static string Write(string label, ReadOnlySpan<byte> data)
-    {
-        var builder = new StringBuilder();
-        Append(builder, label, data, null);
-        return builder.ToString();
-    }
-
-    /// <summary>Encodes one block, with its headers if it has any.</summary>
-    public static string Write(PemBlock block)
-    {
-        ArgumentNullException.ThrowIfNull(block);
-        var builder = new StringBuilder();
-        Append(builder, block.Label, block.Data.Span, block.Headers);
-        return builder.ToString();
-    }
-
-    /// <summary>Encodes several blocks, one after another.</summary>
-    public static string Write(IEnumerable<PemBlock> blocks)
-    {
-        ArgumentNullException.ThrowIfNull(blocks);
-        var builder = new StringBuilder();
-        foreach (var block in blocks)
-        {
-            Append(builder, block.Label, block.Data.Span, block.Headers);
-        }
-
-        return builder.ToString();
-    }
-
-    private static void Append(StringBuilder builder, string label, ReadOnlySpan<byte> data, IReadOnlyList<KeyValuePair<string, string>>? headers)
-    {
-        ArgumentNullException.ThrowIfNull(label);
-        if (label.AsSpan().ContainsAny('\r', '\n') || label.Contains(Dashes, StringComparison.Ordinal) || label != label.Trim())
-        {
-            throw new ArgumentException("a PEM label is one line without '-----' and without surrounding white space", nameof(label));
-        }
-
-        builder.Append("-----BEGIN ").Append(label).Append("-----\n");
-        if (headers is { Count: > 0 })
-        {
-            foreach (var header in headers)
-            {
-                builder.Append(header.Key).Append(": ").Append(header.Value).Append('\n');
-            }
-
-            builder.Append('\n');
-        }
-
-        var base64 = Convert.ToBase64String(data);
-        for (int i = 0; i < base64.Length; i += 64)
-        {
-            builder.Append(base64, i, Math.Min(64, base64.Length - i)).Append('\n');
-        }
-
-        builder.Append("-----END ").Append(label).Append("-----\n");
-    }
-
-    private const string Dashes = "-----";
 }

@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using FsCheck;
+using FsCheck.Fluent;
+using Xunit.Abstractions;
+
+namespace IoTCerts.Core.Tests.Model;
+
+/// <summary>
+/// FsCheck properties: arbitrary bytes and mutations of valid certificates, CSRs and CRLs never make a parser
+/// throw anything but <see cref="MaterialException"/>, every lazily decoded property of an accepted object
+/// works, and nothing hangs. 11,000 cases in total.
+/// </summary>
+public sealed class ParserFuzzProperties(ITestOutputHelper output)
+{
+    private static readonly TimeSpan s_hangGuard = TimeSpan.FromSeconds(2);
+
+    /// <summary>IOTCERTS_FUZZ_MULTIPLIER=10 runs ten times as many cases (for a longer local or nightly run).</summary>
+    private static readonly int s_multiplier = int.TryParse(Environment.GetEnvironmentVariable("IOTCERTS_FUZZ_MULTIPLIER"), out var m) && m > 0 ? m : 1;
+
+    private static readonly Lazy<byte[][]> s_certificateSeeds = new(() =>
+    [
+        .. TestCertificates.All.Select(c => c.Der),
+        .. CertificateDifferentialTests.LimboCertificates().Where((_, i) => i % 25 == 0).Select(c => c.Der),
+    ]);
+
+    private static readonly Lazy<byte[][]> s_requestSeeds = new(BuildRequests);
+    private static readonly Lazy<byte[][]> s_crlSeeds = new(BuildCrls);
+
+    [Fact]
+    public void ArbitraryBytesOnlyEverGiveMaterialException()
+    {
+        // Half the cases start with a plausible SEQUENCE header so the parsers get past the envelope check.
+        var bytes = Gen.ArrayOf(Gen.Choose(0, 255).Select(b => (byte)b));
+        var framed = bytes.Select(b => (byte[])[0x30, (byte)Math.Min(b.Length, 127), .. b]);
+        var input = Gen.OneOf(bytes, framed);
+        var counts = new Counts();
+        Prop.ForAll(Arb.From(input), data => ParseAll(data, counts)).Check(Config.QuickThrowOnFailure.WithMaxTest(2000 * s_multiplier));
+        output.WriteLine($"arbitrary bytes: {counts}");
+    }
+
+    [Fact]
+    public void MutatedCertificatesOnlyEverGiveMaterialException() => RunMutations(s_certificateSeeds.Value, 4000, "certificates");
+
+    [Fact]
+    public void MutatedRequestsOnlyEverGiveMaterialException() => RunMutations(s_requestSeeds.Value, 2500, "requests");
+
+    [Fact]
+    public void MutatedCrlsOnlyEverGiveMaterialException() => RunMutations(s_crlSeeds.Value, 2500, "CRLs");
+
+    private void RunMutations(byte[][] seeds, int cases, string what)
+    {
+        var counts = new Counts();
+        var mutated =
+            from seed in Gen.Elements(seeds)
+            from mutationCount in Gen.Choose(1, 3)
+            from mutations in Gen.ArrayOf(Mutation(), mutationCount)
+            select mutations.Aggregate(seed, (data, mutate) => mutate(data));
+        Prop.ForAll(Arb.From(mutated), data => ParseAll(data, counts)).Check(Config.QuickThrowOnFailure.WithMaxTest(cases * s_multiplier));
+        output.WriteLine($"mutated {what}: {counts}");
+        Assert.True(counts.Rejected > 0 && counts.Accepted > 0, $"mutations should both keep and break objects: {counts}");
+    }
+
+    /// <summary>Bit flips, truncations, insertions, length-byte corruption and chunk duplication.</summary>
+    private static Gen<Func<byte[], byte[]>> Mutation() =>
+        from kind in Gen.Choose(0, 5)
+        from position in Gen.Choose(0, int.MaxValue)
+        from value in Gen.Choose(0, 255)
+        from length in Gen.Choose(1, 24)
+        select (Func<byte[], byte[]>)(data =>
+        {
+            if (data.Length == 0)
+            {
+                return data;
+            }
+
+            var at = position % data.Length;
+            var copy = (byte[])data.Clone();
+            switch (kind)
+            {
+                case 0:
+                    copy[at] ^= (byte)(1 << (value % 8));
+                    return copy;
+                case 1:
+                    return copy[..at];
+                case 2:
+                    return [.. copy[..at], .. Enumerable.Repeat((byte)value, length), .. copy[at..]];
+                case 3:
+                    // Corrupt the length octet that follows a tag-like byte near the position.
+                    var tagAt = Array.FindIndex(copy, at, b => b is 0x30 or 0x31 or 0x04 or 0x02 or 0x06 or 0xA0 or 0xA3);
+                    if (tagAt >= 0 && tagAt + 1 < copy.Length)
+                    {
+                        copy[tagAt + 1] = (byte)value;
+                    }
+
+                    return copy;
+                case 4:
+                    var end = Math.Min(copy.Length, at + length);
+                    return [.. copy[..end], .. copy[at..end], .. copy[end..]];
+                default:
+                    return [.. copy[..at], .. copy[Math.Min(copy.Length, at + length)..]];
+            }
+        });
+
+    private static bool ParseAll(byte[] data, Counts counts)
+    {
+        var watch = Stopwatch.StartNew();
+        Attempt(() => Touch(Certificate.Parse(data)), counts);
+        Attempt(() => Touch(CertificationRequest.Parse(data)), counts);
+        Attempt(() => Touch(CertificateRevocationList.Parse(data)), counts);
+        Attempt(() => _ = DistinguishedName.Parse(data).Rfc4514Name, counts);
+        Attempt(() => _ = SubjectPublicKeyInfo.Parse(data).ToString(), counts);
+        Assert.True(watch.Elapsed < s_hangGuard, $"parsing {data.Length} bytes took {watch.Elapsed}");
+        return true;
+    }
+
+    private static void Attempt(Action parse, Counts counts)
+    {
+        try
+        {
+            parse();
+            counts.Accepted++;
+        }
+        catch (MaterialException)
+        {
+            counts.Rejected++;
+        }
+    }
+
+    /// <summary>Reads every lazily decoded property: an accepted object must never fail later.</summary>
+    private static void Touch(Certificate certificate)
+    {
+        _ = certificate.Subject.Rfc4514Name + certificate.Issuer.Rfc4514Name + certificate.SerialNumberHex + certificate.Sha256Thumbprint;
+        _ = certificate.Subject.CommonName;
+        _ = certificate.SignatureAlgorithm.FriendlyName + certificate.TbsSignatureAlgorithm.PssParameters + certificate.SignatureAlgorithm.HashAlgorithm;
+        _ = certificate.PublicKey.ToString() + certificate.PublicKey.CurveName + certificate.PublicKey.KeySize;
+        _ = certificate.Extensions.Select(e => e.FriendlyName).ToList();
+        _ = certificate.ExtendedKeyUsages?.Count;
+        _ = certificate.AuthorityKeyIdentifier?.AuthorityCertIssuer.Select(n => n.ToString()).ToList();
+        _ = certificate.SubjectAlternativeNames?.Select(n => n.ToString()).ToList();
+        _ = certificate.IssuerAlternativeNames?.Select(n => n.ToString()).ToList();
+        _ = certificate.CrlDistributionPointUris.ToList();
+        _ = certificate.CrlDistributionPoints?.Select(p => p.CrlIssuer.Count + p.Reasons.ToString()).ToList();
+        _ = certificate.OcspUris.Concat(certificate.CaIssuersUris).ToList();
+        _ = certificate.NameConstraints?.PermittedSubtrees.Concat(certificate.NameConstraints.ExcludedSubtrees).Select(s => s.Base.ToString()).ToList();
+        _ = certificate.CertificatePolicies?.SelectMany(p => p.Qualifiers).Select(q => q.CpsUri).ToList();
+        _ = certificate.IsSignatureValid(certificate.PublicKey);
+    }
+
+    private static void Touch(CertificationRequest request)
+    {
+        _ = request.Subject.Rfc4514Name + request.PublicKey + request.SignatureAlgorithm + request.ChallengePassword;
+        _ = request.Attributes.Count + request.Extensions.Count + request.ExtendedKeyUsages?.Count + request.SubjectAlternativeNames?.Count;
+        _ = request.VerifySignature();
+    }
+
+    private static void Touch(CertificateRevocationList crl)
+    {
+        _ = crl.Issuer.Rfc4514Name + crl.SignatureAlgorithm + crl.CrlNumber + crl.DeltaCrlIndicator;
+        _ = crl.AuthorityKeyIdentifier?.KeyIdentifier;
+        _ = crl.IssuingDistributionPoint?.FullName.Count;
+        _ = crl.Extensions.Count;
+        foreach (var entry in crl.RevokedCertificates)
+        {
+            _ = entry.SerialNumberHex + entry.Reason + entry.Extensions.Count + entry.InvalidityDate + entry.CertificateIssuer?.Count;
+            _ = crl.TryGetRevoked(entry.SerialNumber, out _);
+        }
+    }
+
+    private static byte[][] BuildRequests()
+    {
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var rsa = TestCertificates.Rsa2048;
+        var full = new CertificateRequest("CN=fuzz, O=IoTCerts", ec, HashAlgorithmName.SHA256);
+        foreach (var extension in TestCertificates.AllExtensions(full.PublicKey, ec))
+        {
+            full.CertificateExtensions.Add(extension);
+        }
+
+        full.OtherRequestAttributes.Add(new AsnEncodedData("1.2.840.113549.1.9.7", new byte[] { 0x0C, 0x04, (byte)'p', (byte)'a', (byte)'s', (byte)'s' }));
+        var pss = new CertificateRequest("CN=pss", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pss);
+        pss.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        return [full.CreateSigningRequest(), pss.CreateSigningRequest(), new CertificateRequest("CN=min", ec, HashAlgorithmName.SHA384).CreateSigningRequest()];
+    }
+
+    private static byte[][] BuildCrls()
+    {
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=Fuzz CA", ec, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        using var issuer = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+        var builder = new CertificateRevocationListBuilder();
+        for (var i = 1; i <= 6; i++)
+        {
+            builder.AddEntry([(byte)i, 0x42], DateTimeOffset.UtcNow, i % 2 == 0 ? X509RevocationReason.KeyCompromise : null);
+        }
+
+        var withEntries = builder.Build(issuer, 9, DateTimeOffset.UtcNow.AddDays(1), HashAlgorithmName.SHA256);
+        var empty = new CertificateRevocationListBuilder().Build(issuer, 10, DateTimeOffset.UtcNow.AddDays(1), HashAlgorithmName.SHA256);
+        return [withEntries, empty];
+    }
+
+    private sealed class Counts
+    {
+        public int Accepted { get; set; }
+
+        public int Rejected { get; set; }
+
+        public override string ToString() => $"{Accepted} parses accepted, {Rejected} rejected with MaterialException";
+    }
+}
