@@ -42,6 +42,15 @@ internal static class CliApp
         [
             Commands.InspectCommand.Create(),
             Commands.ConvertCommand.Create(),
+            Commands.CaCommand.Create(),
+            Commands.IssueCommand.Create(),
+            Commands.RevokeCommand.Create(),
+            Commands.CrlCommand.Create(),
+            Commands.CsrCommand.Create(),
+            Commands.Pkcs12Command.Create(),
+            Commands.TruststoreCommand.Create(),
+            Commands.EstCommand.Create(),
+            Commands.RenewCommand.Create(),
         ];
         foreach (var command in commands)
         {
