@@ -24,6 +24,7 @@ public partial class CumulocityClient
         var tenantPath = await TenantPathAsync(cancellationToken).ConfigureAwait(false);
         var query = $"?pageSize={Options.PageSize}&currentPage=1&withTotalPages=true" + (certificateAuthorityOnly ? "&certificateAuthority=true" : string.Empty);
         var uri = UriFor(tenantPath + "/trusted-certificates" + query);
+        int? totalPages = null;
         for (var page = 1; page <= MaxPages; page++)
         {
             var response = await SendExpectingSuccessAsync(HttpMethod.Get, uri, null, JsonMediaType, RoleHint.TenantAdmin, cancellationToken).ConfigureAwait(false);
@@ -34,10 +35,14 @@ public partial class CumulocityClient
                 yield return certificate;
             }
 
-            // The platform sends a next link even from the last page; an empty page or totalPages ends the walk.
+            // The platform sends a next link even from the last page: an empty or short page, or reaching
+            // totalPages (reported on the first page, as later next links may drop withTotalPages), ends the walk.
+            totalPages = body.Statistics?.TotalPages ?? totalPages;
+            var current = body.Statistics?.CurrentPage ?? page;
             var last = certificates.Count == 0
                 || body.Next is null
-                || (body.Statistics is { TotalPages: { } total, CurrentPage: { } current } && current >= total);
+                || (body.Statistics?.PageSize is { } size && certificates.Count < size)
+                || (totalPages is { } total && current >= total);
             if (last)
             {
                 yield break;
