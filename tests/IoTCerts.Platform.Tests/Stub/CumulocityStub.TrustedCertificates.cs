@@ -45,6 +45,8 @@ public sealed partial class CumulocityStub
 
     public ConcurrentQueue<JsonNode> CrlUpdates { get; } = new();
 
+    public string? LastIssuedCode { get; private set; }
+
     private void MapRoutes(WebApplication app)
     {
         app.MapGet("/tenant/currentTenant", Admin(async c => await JsonAsync(c, 200, new JsonObject { ["name"] = TenantId, ["domainName"] = "127.0.0.1" })));
@@ -275,6 +277,7 @@ public sealed partial class CumulocityStub
     private async Task IssueCodeAsync(HttpContext context, StubCertificate stored)
     {
         stored.Code = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant() + "-code";
+        LastIssuedCode = stored.Code;
         var expired = ExpiredCodesToIssue > 0;
         if (expired)
         {
