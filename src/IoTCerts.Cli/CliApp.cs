@@ -51,6 +51,7 @@ internal static class CliApp
             Commands.TruststoreCommand.Create(),
             Commands.EstCommand.Create(),
             Commands.RenewCommand.Create(),
+            Commands.C8yCommand.Create(),
         ];
         foreach (var command in commands)
         {

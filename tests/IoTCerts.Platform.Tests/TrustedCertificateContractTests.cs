@@ -235,7 +235,7 @@ public sealed class TrustedCertificateContractTests
         Assert.Equal([$"GET {path}", $"PUT {path}", $"DELETE {path}", $"GET {path}"], requests.Select(r => $"{r.Method} {r.Path}"));
         Assert.Equal("{\"status\":\"DISABLED\",\"autoRegistrationEnabled\":true}", requests[1].BodyText);
         Assert.Equal("application/json", requests[1].Header("Accept"));
-        Assert.Throws<ArgumentException>(() => CumulocityClient.NormalizeFingerprint("abc"));
+        Assert.Throws<ArgumentException>(() => TrustedCertificate.NormalizeFingerprint("abc"));
     }
 
     [Fact]

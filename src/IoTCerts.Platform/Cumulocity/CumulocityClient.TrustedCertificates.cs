@@ -197,18 +197,7 @@ public partial class CumulocityClient
         await SendExpectingSuccessAsync(HttpMethod.Put, uri, JsonBody(body, CumulocityJsonContext.Default.CrlUpdate), JsonMediaType, RoleHint.TenantAdmin, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Lowercase hex without separators; the platform's resource id for a certificate.</summary>
-    internal static string NormalizeFingerprint(string fingerprint)
-    {
-        ArgumentNullException.ThrowIfNull(fingerprint);
-        var hex = fingerprint.Replace(":", string.Empty, StringComparison.Ordinal).Replace(" ", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
-        if (hex.Length != 40 || !hex.All(char.IsAsciiHexDigit))
-        {
-            throw new ArgumentException("a fingerprint is the SHA-1 of the certificate: 40 hexadecimal digits", nameof(fingerprint));
-        }
-
-        return hex;
-    }
+    internal static string NormalizeFingerprint(string fingerprint) => TrustedCertificate.NormalizeFingerprint(fingerprint);
 
     private static string? LocalFingerprint(string pem)
     {

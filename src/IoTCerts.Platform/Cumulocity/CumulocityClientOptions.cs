@@ -1,3 +1,7 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+
 namespace IoTCerts.Platform.Cumulocity;
 
 /// <summary>
@@ -23,6 +27,9 @@ public sealed class CumulocityClientOptions
 
     /// <summary>A Bearer token (OAI-Secure or device JWT) used instead of Basic authentication.</summary>
     public string? BearerToken { get; set; }
+
+    /// <summary>Trust anchors for the platform's TLS certificate (used by <see cref="CreateHttpHandler"/>); empty means the system store.</summary>
+    public X509Certificate2Collection TrustAnchors { get; private set; } = [];
 
     /// <summary>Attempts after the first one for 429, 502, 503, 504 and connection failures (default 4).</summary>
     public int MaxRetries { get; set; } = 4;
@@ -117,5 +124,26 @@ public sealed class CumulocityClientOptions
     }
 
     /// <summary>A copy, so later changes to this instance do not reach a client already made.</summary>
-    public CumulocityClientOptions Clone() => (CumulocityClientOptions)MemberwiseClone();
+    public CumulocityClientOptions Clone()
+    {
+        var copy = (CumulocityClientOptions)MemberwiseClone();
+        copy.TrustAnchors = new X509Certificate2Collection(TrustAnchors);
+        return copy;
+    }
+
+    /// <summary>
+    /// An HTTP handler with TLS 1.2+ that checks the platform's certificate against <see cref="TrustAnchors"/> when given
+    /// (the system store otherwise). The DI registration uses it as the primary handler.
+    /// </summary>
+    public HttpMessageHandler CreateHttpHandler()
+    {
+        var anchors = new X509Certificate2Collection(TrustAnchors);
+        var ssl = new SslClientAuthenticationOptions { EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13 };
+        if (anchors.Count > 0)
+        {
+            ssl.RemoteCertificateValidationCallback = (_, presented, chain, errors) => ServerTrust.IsTrusted(presented, chain, errors, anchors);
+        }
+
+        return new SocketsHttpHandler { SslOptions = ssl, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+    }
 }

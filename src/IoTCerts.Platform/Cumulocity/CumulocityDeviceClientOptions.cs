@@ -115,7 +115,7 @@ public sealed class CumulocityDeviceClientOptions
 
         if (anchors.Count > 0)
         {
-            ssl.RemoteCertificateValidationCallback = (_, presented, chain, errors) => IsTrusted(presented, chain, errors, anchors);
+            ssl.RemoteCertificateValidationCallback = (_, presented, chain, errors) => ServerTrust.IsTrusted(presented, chain, errors, anchors);
         }
 
         return new SocketsHttpHandler { SslOptions = ssl, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
@@ -141,29 +141,5 @@ public sealed class CumulocityDeviceClientOptions
         copy.ClientCertificateChain.AddRange(ClientCertificateChain);
         copy.TrustAnchors.AddRange(TrustAnchors);
         return copy;
-    }
-
-    internal static bool IsTrusted(X509Certificate? presented, X509Chain? presentedChain, SslPolicyErrors errors, X509Certificate2Collection anchors)
-    {
-        // The host name must still match; only the root of trust is replaced.
-        if (presented is null || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.CustomTrustStore.AddRange(anchors);
-        if (presentedChain is not null)
-        {
-            foreach (var element in presentedChain.ChainElements)
-            {
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
-        }
-
-        var leaf = presented as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
-        return chain.Build(leaf);
     }
 }

@@ -88,6 +88,23 @@ public sealed class TrustedCertificate
     [JsonPropertyName("tenantCertificateAuthority")]
     public bool? TenantCertificateAuthority { get; init; }
 
+    /// <summary>
+    /// A fingerprint as the platform's resource id: lowercase hex without separators (accepts the colon-separated,
+    /// upper-case form openssl prints).
+    /// </summary>
+    /// <exception cref="ArgumentException">Not 40 hexadecimal digits.</exception>
+    public static string NormalizeFingerprint(string fingerprint)
+    {
+        ArgumentNullException.ThrowIfNull(fingerprint);
+        var hex = fingerprint.Replace(":", string.Empty, StringComparison.Ordinal).Replace(" ", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
+        if (hex.Length != 40 || !hex.All(char.IsAsciiHexDigit))
+        {
+            throw new ArgumentException("a fingerprint is the SHA-1 of the certificate: 40 hexadecimal digits", nameof(fingerprint));
+        }
+
+        return hex;
+    }
+
     /// <summary>The platform's fingerprint of a certificate: SHA-1 of its DER encoding, lowercase hex.</summary>
     public static string FingerprintOf(X509Certificate2 certificate)
     {

@@ -10,7 +10,8 @@ public static class CumulocityServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="CumulocityClient"/>; the options are validated when the host starts (every problem listed).
-    /// Returns the builder so callers can configure the handler (proxies, a private CA for the platform's TLS certificate).
+    /// The primary handler comes from <see cref="CumulocityClientOptions.CreateHttpHandler"/> (trust anchors); the returned
+    /// builder lets callers add handlers or replace it.
     /// </summary>
     public static IHttpClientBuilder AddCumulocityClient(this IServiceCollection services, Action<CumulocityClientOptions> configure)
     {
@@ -21,6 +22,7 @@ public static class CumulocityServiceCollectionExtensions
         return services
             .AddHttpClient(nameof(CumulocityClient))
             .ConfigureHttpClient(http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(provider => provider.GetRequiredService<IOptions<CumulocityClientOptions>>().Value.CreateHttpHandler())
             .AddTypedClient((http, provider) => new CumulocityClient(
                 http,
                 provider.GetRequiredService<IOptions<CumulocityClientOptions>>().Value,

@@ -49,7 +49,14 @@ public sealed partial class CumulocityStub
 
     private void MapRoutes(WebApplication app)
     {
-        app.MapGet("/tenant/currentTenant", Admin(async c => await JsonAsync(c, 200, new JsonObject { ["name"] = TenantId, ["domainName"] = "127.0.0.1" })));
+        app.MapGet("/tenant/currentTenant", async c =>
+        {
+            // Every user may read its own tenant.
+            if (await AuthorizeAdminAsync(c, anyUser: true))
+            {
+                await JsonAsync(c, 200, new JsonObject { ["name"] = TenantId, ["domainName"] = "127.0.0.1" });
+            }
+        });
         app.MapGet(TenantPrefix + "/trusted-certificates", Admin(ListAsync));
         app.MapPost(TenantPrefix + "/trusted-certificates", Admin(CreateAsync));
         app.MapPost(TenantPrefix + "/trusted-certificates/bulk", Admin(BulkCreateAsync));
