@@ -42,6 +42,12 @@ internal static class CliApp
         [
             Commands.InspectCommand.Create(),
             Commands.ConvertCommand.Create(),
+            Commands.VerifyCommand.Create(),
+            Commands.CheckCaCommand.Create(),
+            Commands.IdentityCommand.Create(),
+            Commands.PopCommand.Create(),
+            Commands.ChainCommand.Create(),
+            Commands.LimboCommand.Create(),
             Commands.CaCommand.Create(),
             Commands.IssueCommand.Create(),
             Commands.RevokeCommand.Create(),

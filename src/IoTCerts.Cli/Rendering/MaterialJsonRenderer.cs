@@ -70,7 +70,7 @@ internal static class MaterialJsonRenderer
         json.WriteString("notBefore", Formats.Time(certificate.NotBefore));
         json.WriteString("notAfter", Formats.Time(certificate.NotAfter));
         json.WriteString("validity", Formats.ValidityState(certificate.NotBefore, certificate.NotAfter, now));
-        json.WriteString("sha256", certificate.Sha256Thumbprint);
+        json.WriteString("sha256", certificate.Sha256Thumbprint.ToLowerInvariant());
         json.WriteNumber("version", certificate.Version);
         json.WriteString("signatureAlgorithm", certificate.SignatureAlgorithm.FriendlyName);
         json.WriteString("signatureAlgorithmOid", certificate.SignatureAlgorithm.Oid);

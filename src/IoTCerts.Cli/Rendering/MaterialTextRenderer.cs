@@ -92,7 +92,7 @@ internal static class MaterialTextRenderer
         Field(output, "Version", certificate.Version.ToString(CultureInfo.InvariantCulture));
         Field(output, "Signature", certificate.SignatureAlgorithm.FriendlyName);
         Field(output, "Public key", Describe(certificate.PublicKey));
-        Field(output, "SHA-256", certificate.Sha256Thumbprint);
+        Field(output, "SHA-256", certificate.Sha256Thumbprint.ToLowerInvariant());
         if (origin.FriendlyName is { } friendlyName)
         {
             Field(output, "Alias", friendlyName);

@@ -114,7 +114,7 @@ public sealed partial class Certificate
     public KeyUsage? KeyUsage => _facts.KeyUsage;
 
     /// <summary>subjectKeyIdentifier, or null when absent.</summary>
-    public ReadOnlyMemory<byte>? SubjectKeyIdentifier => _facts.HasSubjectKeyIdentifier ? RawData[_facts.SubjectKeyIdentifier] : null;
+    public ReadOnlyMemory<byte>? SubjectKeyIdentifier => _facts.HasSubjectKeyIdentifier ? RawData[_facts.SubjectKeyIdentifier] : (ReadOnlyMemory<byte>?)null;
 
     /// <summary>extendedKeyUsage purpose OIDs (see <see cref="ExtendedKeyUsageOids"/>), or null when absent.</summary>
     public IReadOnlyList<string>? ExtendedKeyUsages =>

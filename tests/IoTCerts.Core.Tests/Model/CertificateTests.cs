@@ -8,6 +8,18 @@ namespace IoTCerts.Core.Tests.Model;
 public sealed class CertificateTests
 {
     [Fact]
+    public void AbsentOptionalExtensionsAreNullNotEmpty()
+    {
+        var certificate = Certificate.Parse(TestCertificates.Get("p256-minimal"));
+
+        Assert.Null(certificate.SubjectKeyIdentifier);
+        Assert.Null(certificate.AuthorityKeyIdentifier);
+        Assert.Null(certificate.BasicConstraints);
+        Assert.Null(certificate.KeyUsage);
+        Assert.Null(certificate.SubjectAlternativeNames);
+    }
+
+    [Fact]
     public void TypedExtensionsDecodeEveryKind()
     {
         var certificate = Certificate.Parse(TestCertificates.Get("p256-sha256"));

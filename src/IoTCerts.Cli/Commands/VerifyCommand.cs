@@ -1,0 +1,186 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using IoTCerts.Cli.Infrastructure;
+using IoTCerts.Core;
+
+namespace IoTCerts.Cli.Commands;
+
+/// <summary><c>iotcerts verify</c>: builds and validates a certificate chain (R-10..R-15). Exit 0 valid, 1 invalid, 2 bad input.</summary>
+internal static class VerifyCommand
+{
+    internal static Command Create()
+    {
+        var chain = new Option<string>("--chain") { Description = "The certificate to verify, alone or with its intermediates in any order (PEM or DER).", Required = true };
+        var untrusted = new Option<string[]>("--untrusted") { Description = "More intermediate certificates (repeatable)." };
+        var trust = new Option<string[]>("--trust") { Description = "Trusted CA certificates: roots, or an intermediate where trust stops (repeatable).", Required = true };
+        var crl = new Option<string[]>("--crl") { Description = "CRL files (PEM or DER, repeatable): check revocation offline (R-13); each certificate below the trust anchor needs its issuer's CRL, an unknown status fails." };
+        var online = new Option<bool>("--online-revocation") { Description = "Fetch CRLs from the certificates' CRL distribution points (http/https) and check revocation." };
+        var at = new Option<string>("--at") { Description = "Validate at this instant (ISO 8601, e.g. 2026-01-31T12:00:00Z) instead of now." };
+        var purpose = new Option<string>("--purpose") { Description = "What the certificate is used for: client, server or any.", DefaultValueFactory = _ => "any" };
+        purpose.AcceptOnlyFromAmong("client", "server", "any");
+        var host = new Option<string>("--host") { Description = "The expected peer name (DNS name, IP address or e-mail) the certificate must hold." };
+        var maxDepth = new Option<int?>("--max-depth") { Description = "The most intermediate CA certificates allowed (default 8)." };
+        var profile = ProfileOptions.Profile(required: false);
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var command = new Command("verify", "Build and validate a certificate chain against trusted CAs.")
+        {
+            chain, untrusted, trust, crl, online, at, purpose, host, maxDepth, profile, json,
+        };
+
+        command.SetGuardedAction(async (invocation, cancellationToken) =>
+        {
+            var parse = invocation.Parse;
+            var platform = parse.GetValue(profile) is { } profileName ? ProfileOptions.Resolve(profileName) : null;
+            var crls = new List<CertificateRevocationList>();
+            foreach (var file in parse.GetValue(crl) ?? [])
+            {
+                crls.AddRange(RevocationFiles.ReadCrls(file));
+            }
+
+            var context = new ValidationContext
+            {
+                ValidationTime = ParseTime(parse.GetValue(at)),
+                Purpose = parse.GetValue(purpose) switch
+                {
+                    "client" => CertificatePurpose.ClientAuth,
+                    "server" => CertificatePurpose.ServerAuth,
+                    _ => CertificatePurpose.Any,
+                },
+                ExpectedPeerName = parse.GetValue(host) is { } name ? PeerName.Parse(name) : null,
+            };
+            var policy = ChainPolicy.Default;
+            if (parse.GetValue(maxDepth) is { } depth)
+            {
+                policy = depth is >= 0 and <= 64
+                    ? new ChainPolicy { MaxDepth = depth }
+                    : throw new CliException("bad-max-depth", "--max-depth must be between 0 and 64");
+            }
+
+            var presented = CertificateFiles.Read(parse.GetValue(chain)!);
+            var leaf = FindEndEntity(presented);
+            var intermediates = presented.Where(c => !ReferenceEquals(c, leaf)).ToList();
+            foreach (var file in parse.GetValue(untrusted) ?? [])
+            {
+                intermediates.AddRange(CertificateFiles.Read(file));
+            }
+
+            var anchors = new List<Certificate>();
+            foreach (var file in parse.GetValue(trust) ?? [])
+            {
+                anchors.AddRange(CertificateFiles.Read(file));
+            }
+
+            using var http = parse.GetValue(online) ? new HttpClient(CrlFetcher.CreateHandler()) : null;
+            var checker = http is not null
+                ? new CrlRevocationChecker(RevocationPolicy.Online, crls, new CrlFetcher(http))
+                : crls.Count > 0 ? new CrlRevocationChecker(RevocationPolicy.Offline, crls) : null;
+            var result = await new ChainValidator(anchors, policy, checker).ValidateAsync(leaf, intermediates, context, cancellationToken).ConfigureAwait(false);
+            var report = platform?.CheckDeviceChain(presented, new ProfileCheckOptions { At = context.ValidationTime, UploadedCaCertificates = anchors });
+            if (parse.GetValue(json))
+            {
+                WriteJson(invocation.Out, result, report);
+            }
+            else
+            {
+                WriteText(invocation.Out, result, report);
+            }
+
+            return result.IsValid && report is not { IsCompliant: false } ? CliApp.Ok : CliApp.Invalid;
+        });
+        return command;
+    }
+
+    private static DateTimeOffset? ParseTime(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
+            ? time
+            : throw new CliException("bad-time", $"--at {text} is not an ISO 8601 instant such as 2026-01-31T12:00:00Z");
+    }
+
+    // the file may list the chain in any order; the end entity is the certificate that issued none of the others.
+    internal static Certificate FindEndEntity(IReadOnlyList<Certificate> certificates)
+    {
+        if (certificates.Count == 1)
+        {
+            return certificates[0];
+        }
+
+        var facts = certificates.Select(CertificateFacts.Read).ToList();
+        var notIssuers = facts.Where(f => !facts.Any(o => !ReferenceEquals(o, f) && o.Issuer.Span.SequenceEqual(f.Subject.Span))).ToList();
+        return (notIssuers.FirstOrDefault(f => !f.IsCa) ?? notIssuers.FirstOrDefault() ?? facts.FirstOrDefault(f => !f.IsCa) ?? facts[0]).Certificate;
+    }
+
+    private static void WriteText(TextWriter output, ChainValidationResult result, ProfileReport? report)
+    {
+        output.WriteLine(result.IsValid && report is not { IsCompliant: false } ? "valid: the chain is trusted" + (report is null ? string.Empty : $" and meets the {report.Profile.Name} rules") : "INVALID");
+        for (var i = 0; i < result.Chain.Count; i++)
+        {
+            var f = CertificateFacts.Read(result.Chain[i]);
+            output.WriteLine($"  [{i}] {f.SubjectText}  (issuer: {f.IssuerText}; valid {f.NotBefore:yyyy-MM-dd} to {f.NotAfter:yyyy-MM-dd})");
+        }
+
+        foreach (var error in result.Errors)
+        {
+            output.WriteLine($"  error {error.Code} at [{error.CertificateIndex}]: {error.Message}");
+        }
+
+        if (report is not null)
+        {
+            ProfileOutput.WriteText(output, report);
+        }
+    }
+
+    private static void WriteJson(TextWriter output, ChainValidationResult result, ProfileReport? report)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteBoolean("valid", result.IsValid && report is not { IsCompliant: false });
+            writer.WriteString("validationTime", result.ValidationTime.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+            writer.WriteStartArray("chain");
+            foreach (var certificate in result.Chain)
+            {
+                var f = CertificateFacts.Read(certificate);
+                writer.WriteStartObject();
+                writer.WriteString("subject", f.SubjectText);
+                writer.WriteString("issuer", f.IssuerText);
+                writer.WriteString("serial", Convert.ToHexString(f.Serial.Span));
+                writer.WriteString("notBefore", f.NotBefore.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+                writer.WriteString("notAfter", f.NotAfter.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+                writer.WriteString("sha256", certificate.Sha256Thumbprint.ToLowerInvariant());
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartArray("errors");
+            foreach (var error in result.Errors)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("code", error.Code);
+                writer.WriteNumber("certificateIndex", error.CertificateIndex);
+                writer.WriteString("message", error.Message);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            if (report is not null)
+            {
+                writer.WriteStartObject("profile");
+                ProfileOutput.WriteBody(writer, report);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+        }
+
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+}

@@ -1,0 +1,346 @@
+namespace IoTCerts.Core;
+
+/// <summary>Compares names by their DER bytes (Go's crypto/x509 finds candidate issuers by raw subject bytes).</summary>
+internal sealed class RawNameComparer : IEqualityComparer<ReadOnlyMemory<byte>>
+{
+    public static readonly RawNameComparer Instance = new();
+
+    public bool Equals(ReadOnlyMemory<byte> x, ReadOnlyMemory<byte> y) => x.Span.SequenceEqual(y.Span);
+
+    public int GetHashCode(ReadOnlyMemory<byte> obj)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(obj.Span);
+        return hash.ToHashCode();
+    }
+}
+
+/// <summary>
+/// One depth-first search for a path from an end entity to a trust anchor, the way Go's crypto/x509 and
+/// rustls-webpki build paths: candidate issuers by raw subject bytes, trust anchors first, ordered by AKI/SKI
+/// match; loops cut by subject+key; a failed candidate makes the search try the next; every step charged to a
+/// budget. Not thread-safe: one instance per validation.
+/// </summary>
+internal sealed class PathSearch
+{
+    private readonly ChainValidator _validator;
+    private readonly IReadOnlyList<CertificateFacts> _intermediates;
+    private readonly ValidationContext _context;
+    private readonly DateTimeOffset _at;
+    private readonly List<CertificateFacts> _path = [];
+    private readonly List<IReadOnlyList<RuleViolation>> _violations = [];
+    private ValidationBudgetCounter _budget;
+    private Attempt? _best;
+
+    public PathSearch(ChainValidator validator, IReadOnlyList<CertificateFacts> intermediates, ValidationContext context, DateTimeOffset at)
+    {
+        _validator = validator;
+        _intermediates = intermediates;
+        _context = context;
+        _at = at;
+        _budget = new ValidationBudgetCounter(validator.Policy.Budget);
+    }
+
+    private sealed record Attempt(CertificateFacts[] Chain, List<ChainError> Errors, bool Complete);
+
+    public ChainValidationResult Run(CertificateFacts endEntity)
+    {
+        _path.Add(endEntity);
+        var leafViolations = new List<RuleViolation>();
+        CertificateRules.Apply(endEntity, ChainRole.EndEntity, _at, _context.Purpose, _validator.Policy.Algorithms, leafViolations);
+        _violations.Add(leafViolations);
+
+        bool found;
+        if (_validator.IsTrustAnchor(endEntity))
+        {
+            // The end entity itself is trusted (pinned): a chain of one.
+            found = Complete();
+        }
+        else
+        {
+            found = Extend();
+        }
+
+        if (found)
+        {
+            return new ChainValidationResult(_path.ConvertAll(f => f.Certificate), [], _at);
+        }
+
+        var best = _best ?? new Attempt([endEntity], [], false);
+        var errors = best.Errors;
+        if (errors.Count == 0 && !_budget.Exhausted)
+        {
+            // Never report an unfinished search as valid.
+            errors = [new ChainError(ChainStatus.PartialChain, best.Chain.Length - 1, NoIssuer(best.Chain[^1]).Message)];
+        }
+
+        if (_budget.Exhausted)
+        {
+            errors = [new ChainError(ChainStatus.BudgetExceeded, best.Chain.Length - 1, _budget.ExhaustedMessage!), .. errors];
+        }
+
+        return new ChainValidationResult(Array.ConvertAll(best.Chain, f => f.Certificate), errors, _at);
+    }
+
+    // Returns true when a valid path was completed (it is left in _path).
+    private bool Extend()
+    {
+        var current = _path[^1];
+        var candidates = Candidates(current);
+        if (candidates.Count == 0)
+        {
+            Record(NoIssuer(current), complete: false);
+            return false;
+        }
+
+        var explored = false;
+        foreach (var (candidate, isAnchor) in candidates)
+        {
+            if (!_budget.ChargeBuildStep())
+            {
+                return false;
+            }
+
+            if (IsOnPath(candidate))
+            {
+                continue;
+            }
+
+            explored = true;
+
+            // Self-issued CAs do not count toward the depth (RFC 5280 §6.1.4), so the raw length has its own cap.
+            if (!isAnchor && (LogicalIntermediates() + (candidate.IsSelfIssued ? 0 : 1) > _validator.Policy.MaxDepth || _path.Count > (2 * _validator.Policy.MaxDepth) + 8))
+            {
+                Record(new PathViolation(_path.Count - 1, ChainStatus.ChainTooLong,
+                    $"chain too long: the issuer of \"{current.SubjectText}\" would be intermediate CA number {LogicalIntermediates() + 1}; the policy allows at most {_validator.Policy.MaxDepth}"), complete: false);
+                continue;
+            }
+
+            switch (_validator.Verifier.Verify(candidate, current, remember: _path.Count > 1, ref _budget))
+            {
+                case SignatureVerifier.Outcome.BudgetExceeded:
+                    return false;
+                case SignatureVerifier.Outcome.Invalid:
+                    Record(new PathViolation(_path.Count - 1, ChainStatus.NotSignatureValid,
+                        $"the signature of certificate \"{current.SubjectText}\" does not verify with the public key of \"{candidate.SubjectText}\" ({current.SignatureAlgorithm.Describe()})"), complete: false);
+                    continue;
+            }
+
+            var violations = CertificateRules.ForIssuer(candidate, isAnchor ? ChainRole.TrustAnchor : ChainRole.Intermediate, _at, _context.Purpose, _validator.Policy.Algorithms);
+            _path.Add(candidate);
+            _violations.Add(violations);
+            if (isAnchor ? Complete() : Extend())
+            {
+                return true;
+            }
+
+            _path.RemoveAt(_path.Count - 1);
+            _violations.RemoveAt(_violations.Count - 1);
+            if (_budget.Exhausted)
+            {
+                return false;
+            }
+        }
+
+        if (!explored)
+        {
+            // Every candidate issuer is already on the path: a loop, which leads nowhere (Go's crypto/x509).
+            Record(NoIssuer(current), complete: false);
+        }
+
+        return false;
+    }
+
+    // The path ends at a trust anchor: apply the rules that need the whole path, then revocation.
+    private bool Complete()
+    {
+        var pathViolations = new List<PathViolation>();
+        PathRules.Apply(_path, _validator.Policy, _context.ExpectedPeerName, ref _budget, pathViolations);
+        if (_budget.Exhausted)
+        {
+            return false;
+        }
+
+        if (pathViolations.Count == 0 && _violations.TrueForAll(v => v.Count == 0))
+        {
+            CheckRevocation(pathViolations);
+            if (pathViolations.Count == 0)
+            {
+                return true;
+            }
+        }
+
+        Record(pathViolations, complete: true);
+        return false;
+    }
+
+    private void CheckRevocation(List<PathViolation> found)
+    {
+        if (_validator.RevocationChecker is not { } checker)
+        {
+            return;
+        }
+
+        var soft = _validator.Policy.RevocationFailureMode == RevocationFailureMode.SoftFail;
+        for (var i = 0; i < _path.Count - 1; i++)
+        {
+            var result = checker.Check(_path[i].Certificate, _path[i + 1].Certificate, _at);
+            var subject = _path[i].SubjectText;
+            switch (result.Status)
+            {
+                case RevocationStatus.Revoked:
+                    found.Add(new PathViolation(i, ChainStatus.Revoked, $"certificate \"{subject}\" is revoked: {result.Reason}"));
+                    break;
+                case RevocationStatus.Unknown when !soft:
+                    found.Add(new PathViolation(i, ChainStatus.RevocationStatusUnknown, $"the revocation status of certificate \"{subject}\" is unknown: {result.Reason}"));
+                    break;
+                case RevocationStatus.Unreachable when !soft:
+                    found.Add(new PathViolation(i, ChainStatus.OfflineRevocation, $"CRL location not reachable for certificate \"{subject}\": {result.Reason}"));
+                    break;
+                case RevocationStatus.CrlExpired when !soft:
+                    found.Add(new PathViolation(i, ChainStatus.CrlNotTimeValid, $"the CRL for certificate \"{subject}\" is out of date: {result.Reason}"));
+                    break;
+                case RevocationStatus.CrlSignatureInvalid when !soft:
+                    found.Add(new PathViolation(i, ChainStatus.CrlNotSignatureValid, $"the CRL signature for certificate \"{subject}\" is invalid: {result.Reason}"));
+                    break;
+            }
+        }
+    }
+
+    private PathViolation NoIssuer(CertificateFacts top)
+    {
+        var index = _path.Count - 1;
+        return top.IsSelfIssued
+            ? new PathViolation(index, ChainStatus.UntrustedRoot,
+                $"chain of trust cannot be validated: certificate and root CA do not match (the root \"{top.SubjectText}\" is not a trusted CA)")
+            : new PathViolation(index, ChainStatus.PartialChain,
+                $"chain of trust cannot be validated: certificate and root CA do not match (no trusted CA or supplied intermediate is the issuer \"{top.IssuerText}\" of \"{top.SubjectText}\")");
+    }
+
+    private void Record(PathViolation extra, bool complete) => Record([extra], complete);
+
+    private void Record(List<PathViolation> extra, bool complete)
+    {
+        var errors = new List<ChainError>();
+        for (var i = 0; i < _violations.Count; i++)
+        {
+            foreach (var v in _violations[i])
+            {
+                errors.Add(new ChainError(v.Status, i, v.Message));
+            }
+        }
+
+        foreach (var v in extra)
+        {
+            errors.Add(new ChainError(v.Status, v.Index, v.Message));
+        }
+
+        // Most specific first (rustls-webpki ranks errors the same way), then from the end entity up.
+        errors.Sort((a, b) => a.Status.Rank() != b.Status.Rank() ? b.Status.Rank().CompareTo(a.Status.Rank()) : a.CertificateIndex.CompareTo(b.CertificateIndex));
+        var attempt = new Attempt([.. _path], errors, complete);
+        if (_best is null || IsBetter(attempt, _best))
+        {
+            _best = attempt;
+        }
+    }
+
+    // A completed chain with the fewest problems says most; among incomplete ones, the one that got furthest.
+    private static bool IsBetter(Attempt candidate, Attempt best)
+    {
+        if (candidate.Complete != best.Complete)
+        {
+            return candidate.Complete;
+        }
+
+        if (candidate.Complete)
+        {
+            return candidate.Errors.Count < best.Errors.Count;
+        }
+
+        return candidate.Chain.Length > best.Chain.Length;
+    }
+
+    private bool IsOnPath(CertificateFacts candidate)
+    {
+        foreach (var member in _path)
+        {
+            if (member.SubjectAndKeyId == candidate.SubjectAndKeyId)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private int LogicalIntermediates()
+    {
+        var count = 0;
+        for (var i = 1; i < _path.Count; i++)
+        {
+            if (!_path[i].IsSelfIssued)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    // Trust anchors first (the shortest way to trust, including partial chains), then the supplied intermediates;
+    // within each group, a candidate whose SKI matches the child's AKI first and a mismatching one last.
+    private List<(CertificateFacts Facts, bool IsAnchor)> Candidates(CertificateFacts child)
+    {
+        var result = new List<(CertificateFacts, bool)>();
+        if (_validator.AnchorsBySubject.TryGetValue(child.Issuer, out var anchors))
+        {
+            AddOrdered(result, child, anchors, isAnchor: true);
+        }
+
+        List<CertificateFacts>? matching = null;
+        foreach (var intermediate in _intermediates)
+        {
+            if (intermediate.Subject.Span.SequenceEqual(child.Issuer.Span))
+            {
+                (matching ??= []).Add(intermediate);
+            }
+        }
+
+        if (matching is not null)
+        {
+            AddOrdered(result, child, matching, isAnchor: false);
+        }
+
+        return result;
+    }
+
+    private static void AddOrdered(List<(CertificateFacts, bool)> result, CertificateFacts child, List<CertificateFacts> candidates, bool isAnchor)
+    {
+        if (candidates.Count == 1)
+        {
+            result.Add((candidates[0], isAnchor));
+            return;
+        }
+
+        foreach (var preference in (ReadOnlySpan<int>)[0, 1, 2])
+        {
+            foreach (var candidate in candidates)
+            {
+                if (KeyIdPreference(child, candidate) == preference)
+                {
+                    result.Add((candidate, isAnchor));
+                }
+            }
+        }
+    }
+
+    private static int KeyIdPreference(CertificateFacts child, CertificateFacts candidate)
+    {
+        if (child.Extensions.AuthorityKeyId?.KeyId is not { } aki || candidate.Extensions.SubjectKeyId is not { } ski)
+        {
+            return 1;
+        }
+
+        return aki.Span.SequenceEqual(ski.Span) ? 0 : 2;
+    }
+}

@@ -1,0 +1,81 @@
+namespace IoTCerts.Core;
+
+/// <summary>What the end-entity certificate will be used for (extendedKeyUsage, RFC 5280 §4.2.1.12).</summary>
+public enum CertificatePurpose
+{
+    /// <summary>No particular purpose: extendedKeyUsage is not checked.</summary>
+    Any,
+
+    /// <summary>A TLS server (id-kp-serverAuth), for example the platform's MQTT broker.</summary>
+    ServerAuth,
+
+    /// <summary>A TLS client (id-kp-clientAuth), for example a device.</summary>
+    ClientAuth,
+}
+
+/// <summary>How revocation results other than good and revoked are treated (R-13: the policy decides).</summary>
+public enum RevocationFailureMode
+{
+    /// <summary>An unknown status or unreachable revocation data makes the chain invalid.</summary>
+    HardFail,
+
+    /// <summary>An unknown status or unreachable revocation data is accepted; only a revoked certificate fails.</summary>
+    SoftFail,
+}
+
+/// <summary>Which keys and signature algorithms are acceptable .</summary>
+public sealed class AlgorithmPolicy
+{
+    /// <summary>RSA ≥ 2048 bits, EC P-256/P-384/P-521, SHA-256 or stronger; RSA PKCS#1 v1.5, RSA-PSS and ECDSA.</summary>
+    public static AlgorithmPolicy Default { get; } = new();
+
+    /// <summary>The smallest accepted RSA modulus in bits. Default 2048.</summary>
+    public int MinimumRsaKeySize { get; init => field = value >= 512 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "RSA keys below 512 bits cannot be accepted"); } = 2048;
+
+    /// <summary>Whether EC keys on P-521 are accepted in addition to P-256 and P-384. Default true.</summary>
+    public bool AllowP521 { get; init; } = true;
+
+    /// <summary>The weakest accepted signature hash. Default <see cref="SignatureHashStrength.Sha256"/>; <see cref="SignatureHashStrength.Sha1"/> admits legacy SHA-1 signatures.</summary>
+    public SignatureHashStrength MinimumSignatureHash { get; init; } = SignatureHashStrength.Sha256;
+}
+
+/// <summary>Signature hash strengths, weakest first.</summary>
+public enum SignatureHashStrength
+{
+    /// <summary>SHA-1 (broken for collision resistance; legacy only).</summary>
+    Sha1 = 1,
+
+    /// <summary>SHA-256.</summary>
+    Sha256,
+
+    /// <summary>SHA-384.</summary>
+    Sha384,
+
+    /// <summary>SHA-512.</summary>
+    Sha512,
+}
+
+/// <summary>
+/// The rules a <see cref="ChainValidator"/> applies to every chain: maximum depth, algorithms, budget and
+/// the treatment of revocation results. Immutable; purpose, time and peer name are given per validation.
+/// </summary>
+public sealed class ChainPolicy
+{
+    /// <summary>The defaults: at most 8 intermediate CAs, <see cref="AlgorithmPolicy.Default"/>, <see cref="ValidationBudget.Default"/>, hard-fail revocation.</summary>
+    public static ChainPolicy Default { get; } = new();
+
+    /// <summary>
+    /// The most intermediate CA certificates allowed between the end entity and the trust anchor; self-issued
+    /// intermediates (key rollover) are not counted (RFC 5280 §6.1.4). Default 8.
+    /// </summary>
+    public int MaxDepth { get; init => field = value is >= 0 and <= 64 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "the maximum depth must be between 0 and 64"); } = 8;
+
+    /// <summary>Accepted keys and signature algorithms.</summary>
+    public AlgorithmPolicy Algorithms { get; init => field = value ?? throw new ArgumentNullException(nameof(value)); } = AlgorithmPolicy.Default;
+
+    /// <summary>Work limits of one validation.</summary>
+    public ValidationBudget Budget { get; init => field = value ?? throw new ArgumentNullException(nameof(value)); } = ValidationBudget.Default;
+
+    /// <summary>How unknown or unreachable revocation status is treated when a revocation checker is configured.</summary>
+    public RevocationFailureMode RevocationFailureMode { get; init; } = RevocationFailureMode.HardFail;
+}

@@ -1,0 +1,70 @@
+using System.Security.Cryptography;
+
+namespace IoTCerts.Core;
+
+internal enum SignatureScheme
+{
+    Unknown,
+    RsaPkcs1,
+    RsaPss,
+    Ecdsa,
+}
+
+/// <summary>A certificate's signature algorithm reduced to what verification needs: scheme, hash, PSS salt.</summary>
+internal readonly record struct SignatureAlgorithmFacts(SignatureScheme Scheme, HashAlgorithmName Hash, string Name, int PssSaltLength)
+{
+    public static SignatureAlgorithmFacts From(SignatureAlgorithm algorithm)
+    {
+        var hash = algorithm.HashAlgorithm ?? default;
+        switch (algorithm.Kind)
+        {
+            case SignatureAlgorithmKind.RsaPkcs1:
+                return new(SignatureScheme.RsaPkcs1, hash, algorithm.FriendlyName, 0);
+            case SignatureAlgorithmKind.Ecdsa:
+                return new(SignatureScheme.Ecdsa, hash, algorithm.FriendlyName, 0);
+            case SignatureAlgorithmKind.RsaPss when algorithm.PssParameters is { } pss
+                && pss.HashAlgorithm == pss.MaskGenerationHashAlgorithm && pss.TrailerField == 1:
+                return new(SignatureScheme.RsaPss, pss.HashAlgorithm, algorithm.FriendlyName, pss.SaltLength);
+            default:
+                return new(SignatureScheme.Unknown, default, algorithm.FriendlyName, 0);
+        }
+    }
+
+    public string Describe() => Scheme switch
+    {
+        SignatureScheme.RsaPkcs1 => $"RSA PKCS#1 v1.5 with {Hash.Name}",
+        SignatureScheme.RsaPss => $"RSA-PSS with {Hash.Name}",
+        SignatureScheme.Ecdsa => $"ECDSA with {Hash.Name}",
+        _ => $"unsupported algorithm {Name}",
+    };
+}
+
+/// <summary>A subject public key's algorithm and strength, from the model without importing the key.</summary>
+internal readonly record struct PublicKeyFacts(PublicKeyKind Algorithm, int KeySizeBits, string? CurveOid, string AlgorithmOid)
+{
+    public const string P256 = "1.2.840.10045.3.1.7";
+    public const string P384 = "1.3.132.0.34";
+    public const string P521 = "1.3.132.0.35";
+
+    /// <summary>RFC 5480 §2.1.1: only named curves; explicit parameters leave no curve OID.</summary>
+    public bool ExplicitCurve => Algorithm == PublicKeyKind.EllipticCurve && CurveOid is null;
+
+    public static PublicKeyFacts From(SubjectPublicKeyInfo key) => new(key.Kind, key.KeySize, key.CurveOid, key.AlgorithmOid);
+
+    public string Describe() => Algorithm switch
+    {
+        PublicKeyKind.Rsa => $"RSA-{KeySizeBits}",
+        PublicKeyKind.EllipticCurve when ExplicitCurve => "EC with explicit curve parameters",
+        PublicKeyKind.EllipticCurve => CurveOid switch
+        {
+            P256 => "EC P-256",
+            P384 => "EC P-384",
+            P521 => "EC P-521",
+            _ => $"EC curve {CurveOid}",
+        },
+        PublicKeyKind.Dsa => "DSA",
+        PublicKeyKind.Ed25519 => "Ed25519",
+        PublicKeyKind.Ed448 => "Ed448",
+        _ => $"key algorithm {AlgorithmOid}",
+    };
+}

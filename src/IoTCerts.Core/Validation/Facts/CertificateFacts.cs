@@ -1,0 +1,108 @@
+using System.Runtime.CompilerServices;
+
+namespace IoTCerts.Core;
+
+/// <summary>A defect of a certificate found while reading it: it makes any path through the certificate invalid.</summary>
+internal readonly record struct CertificateDefect(ChainStatus Status, string Message);
+
+/// <summary>
+/// What the validator needs from one parsed <see cref="Certificate"/> (the managed model), gathered once and kept
+/// while the certificate lives: content hashes for the caches, the key and signature facts for R-15, and the
+/// extensions in the shape the RFC 5280 rules use. Gathering never throws; problems become <see cref="Defects"/>.
+/// </summary>
+internal sealed class CertificateFacts
+{
+    private readonly RuleViolation[]?[] _issuerRules = new RuleViolation[]?[6];
+    private string? _subjectText;
+    // Boxed so that a lazily computed value is published by one reference write (facts of issuers are shared
+    // between threads; a Nullable<struct> of 32+ bytes could be read torn on weakly ordered CPUs).
+    private StrongBox<Sha256Key>? _contentKey;
+    private StrongBox<(Sha256Key, Sha256Key)>? _subjectAndKeyId;
+
+    private CertificateFacts(Certificate certificate)
+    {
+        Certificate = certificate;
+        Issuer = certificate.Issuer.RawData;
+        Subject = certificate.Subject.RawData;
+        SubjectPublicKeyInfo = certificate.PublicKey.RawData;
+        SpkiHash = Sha256Key.Of(SubjectPublicKeyInfo.Span);
+        SignatureAlgorithm = SignatureAlgorithmFacts.From(certificate.SignatureAlgorithm);
+        PublicKey = PublicKeyFacts.From(certificate.PublicKey);
+        var defects = new List<CertificateDefect>(0);
+        Extensions = ExtensionSummary.Read(certificate, defects);
+        if (!certificate.SignatureAlgorithmsMatch)
+        {
+            defects.Add(new CertificateDefect(ChainStatus.Malformed, "the signature algorithm inside the certificate differs from the one outside it (RFC 5280 §4.1.1.2)"));
+        }
+
+        if (certificate.Issuer.IsEmpty)
+        {
+            defects.Add(new CertificateDefect(ChainStatus.Malformed, "the issuer name is empty; RFC 5280 §4.1.2.4 requires a non-empty issuer"));
+        }
+
+        if (certificate.Version != 3)
+        {
+            defects.Add(new CertificateDefect(ChainStatus.Malformed, $"the certificate is X.509 v{certificate.Version}; only v3 certificates (with extensions) are accepted"));
+        }
+
+        Defects = defects.Count == 0 ? null : defects;
+    }
+
+    public Certificate Certificate { get; }
+
+    /// <summary>SHA-256 of the whole DER: the identity used by every cache (a forged certificate with the same names differs here).</summary>
+    public Sha256Key ContentKey => (_contentKey ??= new(Sha256Key.Of(Certificate.RawData.Span))).Value;
+
+    /// <summary>SHA-256 of the SubjectPublicKeyInfo: the identity of the key in the key and edge caches.</summary>
+    public Sha256Key SpkiHash { get; }
+
+    /// <summary>Subject and key together: two certificates with equal values are the same CA for loop prevention (Go's crypto/x509).</summary>
+    public (Sha256Key Subject, Sha256Key Key) SubjectAndKeyId => (_subjectAndKeyId ??= new((Sha256Key.Of(Subject.Span), SpkiHash))).Value;
+
+    public ReadOnlyMemory<byte> Tbs => Certificate.TbsCertificate;
+
+    public ReadOnlyMemory<byte> SignatureValue => Certificate.Signature;
+
+    public SignatureAlgorithmFacts SignatureAlgorithm { get; }
+
+    public ReadOnlyMemory<byte> Serial => Certificate.SerialNumber;
+
+    public ReadOnlyMemory<byte> Issuer { get; }
+
+    public ReadOnlyMemory<byte> Subject { get; }
+
+    public DateTimeOffset NotBefore => Certificate.NotBefore;
+
+    public DateTimeOffset NotAfter => Certificate.NotAfter;
+
+    /// <summary>The complete SubjectPublicKeyInfo encoding.</summary>
+    public ReadOnlyMemory<byte> SubjectPublicKeyInfo { get; }
+
+    public PublicKeyFacts PublicKey { get; }
+
+    /// <summary>Problems found while reading, or null when there are none.</summary>
+    public List<CertificateDefect>? Defects { get; }
+
+    public ExtensionSummary Extensions { get; }
+
+    /// <summary>True when issuer and subject are the same name (RFC 5280 §6.1: self-issued).</summary>
+    public bool IsSelfIssued => Certificate.IsSelfIssued;
+
+    public bool IsCa => Extensions.BasicConstraints is { IsCa: true };
+
+    public string SubjectText => _subjectText ??= Readable(Certificate.Subject);
+
+    public string IssuerText => Readable(Certificate.Issuer);
+
+    public static CertificateFacts Read(Certificate certificate) => new(certificate);
+
+    /// <summary>The cached time-independent rule results for this certificate as an issuer (facts live per validator, so the policy is fixed).</summary>
+    public RuleViolation[]? GetIssuerRules(ChainRole role, CertificatePurpose purpose) => Volatile.Read(ref _issuerRules[Slot(role, purpose)]);
+
+    public RuleViolation[] SetIssuerRules(ChainRole role, CertificatePurpose purpose, RuleViolation[] rules) =>
+        Interlocked.CompareExchange(ref _issuerRules[Slot(role, purpose)], rules, null) ?? rules;
+
+    private static int Slot(ChainRole role, CertificatePurpose purpose) => ((role == ChainRole.TrustAnchor ? 1 : 0) * 3) + (int)purpose;
+
+    private static string Readable(DistinguishedName name) => name.IsEmpty ? "(empty name)" : name.Rfc4514Name;
+}

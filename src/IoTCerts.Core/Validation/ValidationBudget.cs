@@ -1,0 +1,56 @@
+namespace IoTCerts.Core;
+
+/// <summary>
+/// Limits on the work one validation may do, so that a hostile bag of certificates cannot burn CPU
+/// (the rustls-webpki budget). When a limit is reached the search stops with <see cref="ChainStatus.BudgetExceeded"/>.
+/// </summary>
+public sealed class ValidationBudget
+{
+    /// <summary>The defaults: 100 signature checks, 200,000 build steps, 250,000 name-constraint comparisons.</summary>
+    public static ValidationBudget Default { get; } = new();
+
+    /// <summary>Signature verifications per validation (cached verifications are free). Default 100.</summary>
+    public int MaxSignatureChecks { get; init => field = Positive(value); } = 100;
+
+    /// <summary>Candidate issuers considered per validation. Default 200,000.</summary>
+    public int MaxBuildSteps { get; init => field = Positive(value); } = 200_000;
+
+    /// <summary>Name-vs-constraint comparisons per validation. Default 250,000.</summary>
+    public int MaxNameConstraintComparisons { get; init => field = Positive(value); } = 250_000;
+
+    private static int Positive(int value) =>
+        value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "a budget limit must be positive");
+}
+
+/// <summary>The remaining budget of one validation (a mutable struct passed by reference, never shared between threads).</summary>
+internal struct ValidationBudgetCounter(ValidationBudget limits)
+{
+    public const string NameConstraintMessage = "the search for a valid chain was stopped: the name constraints need more comparisons than the budget allows";
+
+    private int _signatures = limits.MaxSignatureChecks;
+    private int _steps = limits.MaxBuildSteps;
+    private int _comparisons = limits.MaxNameConstraintComparisons;
+
+    public bool Exhausted { get; private set; }
+
+    public string? ExhaustedMessage { get; private set; }
+
+    public bool ChargeSignature() => Charge(ref _signatures, "the search for a valid chain was stopped: it needed more signature checks than the budget allows");
+
+    public bool ChargeBuildStep() => Charge(ref _steps, "the search for a valid chain was stopped: it considered more candidate issuers than the budget allows");
+
+    public bool ChargeNameConstraintComparison() => Charge(ref _comparisons, NameConstraintMessage);
+
+    private bool Charge(ref int remaining, string message)
+    {
+        if (remaining <= 0)
+        {
+            Exhausted = true;
+            ExhaustedMessage ??= message;
+            return false;
+        }
+
+        remaining--;
+        return true;
+    }
+}

@@ -1,0 +1,48 @@
+using System.Text.Json;
+
+namespace IoTCerts.Cli.Tests.Limbo;
+
+/// <summary><c>iotcerts limbo</c>: the upstream result file and the summary lines.</summary>
+public sealed class LimboCommandTests
+{
+    [Fact]
+    public void Writes_upstream_results_and_prints_family_counts()
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"limbo-{Guid.NewGuid():N}.json");
+        try
+        {
+            var r = CliRunner.Run("limbo", "--suite", LimboConformanceTests.SuitePath, "--out", output, "--include", "pathlen::*", "--include", "crl::*", "--exclude", "*max-chain-depth-1*");
+
+            Assert.True(r.ExitCode == 0, r.ToString());
+            var lines = r.Out.TrimEnd().Split('\n');
+            Assert.Matches(@"^\d+ passed, \d+ failed, \d+ skipped$", lines[^1]);
+            Assert.Equal("18 passed, 0 failed, 0 skipped", lines[^1]);
+            Assert.Contains(lines, l => l.StartsWith("pathlen ", StringComparison.Ordinal));
+
+            using var doc = JsonDocument.Parse(File.ReadAllText(output));
+            Assert.Equal(1, doc.RootElement.GetProperty("version").GetInt32());
+            Assert.Equal("iotcerts", doc.RootElement.GetProperty("harness").GetString());
+            var results = doc.RootElement.GetProperty("results").EnumerateArray().ToList();
+            Assert.Equal(18, results.Count);
+            Assert.All(results, e => Assert.Contains(e.GetProperty("actual_result").GetString(), new[] { "SUCCESS", "FAILURE", "SKIPPED" }));
+            Assert.All(results.Where(e => e.GetProperty("id").GetString()!.StartsWith("crl::", StringComparison.Ordinal)), e =>
+            {
+                Assert.NotEqual("SKIPPED", e.GetProperty("actual_result").GetString());
+                Assert.False(string.IsNullOrEmpty(e.GetProperty("context").GetString()));
+            });
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
+    [Fact]
+    public void Missing_suite_exits_2()
+    {
+        var r = CliRunner.Run("limbo", "--suite", "/no/such/limbo.json", "--out", Path.Combine(Path.GetTempPath(), "x.json"));
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("does not exist", r.Error);
+    }
+}
