@@ -9,7 +9,7 @@ public sealed class CaOptions
     /// <summary>The key type to generate when <see cref="Key"/> is null; RSA 4096 by default .</summary>
     public KeyAlgorithm KeyAlgorithm { get; init; } = KeyAlgorithm.Rsa4096;
 
-    /// <summary>An existing key to use (for example a PKCS#11 token key); null generates one.</summary>
+    /// <summary>An existing key to use (for example a PKCS#11 token key); null generates one. The created CA takes ownership and disposes it.</summary>
     public SigningKey? Key { get; init; }
 
     /// <summary>The passphrase that encrypts the stored CA key (PKCS#8, AES-256); null stores it unencrypted with mode 0600.</summary>

@@ -19,7 +19,15 @@ public static class AtomicFile
 
     /// <summary>Writes <paramref name="data"/> to <paramref name="path"/> atomically.</summary>
     /// <exception cref="IssuanceException">The file exists and <paramref name="overwrite"/> is false.</exception>
-    public static void Write(string path, ReadOnlySpan<byte> data, UnixFileMode mode, bool overwrite)
+    public static void Write(string path, ReadOnlySpan<byte> data, UnixFileMode mode, bool overwrite) =>
+        Write(path, data, mode, overwrite, flushToDisk: true);
+
+    /// <summary>
+    /// As <see cref="Write(string, ReadOnlySpan{byte}, UnixFileMode, bool)"/>; without <paramref name="flushToDisk"/> the
+    /// rename is still atomic for readers and process crashes, but a power loss may lose the file (the CA database
+    /// uses this only for copies it can rebuild from a file that was flushed).
+    /// </summary>
+    internal static void Write(string path, ReadOnlySpan<byte> data, UnixFileMode mode, bool overwrite, bool flushToDisk)
     {
         ArgumentNullException.ThrowIfNull(path);
         var full = Path.GetFullPath(path);
@@ -41,7 +49,7 @@ public static class AtomicFile
             using (var stream = new FileStream(temp, options))
             {
                 stream.Write(data);
-                stream.Flush(flushToDisk: true);
+                stream.Flush(flushToDisk);
             }
 
             if (!OperatingSystem.IsWindows())

@@ -33,6 +33,9 @@ internal readonly record struct Pkcs11Uri(string Path, IReadOnlyList<KeyValuePai
     public string WithPin(string pin) =>
         Compose(Path, Query.Where(q => q.Key is not ("pin-value" or "pin-source")).Append(new("pin-value", Uri.EscapeDataString(pin))));
 
+    public string WithPinSource(string path) =>
+        Compose(Path, Query.Where(q => q.Key is not ("pin-value" or "pin-source")).Append(new("pin-source", "file:" + path)));
+
     private static string Compose(string path, IEnumerable<KeyValuePair<string, string>> query)
     {
         var q = string.Join('&', query.Select(p => $"{p.Key}={p.Value}"));

@@ -81,11 +81,28 @@ public sealed class SigningKey : IDisposable
             throw new IssuanceException(IssuanceErrorCode.TokenKeyUnavailable, "PKCS#11 token keys need OpenSSL's pkcs11 engine, which is not available on Windows");
         }
 
-        var withPin = pin is null || parsed.HasPin ? uri : parsed.WithPin(pin);
         SafeEvpPKeyHandle? handle = null;
+        PinPipe? pinPipe = null;
         try
         {
-            handle = SafeEvpPKeyHandle.OpenPrivateKeyFromEngine("pkcs11", withPin);
+            // libp11 prints the URI to stderr when a key cannot be opened: hand the PIN over through a pipe
+            // (pin-source, RFC 7512) so it never appears there or in the process's memory as part of a string we log.
+            string target;
+            if (pin is null || parsed.HasPin)
+            {
+                target = uri;
+            }
+            else if (OperatingSystem.IsLinux())
+            {
+                pinPipe = new PinPipe(pin);
+                target = parsed.WithPinSource(pinPipe.Path);
+            }
+            else
+            {
+                target = parsed.WithPin(pin);
+            }
+
+            handle = SafeEvpPKeyHandle.OpenPrivateKeyFromEngine("pkcs11", target);
             AsymmetricAlgorithm key;
             try
             {
@@ -109,6 +126,7 @@ public sealed class SigningKey : IDisposable
         {
             // The OpenSsl key objects duplicate the handle's reference.
             handle?.Dispose();
+            pinPipe?.Dispose();
         }
     }
 

@@ -234,8 +234,9 @@ public sealed class DirectoryCaDatabase : ICaDatabase
         return File.Exists(path) ? OpenSslIndex.Parse(ReadSmallText(path), path) : [];
     }
 
-    // A crash can leave a certificate written but not yet published (".pending"): publish it when the index lists
-    // its serial (the index commit happened), delete it otherwise (its serial was never handed out). Stray temp files go.
+    // Certificates are committed in batches: one flushed ".pending" file holds every certificate of a transaction,
+    // written before the index. A crash can leave such a file behind: its certificates whose serials the index lists
+    // (the commit happened) are published, the others dropped (their serials were never handed out). Stray temp files go.
     private void Recover(List<CertificateRecord> records)
     {
         var newcerts = PathOf(CertificatesDirectory);
@@ -247,15 +248,26 @@ public sealed class DirectoryCaDatabase : ICaDatabase
         var known = records.Select(r => r.SerialNumber).ToHashSet(StringComparer.Ordinal);
         foreach (var pending in System.IO.Directory.EnumerateFiles(newcerts, "*" + PendingSuffix))
         {
-            var serial = Path.GetFileName(pending)[..^(".pem" + PendingSuffix).Length];
-            if (known.Contains(serial))
+            foreach (var der in ReadPemCertificates(pending))
             {
-                File.Move(pending, CertificatePath(serial), overwrite: true);
+                string serial;
+                try
+                {
+                    using var certificate = X509CertificateLoader.LoadCertificate(der);
+                    serial = OpenSslIndex.NormalizeSerial(certificate.SerialNumber)!;
+                }
+                catch (CryptographicException)
+                {
+                    continue;
+                }
+
+                if (known.Contains(serial))
+                {
+                    Publish(serial, der, flushToDisk: true);
+                }
             }
-            else
-            {
-                File.Delete(pending);
-            }
+
+            File.Delete(pending);
         }
 
         foreach (var directory in new[] { Directory, newcerts })
@@ -267,6 +279,9 @@ public sealed class DirectoryCaDatabase : ICaDatabase
         }
     }
 
+    private void Publish(string serial, ReadOnlyMemory<byte> der, bool flushToDisk) =>
+        AtomicFile.Write(CertificatePath(serial), Encoding.ASCII.GetBytes(PemEncoding.WriteString("CERTIFICATE", der.Span) + "\n"), AtomicFile.PublicMode, overwrite: true, flushToDisk);
+
     private void Commit(Transaction transaction)
     {
         if (!transaction.Changed)
@@ -274,11 +289,18 @@ public sealed class DirectoryCaDatabase : ICaDatabase
             return;
         }
 
-        // 1. Certificates, under names that are not yet "published".
-        foreach (var (serial, der) in transaction.Added)
+        // 1. All new certificates in one flushed file, under a name that is not "published".
+        string? batch = null;
+        if (transaction.Added.Count > 0)
         {
-            var pending = CertificatePath(serial) + PendingSuffix;
-            AtomicFile.WriteText(pending, PemEncoding.WriteString("CERTIFICATE", der.Span) + "\n", AtomicFile.PublicMode, overwrite: true);
+            batch = Path.Combine(PathOf(CertificatesDirectory), $"batch-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}{PendingSuffix}");
+            var text = new StringBuilder();
+            foreach (var (_, der) in transaction.Added)
+            {
+                text.Append(PemEncoding.WriteString("CERTIFICATE", der.Span)).Append('\n');
+            }
+
+            AtomicFile.WriteText(batch, text.ToString(), AtomicFile.PublicMode, overwrite: false);
         }
 
         // 2. Counters before the index: a crash in between skips a value, never repeats one.
@@ -298,10 +320,16 @@ public sealed class DirectoryCaDatabase : ICaDatabase
             AtomicFile.WriteText(PathOf(IndexFile), OpenSslIndex.Format(transaction.Records), AtomicFile.SecretMode, overwrite: true);
         }
 
-        // 4. Publish the certificates.
-        foreach (var (serial, _) in transaction.Added)
+        // 4. Publish one file per certificate; the flushed batch file covers them until it is deleted, so these
+        //    need no flush of their own (recovery rewrites them from the batch after a power loss).
+        foreach (var (serial, der) in transaction.Added)
         {
-            File.Move(CertificatePath(serial) + PendingSuffix, CertificatePath(serial), overwrite: true);
+            Publish(serial, der, flushToDisk: false);
+        }
+
+        if (batch is not null)
+        {
+            File.Delete(batch);
         }
     }
 

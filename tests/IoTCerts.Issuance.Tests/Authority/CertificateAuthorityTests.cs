@@ -251,3 +251,47 @@ public sealed class CertificateAuthorityTests
         Assert.StartsWith("-----BEGIN X509 CRL-----", first.Pem, StringComparison.Ordinal);
     }
 }
+
+public sealed class BatchIssuanceTests
+{
+    [Fact]
+    public void ABatchIsIssuedInOneTransactionWithDistinctSerials()
+    {
+        using var dir = new TempDir();
+        using var root = TestCa.Root(dir["root"], settings: new CaSettings { SerialNumbers = SerialNumberMode.Sequential });
+        using var key = SigningKey.Generate(KeyAlgorithm.EcP256);
+        var requests = Enumerable.Range(0, 25).Select(i => new IssuanceRequest { Subject = DistinguishedNames.Parse($"CN=fleet-{i}"), PublicKey = key.PublicKey }).ToList();
+
+        var issued = root.IssueBatch(requests);
+
+        Assert.Equal(25, issued.Count);
+        Assert.Equal(Enumerable.Range(1, 25).Select(i => i.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)), issued.Select(c => c.SerialNumber));
+        Assert.Equal(25, root.Database.ReadRecords().Count);
+        Assert.All(issued, c => Assert.True(File.Exists(((DirectoryCaDatabase)root.Database).CertificatePath(c.SerialNumber))));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(dir["root"], "newcerts"), "*.pending"));
+    }
+
+    [Fact]
+    public void OneBadRequestIssuesNothing()
+    {
+        using var dir = new TempDir();
+        using var root = TestCa.Root(dir["root"]);
+        using var key = SigningKey.Generate(KeyAlgorithm.EcP256);
+        var (existing, k) = root.IssueWithNewKey("CN=taken", CertificateProfile.Device());
+        k.Dispose();
+
+        var ex = Assert.Throws<IssuanceException>(() => root.IssueBatch(
+        [
+            new IssuanceRequest { Subject = DistinguishedNames.Parse("CN=fresh"), PublicKey = key.PublicKey },
+            new IssuanceRequest { Subject = DistinguishedNames.Parse("CN=taken"), PublicKey = key.PublicKey },
+        ]));
+        Assert.Equal(IssuanceErrorCode.PolicyViolation, ex.Code);
+        Assert.Throws<IssuanceException>(() => root.IssueBatch(
+        [
+            new IssuanceRequest { Subject = DistinguishedNames.Parse("CN=twice"), PublicKey = key.PublicKey },
+            new IssuanceRequest { Subject = DistinguishedNames.Parse("CN=twice"), PublicKey = key.PublicKey },
+        ]));
+
+        Assert.Equal([existing.SerialNumber], root.Database.ReadRecords().Select(r => r.SerialNumber));
+    }
+}

@@ -59,6 +59,12 @@ internal static class Tool
 internal sealed record ToolResult(int ExitCode, string Out, string Error)
 {
     public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Out}\n--- stderr\n{Error}";
+
+    public ToolResult EnsureOk()
+    {
+        Assert.True(ExitCode == 0, ToString());
+        return this;
+    }
 }
 
 /// <summary>A temporary directory removed after the test.</summary>
