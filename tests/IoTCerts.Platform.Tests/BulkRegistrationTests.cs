@@ -75,6 +75,7 @@ public sealed class BulkRegistrationTests
         var csv = new BulkRegistrationCsv();
         Assert.Throws<ArgumentException>(() => csv.Add(new DeviceRegistration { Id = " " }));
         Assert.Throws<ArgumentException>(() => csv.Add(new DeviceRegistration { Id = "x", Credentials = "pw" }));
+        Assert.Throws<ArgumentException>(() => csv.Add(new DeviceRegistration { Id = "d:type:id" }));
         Assert.Throws<ArgumentException>(() => csv.Add(new DeviceRegistration { Id = "x", AuthenticationType = DeviceAuthenticationType.Basic }));
         Assert.Throws<ArgumentException>(() => csv.Add(new DeviceRegistration { Id = "x", EnrollmentOneTimePassword = "short" }));
         Assert.Throws<ArgumentException>(() => csv.Add(new DeviceRegistration { Id = "x", EnrollmentOneTimePassword = new string('a', 33) }));

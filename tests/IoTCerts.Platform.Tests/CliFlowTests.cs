@@ -182,6 +182,19 @@ public sealed class CliFlowTests
     }
 
     [Fact]
+    public async Task Upload_refuses_a_certificate_the_platform_would_refuse_before_any_request()
+    {
+        await using var stub = await CumulocityStub.StartAsync();
+        using var dir = new TempDirectory();
+        using var leaf = TestPki.Ca("CN=Not a CA", isCa: false);
+        File.WriteAllText(dir.File("leaf.pem"), leaf.ExportCertificatePem());
+        var result = Run([.. new[] { "c8y", "upload-ca", dir.File("leaf.pem") }, .. Connection(stub, dir)]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("[not-accepted]", result.Error);
+        Assert.Empty(stub.Requests);
+    }
+
+    [Fact]
     public void Usage_errors_exit_2()
     {
         Assert.Equal(2, Run("c8y", "upload-ca").ExitCode);

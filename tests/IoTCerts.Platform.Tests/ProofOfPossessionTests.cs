@@ -155,20 +155,10 @@ public sealed class ProofOfPossessionTests
         var withCode = await client.RequestVerificationCodeAsync(fingerprint);
         Assert.False(withCode.ProofOfPossessionValid);
         Assert.True(withCode.ProofOfPossessionVerificationCodeUsableUntil > DateTimeOffset.UtcNow);
-        var signature = CumulocityClient.SignVerificationCode(withCode.ProofOfPossessionUnsignedVerificationCode!, key);
+        var signature = IoTCerts.Core.ProofOfPossession.Sign(IoTCerts.Core.PrivateKey.FromAsymmetricAlgorithm(key), withCode.ProofOfPossessionUnsignedVerificationCode!);
         Assert.True((await client.UploadSignedVerificationCodeAsync(fingerprint, signature)).ProofOfPossessionValid);
 
         Assert.True((await client.ConfirmProofOfPossessionAsync(secondFingerprint)).ProofOfPossessionValid);
         Assert.EndsWith(secondFingerprint + "/confirmed", stub.Requests[^1].Path);
-    }
-
-    [Fact]
-    public void Ecdsa_signatures_are_der_sequences_not_ieee_p1363()
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var signature = Convert.FromBase64String(CumulocityClient.SignVerificationCode("abc", key));
-        Assert.Equal(0x30, signature[0]);
-        Assert.True(key.VerifyData("abc"u8, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence));
-        Assert.Throws<ArgumentException>(() => CumulocityClient.SignVerificationCode("abc", DSA.Create()));
     }
 }

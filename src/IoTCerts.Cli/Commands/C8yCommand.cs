@@ -88,9 +88,12 @@ internal static class C8yCommand
         {
             var parse = invocation.Parse;
             using var certificate = LoadFirstCertificate(parse.GetValue(file)!);
-            if (certificate.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault() is not { CertificateAuthority: true } || certificate.Version != 3)
+
+            // The platform's own upload rules, checked locally so a refusal comes with our words, before any request.
+            var report = IoTCerts.Core.PlatformProfile.Get("cumulocity").CheckCaUpload([IoTCerts.Core.Certificate.FromX509Certificate2(certificate)]);
+            if (!report.IsCompliant)
             {
-                throw new CliException("not-a-ca", "the platform accepts only X.509 v3 certificates with basicConstraints CA:TRUE (R-20)");
+                throw new CliException("not-accepted", "the platform would refuse this CA certificate: " + string.Join("; ", report.Violations.Select(v => v.Message)));
             }
 
             using var key = parse.GetValue(popKey) is { } keyPath ? C8yConnection.LoadKey(keyPath, IssuanceCli.FromFile(parse, keyPassword)) : null;

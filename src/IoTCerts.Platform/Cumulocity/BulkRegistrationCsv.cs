@@ -42,6 +42,12 @@ public sealed class BulkRegistrationCsv
             throw new ArgumentException("ID is required for every device", nameof(device));
         }
 
+        if (device.AuthenticationType == DeviceAuthenticationType.Certificates && device.Id.Contains(':', StringComparison.Ordinal))
+        {
+            // the id is the certificate CN and the MQTT ClientId, which must not contain ':'.
+            throw new ArgumentException($"device '{device.Id}': a certificate device's id (its CN and MQTT ClientId) must not contain ':'", nameof(device));
+        }
+
         if (device.AuthenticationType == DeviceAuthenticationType.Certificates && !string.IsNullOrEmpty(device.Credentials))
         {
             throw new ArgumentException($"device '{device.Id}': CREDENTIALS must be empty when AUTH_TYPE is CERTIFICATES", nameof(device));

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using IoTCerts.Core;
 using IoTCerts.Platform.Json;
 
 namespace IoTCerts.Platform.Cumulocity;
@@ -14,7 +15,15 @@ public partial class CumulocityClient
     /// (<see cref="TrustedCertificate.ProofOfPossessionValid"/>).
     /// </summary>
     /// <exception cref="CumulocityException">400 wrong signature, 404, 422, or <see cref="CumulocityErrorCode.GaveUp"/> when every code expired.</exception>
-    public virtual async Task<TrustedCertificate> ProveProofOfPossessionAsync(string fingerprint, AsymmetricAlgorithm caPrivateKey, CancellationToken cancellationToken = default)
+    public virtual Task<TrustedCertificate> ProveProofOfPossessionAsync(string fingerprint, AsymmetricAlgorithm caPrivateKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(caPrivateKey);
+        return ProveProofOfPossessionAsync(fingerprint, PrivateKey.FromAsymmetricAlgorithm(caPrivateKey), cancellationToken);
+    }
+
+    /// <summary>Proof of possession end to end with a key read by the Core loader (<see cref="MaterialLoader"/>).</summary>
+    /// <exception cref="CumulocityException">400 wrong signature, 404, 422, or <see cref="CumulocityErrorCode.GaveUp"/> when every code expired.</exception>
+    public virtual async Task<TrustedCertificate> ProveProofOfPossessionAsync(string fingerprint, PrivateKey caPrivateKey, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(caPrivateKey);
         var normalized = NormalizeFingerprint(fingerprint);
@@ -43,7 +52,7 @@ public partial class CumulocityClient
                 continue;
             }
 
-            var signature = SignVerificationCode(code, caPrivateKey);
+            var signature = ProofOfPossession.Sign(caPrivateKey, code);
             try
             {
                 return await UploadSignedVerificationCodeAsync(normalized, signature, cancellationToken).ConfigureAwait(false);
@@ -81,13 +90,9 @@ public partial class CumulocityClient
     }
 
     /// <summary>
-    /// Step 2: the signature to upload, the same bytes as <c>openssl dgst -sha256 -sign key code.txt | openssl base64 -A</c>
-    /// (RSA PKCS#1 v1.5, or ECDSA as a DER sequence), for the code's UTF-8 bytes without a trailing newline.
+    /// Step 3: <c>POST …/trusted-certificates-pop/{fingerprint}/pop</c> with the base64 signature. Step 2, the signature
+    /// itself, is <see cref="ProofOfPossession.Sign"/> (same bytes as <c>openssl dgst -sha256 -sign</c>).
     /// </summary>
-    public static string SignVerificationCode(string verificationCode, AsymmetricAlgorithm caPrivateKey) =>
-        VerificationCodeSigner.Sign(verificationCode, caPrivateKey);
-
-    /// <summary>Step 3: <c>POST …/trusted-certificates-pop/{fingerprint}/pop</c> with the base64 signature.</summary>
     public virtual async Task<TrustedCertificate> UploadSignedVerificationCodeAsync(string fingerprint, string signedVerificationCode, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(signedVerificationCode);
