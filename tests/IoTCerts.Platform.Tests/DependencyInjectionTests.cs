@@ -30,12 +30,12 @@ public sealed class DependencyInjectionTests
             o.BaseUri = stub.BaseUri;
             o.UserName = CumulocityStub.AdminUser;
             o.Password = CumulocityStub.Password;
+            o.TrustAnchors.Add(stub.ServerCertificate);
         });
+
+        // A second call adds configuration, not a second validator or client.
         services.AddCumulocityClient(o => o.Tenant = "t100");
-        builder.ConfigurePrimaryHttpMessageHandler(() => new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate!.RawData.AsSpan().SequenceEqual(stub.ServerCertificate.RawData),
-        });
+        Assert.NotNull(builder);
         await using var provider = services.BuildServiceProvider();
 
         var client = provider.GetRequiredService<CumulocityClient>();

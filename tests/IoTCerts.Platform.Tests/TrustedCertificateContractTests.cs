@@ -275,6 +275,17 @@ public sealed class TrustedCertificateContractTests
         Assert.Contains("name=file", request.BodyText);
         Assert.Contains(device.ExportCertificatePem(), request.BodyText.Replace("\r\n", "\n"));
         await Assert.ThrowsAsync<ArgumentException>(() => client.VerifyCertificateChainAsync(Enumerable.Repeat(device, 11).ToList()));
+
+        // The header form: no body, tenant and chain in headers, at most 5 certificates.
+        stub.ClearRequests();
+        using var stranger = TestPki.Device("stranger", TestPki.Ca("CN=Unknown Root"));
+        var viaHeaders = await client.VerifyCertificateChainAsync([stranger], "t100", ChainSubmission.Headers);
+        Assert.False(viaHeaders.SuccessfullyValidated);
+        var headerRequest = Assert.Single(stub.Requests);
+        Assert.Equal("t100", headerRequest.Header("X-Cumulocity-TenantId"));
+        Assert.StartsWith("-----BEGIN CERTIFICATE----- MII", headerRequest.Header("X-Cumulocity-Client-Cert-Chain"));
+        Assert.Empty(headerRequest.Body);
+        await Assert.ThrowsAsync<ArgumentException>(() => client.VerifyCertificateChainAsync(Enumerable.Repeat(device, 6).ToList(), submission: ChainSubmission.Headers));
     }
 
     [Fact]
@@ -295,5 +306,43 @@ public sealed class TrustedCertificateContractTests
         var text = OpenSsl.Run(dir.Path, "crl", "-inform", "DER", "-in", "crl.der", "-noout", "-text");
         Assert.Contains("Serial Number: 0A1B", text);
         await Assert.ThrowsAsync<ArgumentException>(() => client.AddRevocationsAsync([new CrlRevocation { SerialNumberInHex = "xyz" }]));
+    }
+
+    [Fact]
+    public async Task An_unknown_status_value_reads_as_null_instead_of_failing()
+    {
+        await using var stub = await CumulocityStub.StartAsync();
+        var client = Clients.Create(stub, o => o.Tenant = "t100");
+        stub.Inject(new Fault("/trusted-certificates/", 200, "application/json", "{\"fingerprint\":\"" + new string('a', 40) + "\",\"status\":\"QUARANTINED\",\"version\":\"3\"}"));
+        var certificate = await client.GetTrustedCertificateAsync(new string('a', 40));
+        Assert.Null(certificate.Status);
+        Assert.Equal(3, certificate.Version);
+    }
+
+    [Fact]
+    public async Task One_client_serves_concurrent_callers()
+    {
+        await using var stub = await CumulocityStub.StartAsync();
+        var client = Clients.Create(stub, o => o.PageSize = 2);
+        var authorities = Enumerable.Range(0, 8).Select(i => TestPki.Ca($"CN=Concurrent {i}", ECDsa.Create(ECCurve.NamedCurves.nistP256))).ToList();
+
+        var uploads = await Task.WhenAll(authorities.Select(ca => Task.Run(() => client.CreateTrustedCertificateAsync(NewTrustedCertificate.From(ca)))));
+        var listings = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            var seen = new List<string>();
+            await foreach (var certificate in client.GetTrustedCertificatesAsync())
+            {
+                seen.Add(certificate.Fingerprint!);
+            }
+
+            return seen;
+        })));
+
+        Assert.All(uploads, u => Assert.Equal(UploadOutcome.Created, u.Outcome));
+        Assert.All(listings, l => Assert.Equal(uploads.Select(u => u.Fingerprint).Order(), l.Order()));
+        foreach (var ca in authorities)
+        {
+            ca.Dispose();
+        }
     }
 }

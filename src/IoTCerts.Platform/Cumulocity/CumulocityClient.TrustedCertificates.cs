@@ -128,36 +128,64 @@ public partial class CumulocityClient
     /// <summary>The most certificates a chain sent as a file may hold (the platform's limit).</summary>
     public const int MaxVerifiedChainLength = 10;
 
+    /// <summary>The most certificates a chain sent in headers may hold (the platform's limit).</summary>
+    public const int MaxVerifiedChainLengthInHeaders = 5;
+
     /// <summary>
     /// Asks the platform whether a device chain (device certificate first) is trusted by <paramref name="tenantId"/>
-    /// (default: this client's tenant), sending it as the multipart <c>file</c> part.
+    /// (default: this client's tenant): <c>POST /tenant/trusted-certificates/verify-cert-chain</c>.
     /// </summary>
-    public virtual async Task<CertificateChainVerification> VerifyCertificateChainAsync(IReadOnlyList<X509Certificate2> chain, string? tenantId = null, CancellationToken cancellationToken = default)
+    /// <exception cref="ArgumentException">The chain is empty or longer than the limit of <paramref name="submission"/>.</exception>
+    public virtual async Task<CertificateChainVerification> VerifyCertificateChainAsync(IReadOnlyList<X509Certificate2> chain, string? tenantId = null, ChainSubmission submission = ChainSubmission.File, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(chain);
-        if (chain.Count is 0 or > MaxVerifiedChainLength)
+        var limit = submission == ChainSubmission.File ? MaxVerifiedChainLength : MaxVerifiedChainLengthInHeaders;
+        if (chain.Count == 0 || chain.Count > limit)
         {
-            throw new ArgumentException($"the chain must hold 1 to {MaxVerifiedChainLength} certificates", nameof(chain));
+            throw new ArgumentException($"the chain must hold 1 to {limit} certificates when sent as {(submission == ChainSubmission.File ? "a file" : "headers")}", nameof(chain));
         }
 
         var tenant = tenantId ?? await GetTenantIdAsync(cancellationToken).ConfigureAwait(false);
-        var pem = string.Concat(chain.Select(c => c.ExportCertificatePem() + "\n"));
         var uri = UriFor("/tenant/trusted-certificates/verify-cert-chain");
-        var response = await SendExpectingSuccessAsync(
-            HttpMethod.Post,
-            uri,
-            () =>
+        RestResponse response;
+        if (submission == ChainSubmission.File)
+        {
+            var pem = string.Concat(chain.Select(c => c.ExportCertificatePem() + "\n"));
+            response = await SendExpectingSuccessAsync(
+                HttpMethod.Post,
+                uri,
+                () =>
+                {
+                    var form = new MultipartFormDataContent();
+                    form.Add(new StringContent(tenant, Encoding.UTF8), "tenantId");
+                    var file = new ByteArrayContent(Encoding.ASCII.GetBytes(pem));
+                    file.Headers.ContentType = new MediaTypeHeaderValue("application/x-pem-file");
+                    form.Add(file, "file", "chain.pem");
+                    return form;
+                },
+                JsonMediaType,
+                RoleHint.TenantAdmin,
+                cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // Header values cannot hold line breaks: the PEM chain with spaces for line breaks, as for X-Ssl-Cert-Chain.
+            var header = CertificateChainHeader.Format(chain);
+            response = await Transport.SendAsync(
+                () =>
+                {
+                    var request = NewRequest(HttpMethod.Post, uri, JsonMediaType);
+                    request.Headers.TryAddWithoutValidation("X-Cumulocity-TenantId", tenant);
+                    request.Headers.TryAddWithoutValidation("X-Cumulocity-Client-Cert-Chain", header);
+                    return request;
+                },
+                cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccess)
             {
-                var form = new MultipartFormDataContent();
-                form.Add(new StringContent(tenant, Encoding.UTF8), "tenantId");
-                var file = new ByteArrayContent(Encoding.ASCII.GetBytes(pem));
-                file.Headers.ContentType = new MediaTypeHeaderValue("application/x-pem-file");
-                form.Add(file, "file", "chain.pem");
-                return form;
-            },
-            JsonMediaType,
-            RoleHint.TenantAdmin,
-            cancellationToken).ConfigureAwait(false);
+                throw RestTransport.Failure(response, Describe(HttpMethod.Post, uri), RoleHint.TenantAdmin);
+            }
+        }
+
         return RestTransport.Read(response, CumulocityJsonContext.Default.CertificateChainVerification, Describe(HttpMethod.Post, uri));
     }
 

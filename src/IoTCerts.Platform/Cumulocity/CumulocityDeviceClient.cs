@@ -211,7 +211,6 @@ public class CumulocityDeviceClient
 
     private static string ChainHeader(CumulocityDeviceClientOptions options)
     {
-        // Header values cannot hold line breaks: each PEM's lines are joined with spaces, as the platform documents.
         var certificates = new List<X509Certificate2>();
         if (options.ClientCertificate is { } leaf)
         {
@@ -219,6 +218,6 @@ public class CumulocityDeviceClient
         }
 
         certificates.AddRange(options.ClientCertificateChain);
-        return string.Join(' ', certificates.Select(c => c.ExportCertificatePem().ReplaceLineEndings(" ").Trim()));
+        return CertificateChainHeader.Format(certificates);
     }
 }

@@ -32,8 +32,9 @@ public sealed class TrustedCertificate
     [JsonPropertyName("fingerprint")]
     public string? Fingerprint { get; init; }
 
-    /// <summary>Enabled or disabled.</summary>
+    /// <summary>Enabled or disabled; null when absent or a value this client does not know (newer releases).</summary>
     [JsonPropertyName("status")]
+    [JsonConverter(typeof(LenientStatusConverter))]
     public TrustedCertificateStatus? Status { get; init; }
 
     /// <summary>Whether devices are registered on their first connection .</summary>
@@ -110,6 +111,38 @@ public sealed class TrustedCertificate
     {
         ArgumentNullException.ThrowIfNull(certificate);
         return Convert.ToHexStringLower(SHA1.HashData(certificate.RawData));
+    }
+}
+
+/// <summary>Reads ENABLED/DISABLED; any other value becomes null instead of failing the whole listing.</summary>
+internal sealed class LenientStatusConverter : JsonConverter<TrustedCertificateStatus?>
+{
+    public override TrustedCertificateStatus? Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+    {
+        if (reader.TokenType != System.Text.Json.JsonTokenType.String)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        return reader.GetString() switch
+        {
+            "ENABLED" => TrustedCertificateStatus.Enabled,
+            "DISABLED" => TrustedCertificateStatus.Disabled,
+            _ => null,
+        };
+    }
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, TrustedCertificateStatus? value, System.Text.Json.JsonSerializerOptions options)
+    {
+        if (value is null)
+        {
+            writer.WriteNullValue();
+        }
+        else
+        {
+            writer.WriteStringValue(value == TrustedCertificateStatus.Enabled ? "ENABLED" : "DISABLED");
+        }
     }
 }
 
@@ -194,6 +227,16 @@ public sealed class TrustedCertificateUploadResult
 
     /// <summary>The platform's record when it was created; null on 409.</summary>
     public TrustedCertificate? Certificate { get; }
+}
+
+/// <summary>How <see cref="CumulocityClient.VerifyCertificateChainAsync"/> sends the chain.</summary>
+public enum ChainSubmission
+{
+    /// <summary>Multipart form with parts <c>tenantId</c> and <c>file</c> (PEM); up to 10 certificates.</summary>
+    File,
+
+    /// <summary>Headers <c>X-Cumulocity-TenantId</c> and <c>X-Cumulocity-Client-Cert-Chain</c>; up to 5 certificates.</summary>
+    Headers,
 }
 
 /// <summary>The answer of <c>verify-cert-chain</c>.</summary>

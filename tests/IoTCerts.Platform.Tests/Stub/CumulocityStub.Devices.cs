@@ -333,26 +333,11 @@ public sealed partial class CumulocityStub
             return;
         }
 
-        var extra = new X509Certificate2Collection();
-        var header = context.Request.Headers["X-Ssl-Cert-Chain"].ToString();
-        if (header.Length > 0)
+        var extra = ParseChainHeader(context.Request.Headers["X-Ssl-Cert-Chain"].ToString());
+        if (extra is null)
         {
-            try
-            {
-                foreach (var part in header.Split("-----END CERTIFICATE-----", StringSplitOptions.RemoveEmptyEntries))
-                {
-                    var base64 = part.Replace("-----BEGIN CERTIFICATE-----", "").Replace(" ", "").Trim();
-                    if (base64.Length > 0)
-                    {
-                        extra.Add(X509CertificateLoader.LoadCertificate(Convert.FromBase64String(base64)));
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is FormatException or CryptographicException)
-            {
-                await ErrorAsync(context, 400, "security/Bad Request", "Could not parse X-Ssl-Cert-Chain");
-                return;
-            }
+            await ErrorAsync(context, 400, "security/Bad Request", "Could not parse X-Ssl-Cert-Chain");
+            return;
         }
 
         if (!ChainsToTrusted(certificate, extra))
@@ -365,6 +350,29 @@ public sealed partial class CumulocityStub
         var token = CreateJwt(deviceId);
         IssuedTokens[token] = deviceId;
         await JsonAsync(context, 200, new JsonObject { [SnakeCaseAccessToken ? "access_token" : "accessToken"] = token });
+    }
+
+    /// <summary>The chain headers: PEM certificates whose line breaks became spaces; null when unreadable.</summary>
+    internal static X509Certificate2Collection? ParseChainHeader(string header)
+    {
+        var chain = new X509Certificate2Collection();
+        try
+        {
+            foreach (var part in header.Split("-----END CERTIFICATE-----", StringSplitOptions.RemoveEmptyEntries))
+            {
+                var base64 = part.Replace("-----BEGIN CERTIFICATE-----", "").Replace(" ", "").Trim();
+                if (base64.Length > 0)
+                {
+                    chain.Add(X509CertificateLoader.LoadCertificate(Convert.FromBase64String(base64)));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is FormatException or CryptographicException)
+        {
+            return null;
+        }
+
+        return chain;
     }
 
     private static string CreateJwt(string deviceId)

@@ -344,6 +344,25 @@ public sealed partial class CumulocityStub
 
     private async Task VerifyChainAsync(HttpContext context)
     {
+        if (context.Request.Headers.ContainsKey("X-Cumulocity-Client-Cert-Chain"))
+        {
+            var fromHeader = ParseChainHeader(context.Request.Headers["X-Cumulocity-Client-Cert-Chain"].ToString());
+            if (fromHeader is null || fromHeader.Count is 0 or > 5)
+            {
+                await ErrorAsync(context, 400, "tenant/Bad Request", "Could not parse X-Cumulocity-Client-Cert-Chain or more than 5 certificates");
+                return;
+            }
+
+            await JsonAsync(context, 200, new JsonObject
+            {
+                ["successfullyValidated"] = ChainsToTrusted(fromHeader[0], fromHeader),
+                ["tenantId"] = context.Request.Headers["X-Cumulocity-TenantId"].ToString(),
+                ["issuer"] = fromHeader[0].Issuer,
+                ["subject"] = fromHeader[0].Subject,
+            });
+            return;
+        }
+
         var form = await context.Request.ReadFormAsync();
         var tenant = form["tenantId"].ToString();
         var file = form.Files["file"];
