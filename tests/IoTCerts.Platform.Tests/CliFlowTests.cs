@@ -116,11 +116,17 @@ public sealed class CliFlowTests
     {
         await using var stub = await CumulocityStub.StartAsync();
         using var dir = new TempDirectory();
-        var result = Run([.. new[] { "c8y", "list" }, .. Connection(stub, dir, CumulocityStub.ReaderUser)]);
+        var result = Run("c8y", "list", "--url", stub.BaseUri.ToString(), "--user", CumulocityStub.ReaderUser, "--password", CumulocityStub.Password, "--trust", WriteServerCertificate(stub, dir));
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("iotcerts: error [forbidden]:", result.Error);
         Assert.Contains("ROLE_TENANT_ADMIN or ROLE_TENANT_MANAGEMENT_ADMIN", result.Error);
         Assert.DoesNotContain(CumulocityStub.Password, result.Error + result.Out);
+    }
+
+    private static string WriteServerCertificate(CumulocityStub stub, TempDirectory dir)
+    {
+        File.WriteAllText(dir.File("server.pem"), stub.ServerCertificate.ExportCertificatePem());
+        return dir.File("server.pem");
     }
 
     [Fact]

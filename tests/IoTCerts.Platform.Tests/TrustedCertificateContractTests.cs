@@ -306,6 +306,10 @@ public sealed class TrustedCertificateContractTests
         var text = OpenSsl.Run(dir.Path, "crl", "-inform", "DER", "-in", "crl.der", "-noout", "-text");
         Assert.Contains("Serial Number: 0A1B", text);
         await Assert.ThrowsAsync<ArgumentException>(() => client.AddRevocationsAsync([new CrlRevocation { SerialNumberInHex = "xyz" }]));
+
+        // A PEM answer is converted to the same DER.
+        stub.Inject(new Fault("/settings/crl", 200, "application/x-pem-file", PemEncoding.WriteString("X509 CRL", crl)));
+        Assert.Equal(crl, await client.GetCrlAsync());
     }
 
     [Fact]

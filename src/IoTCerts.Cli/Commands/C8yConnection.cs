@@ -20,6 +20,8 @@ internal sealed class C8yConnection
 
     public Option<string> User { get; } = new("--user") { Description = "User name (default $C8Y_USER)." };
 
+    public Option<string?> Password { get; } = CommonOptions.Password("The password (default $C8Y_PASSWORD).");
+
     public Option<string> PasswordFile { get; } = new("--password-file") { Description = "File holding the password (default $C8Y_PASSWORD)." };
 
     public Option<string> TokenFile { get; } = new("--token-file") { Description = "File holding a Bearer token used instead of user and password (default $C8Y_TOKEN)." };
@@ -34,7 +36,7 @@ internal sealed class C8yConnection
         command.Add(Trust);
         if (credentials)
         {
-            foreach (var option in new Option[] { Tenant, User, PasswordFile, TokenFile, Retries })
+            foreach (var option in new Option[] { Tenant, User, Password, PasswordFile, TokenFile, Retries })
             {
                 command.Add(option);
             }
@@ -70,7 +72,7 @@ internal sealed class C8yConnection
     {
         var token = Secrets.Resolve(null, parse.GetValue(TokenFile), useEnvironment: false) ?? Environment.GetEnvironmentVariable("C8Y_TOKEN");
         var user = parse.GetValue(User) ?? Environment.GetEnvironmentVariable("C8Y_USER");
-        var password = Secrets.Resolve(null, parse.GetValue(PasswordFile), useEnvironment: false) ?? Environment.GetEnvironmentVariable("C8Y_PASSWORD");
+        var password = Secrets.Resolve(parse.GetValue(Password), parse.GetValue(PasswordFile), useEnvironment: false) ?? Environment.GetEnvironmentVariable("C8Y_PASSWORD");
         var options = new CumulocityClientOptions
         {
             BaseUri = BaseUri(parse),

@@ -204,6 +204,7 @@ internal static class C8yDeviceCommands
         var otp = new Option<string>("--otp") { Description = "The ENROLLMENT_OTP given at registration (or --otp-file)." };
         var otpFile = new Option<string>("--otp-file") { Description = "File holding the one-time password." };
         var keyIn = new Option<string>("--key") { Description = "Use this existing private key instead of generating one." };
+        var keyPassword = new Option<string>("--key-password-file") { Description = "File holding the passphrase of --key." };
         var keyOut = new Option<string>("--key-out") { Description = "Where to write the generated key (PKCS#8, mode 0600)." };
         var keyType = new Option<string>("--key-type") { Description = "Generated key type: ec-p256 (default), ec-p384, rsa2048, rsa3072, rsa4096." };
         var certOut = new Option<string>("--cert-out") { Description = "Where to write the issued certificate (PEM).", Required = true };
@@ -211,7 +212,7 @@ internal static class C8yDeviceCommands
         var maxWait = new Option<int>("--max-wait") { Description = "Seconds to keep polling before giving up (default 600).", DefaultValueFactory = _ => 600 };
         var force = IssuanceCli.Force();
         var json = CommonOptions.Json();
-        var command = new Command("enroll", "Enroll a registered device with the tenant CA over EST (externalId + one-time password).") { externalId, otp, otpFile, keyIn, keyOut, keyType, certOut, poll, maxWait, force, json };
+        var command = new Command("enroll", "Enroll a registered device with the tenant CA over EST (externalId + one-time password).") { externalId, otp, otpFile, keyIn, keyPassword, keyOut, keyType, certOut, poll, maxWait, force, json };
         connection.AddTo(command, credentials: false);
         command.SetGuardedAction((invocation, cancellationToken) => C8yConnection.Guard(async () =>
         {
@@ -227,7 +228,7 @@ internal static class C8yDeviceCommands
             var certPath = parse.GetValue(certOut)!;
             IssuanceCli.EnsureWritable(certPath, parse.GetValue(force));
             using var key = parse.GetValue(keyIn) is { } existing
-                ? SigningKey.FromKey(C8yConnection.LoadKey(existing, null))
+                ? SigningKey.FromKey(C8yConnection.LoadKey(existing, IssuanceCli.FromFile(parse, keyPassword)))
                 : SigningKey.Generate(KeyAlgorithms.Parse(parse.GetValue(keyType) ?? "ec-p256"));
             if (parse.GetValue(keyOut) is { } keyPath)
             {
