@@ -240,8 +240,9 @@ internal static class EstCommand
         var certificatePath = Path.Combine(directory, "cert.pem");
         var keyPath = Path.Combine(directory, "key.pem");
         IoTCerts.Issuance.AtomicFile.WriteText(keyPath, keyPem, UnixFileMode.UserRead | UnixFileMode.UserWrite, overwrite: true);
-        IoTCerts.Issuance.AtomicFile.WriteCertificates(certificatePath, certificates.Cast<X509Certificate2>(), overwrite: true);
-        var leaf = certificates[0];
+        var ordered = ResponseCertificates.LeafFirst(certificates);
+        IoTCerts.Issuance.AtomicFile.WriteCertificates(certificatePath, ordered, overwrite: true);
+        var leaf = ordered[0];
         await invocation.Out.WriteLineAsync($"issued {leaf.Subject} (serial {leaf.SerialNumber}, until {leaf.NotAfter.ToUniversalTime():u}) by {leaf.Issuer}").ConfigureAwait(false);
         await invocation.Out.WriteLineAsync($"wrote {certificatePath} and {keyPath}").ConfigureAwait(false);
         return CliApp.Ok;

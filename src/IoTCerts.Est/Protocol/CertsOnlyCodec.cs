@@ -1,5 +1,6 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography.X509Certificates;
+using IoTCerts.Core;
 
 namespace IoTCerts.Est;
 
@@ -8,71 +9,37 @@ namespace IoTCerts.Est;
 /// Read with BER rules because servers send indefinite lengths; eContent absent or an empty OCTET STRING
 /// are both accepted (est-notes interop rule). Bounded by <see cref="MaxCertificates"/>.
 /// </summary>
-/// <remarks>Stop-gap until IoTCerts.Core's MaterialLoader lands; it keeps the same acceptance rules.</remarks>
 internal static class CertsOnlyCodec
 {
     public const int MaxCertificates = 64;
     private const string SignedDataOid = "1.2.840.113549.1.7.2";
     private const string DataOid = "1.2.840.113549.1.7.1";
 
+    /// <summary>The certificates of a certs-only message, read by IoTCerts.Core's loader (BER, eContent absent or empty, bounded).</summary>
+    /// <exception cref="FormatException">The bytes are not a PKCS#7 SignedData, or hold too many certificates.</exception>
     public static List<byte[]> ReadCertificates(ReadOnlyMemory<byte> ber)
     {
+        LoadedMaterial material;
         try
         {
-            var outer = new AsnReader(ber, AsnEncodingRules.BER);
-            var contentInfo = outer.ReadSequence();
-            if (outer.HasData)
-            {
-                throw new FormatException("the PKCS#7 message has trailing data");
-            }
-
-            if (contentInfo.ReadObjectIdentifier() != SignedDataOid)
-            {
-                throw new FormatException("the PKCS#7 message is not SignedData");
-            }
-
-            var explicitContent = contentInfo.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0));
-            var signedData = explicitContent.ReadSequence();
-            _ = signedData.ReadInteger();
-            _ = signedData.ReadSetOf();
-            var encap = signedData.ReadSequence();
-            _ = encap.ReadObjectIdentifier();
-            if (encap.HasData)
-            {
-                // eContent [0] EXPLICIT OCTET STRING: absent or empty in a certs-only message; other content is ignored.
-                _ = encap.ReadEncodedValue();
-            }
-
-            var certificates = new List<byte[]>();
-            var certificatesTag = new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true);
-            if (signedData.HasData && signedData.PeekTag().HasSameClassAndValue(certificatesTag))
-            {
-                var set = signedData.ReadSetOf(certificatesTag);
-                while (set.HasData)
-                {
-                    var tag = set.PeekTag();
-                    var encoded = set.ReadEncodedValue();
-                    if (tag.TagClass != TagClass.Universal || tag.TagValue != (int)UniversalTagNumber.Sequence)
-                    {
-                        // Attribute certificates and other CertificateChoices are not X.509 certificates.
-                        continue;
-                    }
-
-                    if (certificates.Count == MaxCertificates)
-                    {
-                        throw new FormatException($"the PKCS#7 message holds more than {MaxCertificates} certificates");
-                    }
-
-                    certificates.Add(encoded.ToArray());
-                }
-            }
-
-            return certificates;
+            material = MaterialLoader.Load(ber);
         }
-        catch (AsnContentException ex)
+        catch (MaterialException ex)
         {
-            throw new FormatException("the PKCS#7 message is not valid BER", ex);
+            throw new FormatException($"the PKCS#7 message cannot be read: {ex.Message}", ex);
         }
+
+        if (material.Format != MaterialFormat.Pkcs7)
+        {
+            throw new FormatException("the body is not a PKCS#7 certs-only message");
+        }
+
+        if (material.Certificates.Count > MaxCertificates)
+        {
+            throw new FormatException($"the PKCS#7 message holds more than {MaxCertificates} certificates");
+        }
+
+        return [.. material.Certificates.Select(c => c.RawData.ToArray())];
     }
 
     public static X509Certificate2Collection ReadCollection(ReadOnlyMemory<byte> ber)
@@ -86,10 +53,13 @@ internal static class CertsOnlyCodec
         return collection;
     }
 
-    /// <summary>Writes a DER certs-only message: version 1, no digest algorithms, eContent absent, no signers.</summary>
+    /// <summary>
+    /// Writes a certs-only message: version 1, no digest algorithms, eContent absent, no signers. Definite-length BER, so
+    /// the certificates keep their order (DER would sort the SET OF and put a CA before the issued certificate).
+    /// </summary>
     public static byte[] Write(IEnumerable<X509Certificate2> certificates)
     {
-        var writer = new AsnWriter(AsnEncodingRules.DER);
+        var writer = new AsnWriter(AsnEncodingRules.BER);
         using (writer.PushSequence())
         {
             writer.WriteObjectIdentifier(SignedDataOid);

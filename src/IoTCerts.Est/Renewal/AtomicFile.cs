@@ -1,44 +1,34 @@
+using IoTCerts.Core;
+
 namespace IoTCerts.Est;
 
 /// <summary>
-/// Replace-by-rename writes (write a temp file in the same directory, flush to disk, rename over the target) so a
-/// reader sees the old or the new content, never a torn file. Keys are created owner-only (0600) from the start.
+/// Replace-by-rename writes through IoTCerts.Core's <see cref="MaterialWriter"/> (temporary file, flush, rename; keys
+/// created 0600 before any byte is written), plus the clean-up of temporary files a crash may leave behind.
 /// </summary>
-/// <remarks>Stop-gap until IoTCerts.Core's MaterialWriter lands; same contract.</remarks>
 internal static class AtomicFile
 {
     public static void Write(string path, ReadOnlySpan<byte> content, bool secret)
     {
-        var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(directory);
-        var temp = TempPathFor(full);
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = secret
-                ? UnixFileMode.UserRead | UnixFileMode.UserWrite
-                : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-        }
-
-        try
-        {
-            using (var stream = new FileStream(temp, options))
-            {
-                stream.Write(content);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        MaterialWriter.WriteFile(path, content, holdsPrivateKey: secret);
     }
 
-    public static string TempPathFor(string path) => path + ".tmp";
+    /// <summary>Deletes the temporary files (<c>.name.*.tmp</c>) an interrupted write of <paramref name="path"/> left.</summary>
+    public static void DeleteTemporaries(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(directory))
+        {
+            return;
+        }
+
+        foreach (var temporary in Directory.EnumerateFiles(directory, $".{Path.GetFileName(full)}.*.tmp"))
+        {
+            TryDelete(temporary);
+        }
+    }
 
     public static void TryDelete(string path)
     {

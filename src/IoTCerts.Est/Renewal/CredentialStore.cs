@@ -56,12 +56,10 @@ internal sealed class CredentialStore(string certificatePath, string keyPath)
     /// <summary>Brings the files back to a matching live pair after a crash at any promotion step.</summary>
     public void Repair()
     {
-        AtomicFile.TryDelete(AtomicFile.TempPathFor(CertificatePath));
-        AtomicFile.TryDelete(AtomicFile.TempPathFor(KeyPath));
-        AtomicFile.TryDelete(AtomicFile.TempPathFor(StagedCertificate));
-        AtomicFile.TryDelete(AtomicFile.TempPathFor(StagedKey));
-        AtomicFile.TryDelete(AtomicFile.TempPathFor(BackupCertificate));
-        AtomicFile.TryDelete(AtomicFile.TempPathFor(BackupKey));
+        foreach (var path in new[] { CertificatePath, KeyPath, StagedCertificate, StagedKey, BackupCertificate, BackupKey })
+        {
+            AtomicFile.DeleteTemporaries(path);
+        }
 
         if (Matches(CertificatePath, KeyPath))
         {

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using IoTCerts.Core;
 
 namespace IoTCerts.Est;
 
@@ -7,7 +8,6 @@ namespace IoTCerts.Est;
 /// Decides whether an EST answer is usable (R-73, est-notes): not empty, for our key, valid now, and chaining to
 /// the /cacerts trust anchors. Anything else is discarded and the old identity kept.
 /// </summary>
-/// <remarks>Uses X509Chain as a stop-gap; IoTCerts.Core's ChainValidator replaces it once it lands.</remarks>
 internal static class IssuedCertificateCheck
 {
     /// <summary>Returns the issued certificate (the one holding <paramref name="key"/>) and its chain, or the reason the answer is unusable.</summary>
@@ -40,7 +40,11 @@ internal static class IssuedCertificateCheck
         return problem is null ? (leaf, chain, null) : (null, [], problem);
     }
 
-    public static string? ChainProblem(X509Certificate2 leaf, IEnumerable<X509Certificate2> extra, X509Certificate2Collection anchors, DateTimeOffset now)
+    /// <summary>
+    /// Null when <paramref name="leaf"/> is valid now and chains (through <paramref name="extra"/>) to one of the /cacerts
+    /// <paramref name="anchors"/> under RFC 5280 path validation; otherwise the most specific reason.
+    /// </summary>
+    public static string? ChainProblem(X509Certificate2 leaf, IEnumerable<X509Certificate2> extra, X509Certificate2Collection anchors, DateTimeOffset now, ChainPolicy? policy = null)
     {
         if (leaf.NotAfter.ToUniversalTime() <= now.UtcDateTime)
         {
@@ -52,23 +56,19 @@ internal static class IssuedCertificateCheck
             return "no /cacerts trust anchors to check the certificate against";
         }
 
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(anchors);
-        chain.ChainPolicy.ExtraStore.AddRange(anchors);
-        foreach (var certificate in extra)
+        try
         {
-            chain.ChainPolicy.ExtraStore.Add(certificate);
+            // Every /cacerts certificate is an explicit trust anchor (est-notes), roll-over certificates included.
+            var validator = new ChainValidator(anchors.Select(Certificate.FromX509Certificate2), policy);
+            var result = validator.Validate(
+                Certificate.FromX509Certificate2(leaf),
+                [.. extra.Concat(anchors).Select(Certificate.FromX509Certificate2)],
+                new ValidationContext { ValidationTime = now });
+            return result.IsValid ? null : $"the certificate does not chain to the /cacerts trust anchors ({result.Errors[0].Code}: {result.Errors[0].Message})";
         }
-
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationTime = now.UtcDateTime;
-        if (chain.Build(leaf))
+        catch (MaterialException ex)
         {
-            return null;
+            return $"a certificate of the answer cannot be read: {ex.Message}";
         }
-
-        var statuses = chain.ChainStatus.Select(s => s.Status.ToString()).Distinct();
-        return $"the certificate does not chain to the /cacerts trust anchors ({string.Join(", ", statuses)})";
     }
 }
