@@ -152,9 +152,7 @@ public sealed class CrlRevocationChecker : IRevocationChecker
 
         if (complete is null)
         {
-            return problems.Result(total == 0 && !problems.Any
-                ? $"no CRL from \"{certificate.Issuer.Rfc4514Name}\" was given and the certificate names no CRL distribution point"
-                : null);
+            return problems.Result(total == 0 && !problems.Any ? NoCrl(certificate) : null);
         }
 
         if (revokedEntry is null && _hasDeltas)
@@ -273,6 +271,14 @@ public sealed class CrlRevocationChecker : IRevocationChecker
         }
 
         return false;
+    }
+
+    private string NoCrl(Certificate certificate)
+    {
+        var published = certificate.CrlDistributionPointUris.FirstOrDefault();
+        return $"no CRL from \"{certificate.Issuer.Rfc4514Name}\" was given" + (published is null
+            ? " and the certificate names no CRL distribution point"
+            : Fetcher is null ? $" (the certificate names {published}; fetch it or use online revocation)" : $" and {published} cannot be fetched");
     }
 
     private static string Describe(RevokedCertificate entry) =>
