@@ -39,6 +39,13 @@ public sealed class DirectoryCaDatabase : ICaDatabase
     /// <summary>How long <see cref="Update{T}"/> waits for another process's lock.</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Whether each transaction flushes its batch file and index to disk before returning (default true). Without it,
+    /// a killed process still never leaves a half-written index (renames stay atomic), but a power loss may lose the
+    /// last transactions — the guarantee <c>openssl ca</c> gives, which never flushes.
+    /// </summary>
+    public bool FlushToDisk { get; init; } = true;
+
     /// <inheritdoc/>
     public string Name => Directory;
 
@@ -300,24 +307,24 @@ public sealed class DirectoryCaDatabase : ICaDatabase
                 text.Append(PemEncoding.WriteString("CERTIFICATE", der.Span)).Append('\n');
             }
 
-            AtomicFile.WriteText(batch, text.ToString(), AtomicFile.PublicMode, overwrite: false);
+            AtomicFile.Write(batch, Encoding.ASCII.GetBytes(text.ToString()), AtomicFile.PublicMode, overwrite: false, FlushToDisk);
         }
 
         // 2. Counters before the index: a crash in between skips a value, never repeats one.
         if (transaction.SerialChanged)
         {
-            AtomicFile.WriteText(PathOf(SerialFile), OpenSslIndex.SerialToHex(transaction.NextSerial) + "\n", AtomicFile.SecretMode, overwrite: true);
+            AtomicFile.Write(PathOf(SerialFile), Encoding.ASCII.GetBytes(OpenSslIndex.SerialToHex(transaction.NextSerial) + "\n"), AtomicFile.SecretMode, overwrite: true, FlushToDisk);
         }
 
         if (transaction.CrlNumberChanged)
         {
-            AtomicFile.WriteText(PathOf(CrlNumberFile), OpenSslIndex.SerialToHex(transaction.NextCrlNumber) + "\n", AtomicFile.SecretMode, overwrite: true);
+            AtomicFile.Write(PathOf(CrlNumberFile), Encoding.ASCII.GetBytes(OpenSslIndex.SerialToHex(transaction.NextCrlNumber) + "\n"), AtomicFile.SecretMode, overwrite: true, FlushToDisk);
         }
 
         // 3. The index: the commit point.
         if (transaction.IndexChanged)
         {
-            AtomicFile.WriteText(PathOf(IndexFile), OpenSslIndex.Format(transaction.Records), AtomicFile.SecretMode, overwrite: true);
+            AtomicFile.Write(PathOf(IndexFile), Encoding.UTF8.GetBytes(OpenSslIndex.Format(transaction.Records)), AtomicFile.SecretMode, overwrite: true, FlushToDisk);
         }
 
         // 4. Publish one file per certificate; the flushed batch file covers them until it is deleted, so these

@@ -127,3 +127,21 @@ public sealed class DirectoryCaDatabaseTests
         Assert.Contains("iotcerts ca init", ex.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class UnflushedDatabaseTests
+{
+    [Fact]
+    public void WithoutFlushingTheDatabaseStillCommitsAndReadsBack()
+    {
+        using var dir = new TempDir();
+        TestCa.Root(dir["ca"], settings: new CaSettings { SerialNumbers = SerialNumberMode.Sequential }).Dispose();
+        using var ca = CertificateAuthority.Open(new DirectoryCaDatabase(dir["ca"]) { FlushToDisk = false }, TestCa.Password);
+        using var key = SigningKey.Generate(KeyAlgorithm.EcP256);
+
+        var issued = ca.IssueBatch([.. Enumerable.Range(0, 3).Select(i => new IssuanceRequest { Subject = DistinguishedNames.Parse($"CN=u{i}"), PublicKey = key.PublicKey })]);
+
+        Assert.Equal(["01", "02", "03"], new DirectoryCaDatabase(dir["ca"]).ReadRecords().Select(r => r.SerialNumber));
+        Assert.Equal("04", File.ReadAllText(Path.Combine(dir["ca"], "serial")).Trim());
+        Assert.All(issued, c => Assert.True(File.Exists(Path.Combine(dir["ca"], "newcerts", c.SerialNumber + ".pem"))));
+    }
+}
