@@ -107,8 +107,9 @@ public sealed class CliFlowTests
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("[unauthorized]", refused.Error);
 
-        // No secret reached the output of the administrative commands.
-        Assert.DoesNotContain(stub.Requests, r => r.Path.Contains(CumulocityStub.Password, StringComparison.Ordinal));
+        // Every REST POST/PUT asked for JSON (the platform may send an empty body otherwise); no secret went into a URL.
+        Assert.All(stub.Requests.Where(r => r.Method is "POST" or "PUT" && !r.Path.StartsWith("/.well-known/", StringComparison.Ordinal)), r => Assert.False(string.IsNullOrEmpty(r.Header("Accept")), r.Path));
+        Assert.DoesNotContain(stub.Requests, r => (r.Path + r.Query).Contains(CumulocityStub.Password, StringComparison.Ordinal) || (r.Path + r.Query).Contains(otps["dev-3"], StringComparison.Ordinal));
     }
 
     [Fact]

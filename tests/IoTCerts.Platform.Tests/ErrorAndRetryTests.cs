@@ -56,7 +56,8 @@ public sealed class ErrorAndRetryTests
     {
         await using var stub = await CumulocityStub.StartAsync();
         var clock = new InstantTimeProvider();
-        var client = Clients.Create(stub, o => { o.Tenant = "t100"; o.MaxRetries = 2; o.TimeProvider = clock; });
+        var logger = new CollectingLogger<CumulocityClient>();
+        var client = Clients.Create(stub, o => { o.Tenant = "t100"; o.MaxRetries = 2; o.TimeProvider = clock; }, logger);
         for (var i = 0; i < 3; i++)
         {
             stub.Inject(new Fault("/trusted-certificates", 502, "text/html", ProxyPage));
@@ -77,6 +78,11 @@ public sealed class ErrorAndRetryTests
         Assert.Equal(2, delays.Length);
         Assert.InRange(delays[0].TotalMilliseconds, 50, 100);
         Assert.InRange(delays[1].TotalMilliseconds, 100, 200);
+
+        // Each retry is logged with method, path and status only.
+        Assert.Equal(2, logger.Lines.Count(l => l.StartsWith("7300 ", StringComparison.Ordinal)));
+        Assert.All(logger.Lines, l => Assert.DoesNotContain(CumulocityStub.Password, l));
+        Assert.All(logger.Lines, l => Assert.DoesNotContain(stub.Requests[0].Header("Authorization")![6..], l));
     }
 
     [Theory]
