@@ -349,4 +349,23 @@ public sealed class TrustedCertificateContractTests
             ca.Dispose();
         }
     }
+
+    [Fact]
+    public async Task Pem_without_line_breaks_is_sent_as_given_and_a_409_still_names_the_fingerprint()
+    {
+        await using var stub = await CumulocityStub.StartAsync();
+        var client = Clients.Create(stub, o => o.Tenant = "t100");
+        using var ca = TestPki.Ca("CN=One line");
+        var oneLine = ca.ExportCertificatePem().Replace("\n", string.Empty);
+        var certificate = new NewTrustedCertificate { Name = "one-line", CertificatePem = oneLine };
+
+        var first = await client.CreateTrustedCertificateAsync(certificate);
+        var second = await client.CreateTrustedCertificateAsync(certificate);
+
+        Assert.Equal(UploadOutcome.Created, first.Outcome);
+        Assert.Equal(UploadOutcome.AlreadyExists, second.Outcome);
+        Assert.Equal(TrustedCertificate.FingerprintOf(ca), second.Fingerprint);
+        Assert.Equal(oneLine, (string)stub.Requests[0].Json!["certInPemFormat"]!);
+        Assert.False((bool)stub.Requests[0].Json!["autoRegistrationEnabled"]!);
+    }
 }
