@@ -52,7 +52,23 @@ public static class Pkcs11Key
                 target = parsed.WithPin(pin);
             }
 
-            handle = SafeEvpPKeyHandle.OpenPrivateKeyFromEngine("pkcs11", target);
+            IReadOnlyList<string> errors = [];
+            bool engineMissing = false;
+            try
+            {
+                handle = OpenSslEngineLoader.TryLoad("pkcs11", target, out errors, out engineMissing);
+            }
+            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+            {
+                // Another OpenSSL than libcrypto.so.3: .NET's own loader works, only the cause is less precise.
+                handle = SafeEvpPKeyHandle.OpenPrivateKeyFromEngine("pkcs11", target);
+            }
+
+            if (handle is null)
+            {
+                throw Classify(errors, engineMissing, parsed.WithoutPin, null);
+            }
+
             try
             {
                 return new ECDsaOpenSsl(handle);
@@ -64,7 +80,7 @@ public static class Pkcs11Key
         }
         catch (Exception ex) when (ex is CryptographicException or PlatformNotSupportedException or DllNotFoundException)
         {
-            throw Classify(ex, parsed.WithoutPin);
+            throw Classify([ex.Message], ex is not CryptographicException, parsed.WithoutPin, ex);
         }
         finally
         {
@@ -81,39 +97,39 @@ public static class Pkcs11Key
     /// <summary>True when the text names a key in a token (starts with <c>pkcs11:</c>).</summary>
     public static bool IsPkcs11Uri(string? text) => text is not null && text.StartsWith("pkcs11:", StringComparison.OrdinalIgnoreCase);
 
-    // The OpenSSL error queue text is the only signal libp11 gives; it names the PKCS#11 return value (CKR_…)
-    // or the engine loader's failure. The inner exception keeps the details, which never include the PIN
-    // (it travelled through a pipe or was part of the caller's own URI, which is not echoed).
-    private static MaterialException Classify(Exception ex, string safeUri)
+    // libp11 reports the PKCS#11 return value (CKR_PIN_INCORRECT as "PIN incorrect") or its own "object not found"
+    // in the OpenSSL error queue. The lines name no PIN: libp11 never puts the key id into the queue.
+    private static MaterialException Classify(IReadOnlyList<string> errors, bool engineMissing, string safeUri, Exception? inner)
     {
-        var detail = ex.Message;
-        if (ex is DllNotFoundException or PlatformNotSupportedException
-            || detail.Contains("engine", StringComparison.OrdinalIgnoreCase) && (detail.Contains("not found", StringComparison.OrdinalIgnoreCase) || detail.Contains("no such engine", StringComparison.OrdinalIgnoreCase) || detail.Contains("DSO", StringComparison.Ordinal)))
+        bool Has(string text) => errors.Any(e => e.Contains(text, StringComparison.OrdinalIgnoreCase));
+        var detail = string.Join("; ", errors.Select(e => e.Length > 200 ? e[..200] : e));
+        inner ??= new CryptographicException(detail);
+        if (engineMissing || Has("DSO") || Has("no such engine") || Has("could not load the shared library") || Has("invalid engine"))
         {
             return new MaterialException(
                 MaterialErrorCode.Pkcs11EngineUnavailable,
                 $"the PKCS#11 key '{safeUri}' cannot be opened: OpenSSL's pkcs11 engine is not installed (Debian/Ubuntu: libengine-pkcs11-openssl) or the PKCS#11 module cannot be loaded (set PKCS11_MODULE_PATH)",
-                ex);
+                inner);
         }
 
-        if (detail.Contains("PIN_INCORRECT", StringComparison.OrdinalIgnoreCase) || detail.Contains("PIN_LEN_RANGE", StringComparison.OrdinalIgnoreCase) || detail.Contains("login failed", StringComparison.OrdinalIgnoreCase))
+        if (Has("PIN locked"))
         {
-            return new MaterialException(MaterialErrorCode.WrongPin, $"the token refused the PIN for the PKCS#11 key '{safeUri}'", ex);
+            return new MaterialException(MaterialErrorCode.WrongPin, $"the token's user PIN is locked (too many wrong PINs), so the PKCS#11 key '{safeUri}' cannot be opened", inner);
         }
 
-        if (detail.Contains("PIN_LOCKED", StringComparison.OrdinalIgnoreCase))
+        if (Has("PIN incorrect") || Has("PIN len range") || Has("PIN invalid"))
         {
-            return new MaterialException(MaterialErrorCode.WrongPin, $"the token's user PIN is locked (too many wrong PINs) for the PKCS#11 key '{safeUri}'", ex);
+            return new MaterialException(MaterialErrorCode.WrongPin, $"the token refused the PIN for the PKCS#11 key '{safeUri}'", inner);
         }
 
-        if (detail.Contains("object not found", StringComparison.OrdinalIgnoreCase) || detail.Contains("no such key", StringComparison.OrdinalIgnoreCase) || detail.Contains("key not found", StringComparison.OrdinalIgnoreCase))
+        if (Has("object not found"))
         {
-            return new MaterialException(MaterialErrorCode.TokenKeyNotFound, $"no private key in a token matches the PKCS#11 URI '{safeUri}' (check token=, object=/id= and type=private)", ex);
+            return new MaterialException(MaterialErrorCode.TokenKeyNotFound, $"no private key in a token matches the PKCS#11 URI '{safeUri}' (check token=, object=/id= and type=private)", inner);
         }
 
         return new MaterialException(
             MaterialErrorCode.TokenKeyUnavailable,
-            $"the PKCS#11 key '{safeUri}' could not be opened (is the token present, PKCS11_MODULE_PATH set, the object name right and the PIN right?)",
-            ex);
+            $"the PKCS#11 key '{safeUri}' could not be opened (is the token present, PKCS11_MODULE_PATH set, the object name right and the PIN right?): {detail}",
+            inner);
     }
 }

@@ -13,6 +13,12 @@ internal static class SoftHsmToken
     public const string Module = "/usr/lib/softhsm/libsofthsm2.so";
     public const string Label = "iotcerts-mqtt";
     public const string Pin = "5813";
+
+    /// <summary>
+    /// A second token nobody in this process logs in to with the right PIN: libp11 keeps a slot logged in once a
+    /// key was opened, and then never checks a later PIN for that slot.
+    /// </summary>
+    public const string NeverLoggedInLabel = "iotcerts-mqtt-cold";
     private static readonly Lazy<string> s_directory = new(Create, LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly object s_keyLock = new();
 
@@ -23,14 +29,15 @@ internal static class SoftHsmToken
     public static bool IsAvailable => File.Exists(Module) && File.Exists("/usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so") && OnPath("pkcs11-tool") && OnPath("softhsm2-util");
 
     /// <summary>Generates a P-256 key pair in the token with the given label; returns its URI (without PIN).</summary>
-    public static string GenerateEcKey(string label)
+    public static string GenerateEcKey(string label, string token = Label)
     {
+        _ = Directory;
         lock (s_keyLock)
         {
-            Run("pkcs11-tool", "--module", Module, "--token-label", Label, "--login", "--pin", Pin, "--keypairgen", "--key-type", "EC:prime256v1", "--label", label, "--id", Convert.ToHexString(System.Text.Encoding.ASCII.GetBytes(label)));
+            Run("pkcs11-tool", "--module", Module, "--token-label", token, "--login", "--pin", Pin, "--keypairgen", "--key-type", "EC:prime256v1", "--label", label, "--id", Convert.ToHexString(System.Text.Encoding.ASCII.GetBytes(label)));
         }
 
-        return $"pkcs11:token={Label};object={label};type=private";
+        return $"pkcs11:token={token};object={label};type=private";
     }
 
     public static IDictionary<string, string> Environment => new Dictionary<string, string>
@@ -50,6 +57,7 @@ internal static class SoftHsmToken
         System.Environment.SetEnvironmentVariable("SOFTHSM2_CONF", conf);
         System.Environment.SetEnvironmentVariable("PKCS11_MODULE_PATH", Module);
         Run("softhsm2-util", "--init-token", "--free", "--label", Label, "--pin", Pin, "--so-pin", "97531");
+        Run("softhsm2-util", "--init-token", "--free", "--label", NeverLoggedInLabel, "--pin", Pin, "--so-pin", "97531");
         return dir;
     }
 

@@ -51,8 +51,12 @@ public sealed class TokenKeyTlsTests(BrokerFixture fixture, ITestOutputHelper ou
     public void A_wrong_pin_is_a_clear_error_that_never_shows_the_pin()
     {
         Assert.True(SoftHsmToken.IsAvailable);
-        string uri = SoftHsmToken.GenerateEcKey("hsm-wrongpin");
-        string certPath = WriteDeviceCertificate("hsm-wrongpin", uri, withChain: true);
+        string uri = SoftHsmToken.GenerateEcKey("hsm-wrongpin", SoftHsmToken.NeverLoggedInLabel);
+        string certPath = Path.Combine(fixture.Pki.Directory, "hsm-wrongpin.pem");
+        using (var other = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        {
+            File.WriteAllText(certPath, fixture.Pki.DeviceCertificateFor(new PublicKey(other), "hsm-wrongpin").ExportCertificatePem());
+        }
 
         var e = Assert.Throws<MqttCredentialException>(() => MqttClientCredential.FromPkcs11(certPath, uri, "90210"));
 
