@@ -8,7 +8,7 @@ namespace IoTCerts.Mqtt.Tests.Pkcs11;
 /// PKCS11_MODULE_PATH with getenv once per process, and .NET's Environment.SetEnvironmentVariable does not reach the
 /// native environment, so the variables are set with libc's setenv before the first token access.
 /// </summary>
-internal static class SoftHsmToken
+public static class SoftHsmToken
 {
     public const string Module = "/usr/lib/softhsm/libsofthsm2.so";
     public const string Label = "iotcerts-mqtt";
@@ -16,9 +16,10 @@ internal static class SoftHsmToken
 
     /// <summary>
     /// A second token nobody in this process logs in to with the right PIN: libp11 keeps a slot logged in once a
-    /// key was opened, and then never checks a later PIN for that slot.
+    /// key was opened, and then never checks a later PIN for that slot. Neither label may start with the other:
+    /// libp11 0.4.12 then opens the key in whichever token comes first.
     /// </summary>
-    public const string NeverLoggedInLabel = "iotcerts-mqtt-cold";
+    public const string NeverLoggedInLabel = "cold-token";
     private static readonly Lazy<string> s_directory = new(Create, LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly object s_keyLock = new();
 
@@ -58,6 +59,17 @@ internal static class SoftHsmToken
         System.Environment.SetEnvironmentVariable("PKCS11_MODULE_PATH", Module);
         Run("softhsm2-util", "--init-token", "--free", "--label", Label, "--pin", Pin, "--so-pin", "97531");
         Run("softhsm2-util", "--init-token", "--free", "--label", NeverLoggedInLabel, "--pin", Pin, "--so-pin", "97531");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                System.IO.Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temp directory is harmless.
+            }
+        };
         return dir;
     }
 
