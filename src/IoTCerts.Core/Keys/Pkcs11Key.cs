@@ -14,7 +14,10 @@ public static class Pkcs11Key
     /// <summary>
     /// Opens the private key named by an RFC 7512 URI, for example <c>pkcs11:token=iot;object=device-key;type=private</c>.
     /// </summary>
-    /// <param name="uri">The PKCS#11 URI of the private key; it may carry the PIN as <c>?pin-value=…</c>.</param>
+    /// <param name="uri">
+    /// The PKCS#11 URI of the private key. It may carry the PIN as <c>?pin-value=…</c>, but then libp11 prints it to
+    /// stderr when the key cannot be opened; prefer <paramref name="pin"/>, which travels through a pipe.
+    /// </param>
     /// <param name="pin">The PIN, used when the URI carries none; null when the URI has it or the token needs none.</param>
     /// <returns>An <see cref="ECDsa"/> or <see cref="RSA"/> (OpenSSL-backed) whose private operations run in the token; the caller disposes it.</returns>
     /// <exception cref="MaterialException">
