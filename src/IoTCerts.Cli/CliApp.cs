@@ -48,6 +48,17 @@ internal static class CliApp
             Commands.PopCommand.Create(),
             Commands.ChainCommand.Create(),
             Commands.LimboCommand.Create(),
+            Commands.CaCommand.Create(),
+            Commands.IssueCommand.Create(),
+            Commands.RevokeCommand.Create(),
+            Commands.CrlCommand.Create(),
+            Commands.CsrCommand.Create(),
+            Commands.Pkcs12Command.Create(),
+            Commands.TruststoreCommand.Create(),
+            Commands.EstCommand.Create(),
+            Commands.RenewCommand.Create(),
+            Commands.MqttCommand.Create(),
+            Commands.C8yCommand.Create(),
         ];
         foreach (var command in commands)
         {

@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Engines;
+using IoTCerts.Issuance;
+
+namespace IoTCerts.Benchmarks;
+
+/// <summary>
+/// Device certificates issued from a CSR, per second: the library (CSR signature check, signing policy, serial,
+/// signing, crash-safe directory database with fsync) against the documented <c>openssl ca</c> recipe, one process
+/// per certificate, measured in the same run. Each iteration starts from a fresh CA directory so the index size is
+/// the same for every iteration.
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 6, invocationCount: 1)]
+public class IssuanceBenchmarks
+{
+    private const int LibraryCount = 200;
+    private const int RecipeBatch = 20;
+
+    private const string RecipeConfig = """
+        [ ca ]
+        default_ca = CA_default
+        [ CA_default ]
+        dir = .
+        database = $dir/database.txt
+        new_certs_dir = $dir/newcerts
+        certificate = $dir/caCert.pem
+        serial = $dir/serial
+        private_key = $dir/caKey.pem
+        crlnumber = $dir/crlnumber
+        default_md = sha256
+        default_days = 365
+        policy = signing_policy
+        unique_subject = no
+        copy_extensions = none
+        [ signing_policy ]
+        organizationName = optional
+        commonName = supplied
+        [ req ]
+        distinguished_name = req_dn
+        prompt = no
+        [ req_dn ]
+        CN = unused
+        [ v3_ca ]
+        subjectKeyIdentifier = hash
+        authorityKeyIdentifier = keyid:always,issuer
+        basicConstraints = critical,CA:true
+        keyUsage = critical,digitalSignature,cRLSign,keyCertSign
+        [ v3_signed ]
+        subjectKeyIdentifier = hash
+        authorityKeyIdentifier = keyid,issuer
+        basicConstraints = critical,CA:false
+        keyUsage = nonRepudiation,digitalSignature,keyEncipherment
+        extendedKeyUsage = clientAuth
+        """;
+
+    private string work = string.Empty;
+    private string libraryTemplate = string.Empty;
+    private string recipeTemplate = string.Empty;
+    private byte[] csr = [];
+    private CertificateAuthority? ca;
+    private int generation;
+
+    /// <summary>The key type of the CA and of the device (from its CSR).</summary>
+    [Params("ec-p256", "rsa2048")]
+    public string KeyType { get; set; } = "ec-p256";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        work = Directory.CreateTempSubdirectory("iotcerts-bench-").FullName;
+        var algorithm = KeyAlgorithms.Parse(KeyType);
+
+        // The library CA, kept as a template directory.
+        libraryTemplate = Path.Combine(work, "library-template");
+        using (CertificateAuthority.CreateRoot(new DirectoryCaDatabase(libraryTemplate), new CaOptions { Subject = "CN=Bench Root", KeyAlgorithm = algorithm }))
+        {
+        }
+
+        // The recipe CA, made by openssl with the same key type.
+        recipeTemplate = Path.Combine(work, "recipe-template");
+        Directory.CreateDirectory(Path.Combine(recipeTemplate, "newcerts"));
+        File.WriteAllText(Path.Combine(recipeTemplate, "ca.cnf"), RecipeConfig);
+        var genpkey = algorithm == KeyAlgorithm.EcP256
+            ? new[] { "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "caKey.pem" }
+            : ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "caKey.pem"];
+        OpenSsl(recipeTemplate, genpkey);
+        OpenSsl(recipeTemplate, "req", "-new", "-x509", "-days", "7300", "-key", "caKey.pem", "-out", "caCert.pem", "-config", "ca.cnf", "-extensions", "v3_ca", "-subj", "/CN=Recipe Root");
+        genpkey[^1] = "device.key";
+        OpenSsl(recipeTemplate, genpkey);
+        OpenSsl(recipeTemplate, "req", "-new", "-key", "device.key", "-out", "device.csr", "-config", "ca.cnf", "-subj", "/O=Acme/CN=bench-device");
+        File.WriteAllText(Path.Combine(recipeTemplate, "database.txt"), string.Empty);
+        File.WriteAllText(Path.Combine(recipeTemplate, "serial"), "01\n");
+        File.WriteAllText(Path.Combine(recipeTemplate, "crlnumber"), "01\n");
+        csr = File.ReadAllBytes(Path.Combine(recipeTemplate, "device.csr"));
+    }
+
+    [IterationSetup(Targets = [nameof(Library), nameof(LibraryBatch)])]
+    public void FreshLibraryCa() => OpenFreshLibraryCa(flushToDisk: true);
+
+    [IterationSetup(Target = nameof(LibraryNoFlush))]
+    public void FreshUnflushedLibraryCa() => OpenFreshLibraryCa(flushToDisk: false);
+
+    [IterationSetup(Target = nameof(OpenSslCaRecipe))]
+    public void FreshRecipeCa() => CopyDirectory(recipeTemplate, Path.Combine(work, $"recipe-{generation++}"));
+
+    /// <summary>The documented recipe: one <c>openssl ca</c> process per certificate.</summary>
+    [Benchmark(Baseline = true, OperationsPerInvoke = RecipeBatch)]
+    public void OpenSslCaRecipe()
+    {
+        var dir = Path.Combine(work, $"recipe-{generation - 1}");
+        for (var i = 0; i < RecipeBatch; i++)
+        {
+            OpenSsl(dir, "ca", "-batch", "-notext", "-config", "ca.cnf", "-extensions", "v3_signed", "-in", "device.csr", "-out", $"out-{i}.pem");
+        }
+    }
+
+    /// <summary>The library, one <see cref="CertificateAuthority.Issue"/> per certificate: verify the CSR, apply the signing policy, sign, record (two flushes each).</summary>
+    [Benchmark(OperationsPerInvoke = LibraryCount)]
+    public int Library()
+    {
+        var issued = 0;
+        for (var i = 0; i < LibraryCount; i++)
+        {
+            // A fresh CSR parse + signature check per certificate, as openssl ca does; unique CNs for the policy.
+            var fromCsr = IssuanceRequest.FromCertificationRequest(csr);
+            ca!.Issue(new IssuanceRequest { Subject = DistinguishedNames.Parse($"/O=Acme/CN=bench-device-{i}"), PublicKey = fromCsr.PublicKey });
+            issued++;
+        }
+
+        return issued;
+    }
+
+    /// <summary>
+    /// As <see cref="Library"/> with <see cref="DirectoryCaDatabase.FlushToDisk"/> off: still safe against killed
+    /// processes, but like <c>openssl ca</c> it does not wait for the disk, so this is the like-for-like comparison.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = LibraryCount)]
+    public int LibraryNoFlush() => Library();
+
+    /// <summary>The library enrolling a fleet: the same work, committed with <see cref="CertificateAuthority.IssueBatch"/> in batches of 50.</summary>
+    [Benchmark(OperationsPerInvoke = LibraryCount)]
+    public int LibraryBatch()
+    {
+        var issued = 0;
+        for (var batch = 0; batch < LibraryCount / 50; batch++)
+        {
+            var requests = new List<IssuanceRequest>(50);
+            for (var i = 0; i < 50; i++)
+            {
+                var fromCsr = IssuanceRequest.FromCertificationRequest(csr);
+                requests.Add(new IssuanceRequest { Subject = DistinguishedNames.Parse($"/O=Acme/CN=bench-device-{batch}-{i}"), PublicKey = fromCsr.PublicKey });
+            }
+
+            issued += ca!.IssueBatch(requests).Count;
+        }
+
+        return issued;
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        ca?.Dispose();
+        Directory.Delete(work, recursive: true);
+    }
+
+    private void OpenFreshLibraryCa(bool flushToDisk)
+    {
+        ca?.Dispose();
+        var dir = Path.Combine(work, $"library-{generation++}");
+        CopyDirectory(libraryTemplate, dir);
+        ca = CertificateAuthority.Open(new DirectoryCaDatabase(dir) { FlushToDisk = flushToDisk }, null);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        Directory.CreateDirectory(Path.Combine(to, "newcerts"));
+    }
+
+    private static void OpenSsl(string workingDirectory, params string[] arguments)
+    {
+        var psi = new ProcessStartInfo("openssl") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            psi.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(psi)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"openssl {string.Join(' ', arguments)} failed: {stderr.Result}");
+        }
+    }
+}

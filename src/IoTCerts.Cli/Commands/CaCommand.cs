@@ -1,0 +1,161 @@
+using System.CommandLine;
+using IoTCerts.Cli.Infrastructure;
+using IoTCerts.Issuance;
+
+namespace IoTCerts.Cli.Commands;
+
+/// <summary><c>iotcerts ca init|intermediate|import</c>: create and import certificate authorities .</summary>
+internal static class CaCommand
+{
+    internal static Command Create()
+    {
+        var command = new Command("ca", "Create certificate authorities: a self-signed root (or quickstart Edge CA), intermediates, or import an openssl ca directory.");
+        command.Add(CreateInit());
+        command.Add(CreateIntermediate());
+        command.Add(CreateImport());
+        return command;
+    }
+
+    private static Command CreateInit()
+    {
+        var dir = new Option<string>("--dir") { Description = "The new CA directory.", Required = true };
+        var subject = new Option<string>("--subject") { Description = "CA subject, RFC 4514 (\"CN=Fleet Root,O=Acme\") or /O=Acme/CN=Fleet Root.", Required = true };
+        var key = new Option<string>("--key") { Description = "Key type: rsa4096 (default), rsa3072, rsa2048, ec-p384, ec-p256." };
+        var keyUri = new Option<string>("--key-uri") { Description = "Use a key in a PKCS#11 token (pkcs11:token=…;object=…); the PIN comes like a passphrase." };
+        var profile = new Option<string>("--profile") { Description = "root-ca (default) or edge-ca (quickstart Edge CA: pathlen 0, 90 days)." };
+        var days = IssuanceCli.Days("root 7300, edge-ca 90");
+        var pathlen = new Option<int?>("--pathlen") { Description = "basicConstraints pathLenConstraint (none by default)." };
+        var common = new CaSettingsOptions();
+        var passwordFile = IssuanceCli.CaPasswordFile();
+        var noPassword = new Option<bool>("--no-password") { Description = "Store the CA key unencrypted (mode 0600). For tests only." };
+        var force = IssuanceCli.Force();
+        var command = new Command("init", "Create a self-signed root CA in a new directory.") { dir, subject, key, keyUri, profile, days, pathlen, passwordFile, noPassword, force };
+        common.AddTo(command);
+        command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
+        {
+            var p = invocation.Parse;
+            var password = KeyPassword(p, passwordFile, noPassword, p.GetValue(keyUri) is not null);
+            var profileName = p.GetValue(profile) ?? "root-ca";
+            var chosen = profileName == "edge-ca" ? CertificateProfile.EdgeCa() : CertificateProfile.FromName(profileName, p.GetValue(pathlen));
+            using var signingKey = p.GetValue(keyUri) is { } uri ? SigningKey.OpenPkcs11(uri, password) : null;
+            using var ca = CertificateAuthority.CreateRoot(new DirectoryCaDatabase(p.GetValue(dir)!), new CaOptions
+            {
+                Subject = p.GetValue(subject)!,
+                KeyAlgorithm = KeyAlgorithms.Parse(p.GetValue(key) ?? "rsa4096"),
+                Key = signingKey,
+                KeyPassphrase = signingKey is null ? password : null,
+                Profile = chosen,
+                Validity = IssuanceCli.DaysToSpan(p.GetValue(days)),
+                Settings = common.Read(p),
+                Overwrite = p.GetValue(force),
+            });
+            invocation.Out.WriteLine($"created {chosen.Name} '{ca.Certificate.Subject}' in {p.GetValue(dir)} (serial {ca.Certificate.SerialNumber}, valid until {ca.Certificate.NotAfter.ToUniversalTime():yyyy-MM-dd})");
+            return CliApp.Ok;
+        }));
+        return command;
+    }
+
+    private static Command CreateIntermediate()
+    {
+        var caDir = new Option<string>("--ca") { Description = "The issuing CA directory.", Required = true };
+        var dir = new Option<string>("--dir") { Description = "The new intermediate CA directory.", Required = true };
+        var subject = new Option<string>("--subject") { Description = "Intermediate CA subject (RFC 4514 or /K=V form).", Required = true };
+        var key = new Option<string>("--key") { Description = "Key type: rsa4096 (default), rsa3072, rsa2048, ec-p384, ec-p256." };
+        var pathlen = new Option<int?>("--pathlen") { Description = "basicConstraints pathLenConstraint (none by default)." };
+        var profile = new Option<string>("--profile") { Description = "intermediate-ca (default) or edge-ca (R-41: pathlen 0)." };
+        var days = IssuanceCli.Days("intermediate 3650, edge-ca 90");
+        var common = new CaSettingsOptions();
+        var passwordFile = IssuanceCli.CaPasswordFile();
+        var newPasswordFile = new Option<string>("--new-password-file") { Description = "File holding the passphrase for the new CA key (default: the issuing CA's passphrase)." };
+        var force = IssuanceCli.Force();
+        var command = new Command("intermediate", "Create an intermediate CA signed by an existing CA, in a new directory.") { caDir, dir, subject, key, pathlen, profile, days, passwordFile, newPasswordFile, force };
+        common.AddTo(command);
+        command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
+        {
+            var p = invocation.Parse;
+            var password = IssuanceCli.CaPassword(p, passwordFile);
+            var newPassword = IssuanceCli.FromFile(p, newPasswordFile) ?? password;
+            var profileName = p.GetValue(profile) ?? "intermediate-ca";
+            var chosen = profileName == "edge-ca" ? CertificateProfile.EdgeCa() : CertificateProfile.FromName(profileName, p.GetValue(pathlen));
+            using var parent = IssuanceCli.OpenCa(p.GetValue(caDir)!, password);
+            using var ca = parent.CreateIntermediate(new DirectoryCaDatabase(p.GetValue(dir)!), new CaOptions
+            {
+                Subject = p.GetValue(subject)!,
+                KeyAlgorithm = KeyAlgorithms.Parse(p.GetValue(key) ?? "rsa4096"),
+                KeyPassphrase = newPassword,
+                Profile = chosen,
+                Validity = IssuanceCli.DaysToSpan(p.GetValue(days)),
+                Settings = common.Read(p),
+                Overwrite = p.GetValue(force),
+            });
+            invocation.Out.WriteLine($"created {chosen.Name} '{ca.Certificate.Subject}' in {p.GetValue(dir)} (serial {ca.Certificate.SerialNumber}, signed by '{parent.Certificate.Subject}')");
+            return CliApp.Ok;
+        }));
+        return command;
+    }
+
+    private static Command CreateImport()
+    {
+        var from = new Option<string>("--openssl-dir") { Description = "An openssl ca directory (caCert.pem, caKey.pem, index.txt or database.txt, serial, crlnumber).", Required = true };
+        var dir = new Option<string>("--dir") { Description = "The new IoTCerts CA directory.", Required = true };
+        var keyPasswordFile = new Option<string>("--key-password-file") { Description = "File holding the passphrase of the OpenSSL caKey.pem, if it is encrypted." };
+        var passwordFile = IssuanceCli.CaPasswordFile();
+        var force = IssuanceCli.Force();
+        var command = new Command("import", "Import an openssl ca directory made with the documented recipe; serials continue where OpenSSL stopped.") { from, dir, keyPasswordFile, passwordFile, force };
+        command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
+        {
+            var p = invocation.Parse;
+            var password = IssuanceCli.CaPassword(p, passwordFile)
+                ?? throw new CliException("missing-password", $"the imported CA key needs a passphrase: give --password-file or set {IssuanceCli.CaPasswordVariable}");
+            var source = p.GetValue(from)!;
+            using var key = SigningKey.LoadFile(Path.Combine(source, "caKey.pem"), IssuanceCli.FromFile(p, keyPasswordFile));
+            var database = new DirectoryCaDatabase(p.GetValue(dir)!);
+            database.ImportOpenSsl(source, key, password, p.GetValue(force));
+            invocation.Out.WriteLine($"imported {database.ReadRecords().Count} index entries from {source} into {database.Directory}");
+            return CliApp.Ok;
+        }));
+        return command;
+    }
+
+    private static string? KeyPassword(ParseResult p, Option<string> passwordFile, Option<bool> noPassword, bool tokenKey)
+    {
+        var password = IssuanceCli.CaPassword(p, passwordFile);
+        if (password is null && !p.GetValue(noPassword) && !tokenKey)
+        {
+            throw new CliException("missing-password", $"the CA key needs a passphrase: give --password-file or set {IssuanceCli.CaPasswordVariable} (or --no-password for a test CA)");
+        }
+
+        return p.GetValue(noPassword) && !tokenKey ? null : password;
+    }
+
+    /// <summary>The options a CA stores for the certificates it will issue.</summary>
+    private sealed class CaSettingsOptions
+    {
+        private readonly Option<string> crlUrl = new("--crl-url") { Description = "CRL distribution point URL put into issued certificates." };
+        private readonly Option<string> aiaUrl = new("--aia-url") { Description = "authorityInfoAccess caIssuers URL put into issued certificates." };
+        private readonly Option<string> ocspUrl = new("--ocsp-url") { Description = "authorityInfoAccess OCSP URL put into issued certificates." };
+        private readonly Option<bool> sequential = new("--sequential-serials") { Description = "Number serials 01, 02, … as openssl ca does (default: 128 random bits)." };
+
+        public void AddTo(Command command)
+        {
+            command.Add(crlUrl);
+            command.Add(aiaUrl);
+            command.Add(ocspUrl);
+            command.Add(sequential);
+        }
+
+        public CaSettings Read(ParseResult p) => new()
+        {
+            CrlDistributionPoint = Url(p.GetValue(crlUrl), "--crl-url"),
+            CaIssuersUrl = Url(p.GetValue(aiaUrl), "--aia-url"),
+            OcspUrl = Url(p.GetValue(ocspUrl), "--ocsp-url"),
+            SerialNumbers = p.GetValue(sequential) ? SerialNumberMode.Sequential : SerialNumberMode.Random,
+        };
+
+        private static Uri? Url(string? value, string option) => value is null
+            ? null
+            : Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "ldap"
+                ? uri
+                : throw new CliException("invalid-option", $"{option} '{value}' is not an absolute http, https or ldap URL");
+    }
+}

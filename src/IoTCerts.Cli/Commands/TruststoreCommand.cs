@@ -1,0 +1,37 @@
+using System.CommandLine;
+using IoTCerts.Cli.Infrastructure;
+using IoTCerts.Issuance;
+
+namespace IoTCerts.Cli.Commands;
+
+/// <summary><c>iotcerts truststore</c>: a PKCS#12 of trusted certificates only, listed by keytool as trustedCertEntry .</summary>
+internal static class TruststoreCommand
+{
+    internal static Command Create()
+    {
+        var certs = new Argument<string[]>("certs") { Description = "Certificate files (PEM bundles, DER, PKCS#7).", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--out") { Description = "Where to write the truststore (mode 0644).", Required = true };
+        var password = new Option<string>("--password") { Description = $"Truststore password (prefer --password-file or ${Secrets.PasswordVariable})." };
+        var passwordFile = new Option<string>("--password-file") { Description = "File holding the truststore password." };
+        var legacy = new Option<bool>("--legacy") { Description = "3DES/SHA-1 protection for old Java tools (default AES-256/PBKDF2-SHA256)." };
+        var force = IssuanceCli.Force();
+        var command = new Command("truststore", "Write a PKCS#12 truststore of trusted certificates (no keys) that Java keytool lists as trustedCertEntry.") { certs, output, password, passwordFile, legacy, force };
+        command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
+        {
+            var p = invocation.Parse;
+            var secret = Secrets.Resolve(p.GetValue(password), p.GetValue(passwordFile))
+                ?? throw new CliException("missing-password", $"a truststore needs a password: give --password-file, --password or set {Secrets.PasswordVariable}");
+            var outPath = p.GetValue(output)!;
+            IssuanceCli.EnsureWritable(outPath, p.GetValue(force));
+            var all = p.GetValue(certs)!.SelectMany(path => IssuanceCli.LoadCertificates(path)).ToList();
+            var bytes = Pkcs12Files.CreateTruststore(all, secret, new Pkcs12Options
+            {
+                Encryption = p.GetValue(legacy) ? Pkcs12Encryption.LegacyTripleDesSha1 : Pkcs12Encryption.Aes256Sha256,
+            });
+            AtomicFile.Write(outPath, bytes, AtomicFile.PublicMode, p.GetValue(force));
+            invocation.Out.WriteLine($"wrote truststore {outPath} with {all.Count} trusted certificate(s)");
+            return CliApp.Ok;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,21 @@
+namespace IoTCerts.Issuance;
+
+/// <summary>
+/// A certificate authority operation was refused: carries an <see cref="IssuanceErrorCode"/> and a sentence an
+/// operator understands. Messages never contain key material or passphrases.
+/// </summary>
+public sealed class IssuanceException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public IssuanceException(IssuanceErrorCode code, string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Code = code;
+    }
+
+    /// <summary>Why the operation was refused.</summary>
+    public IssuanceErrorCode Code { get; }
+
+    /// <summary>The stable code string, for example <c>policy-violation</c>.</summary>
+    public string CodeString => Code.ToCode();
+}

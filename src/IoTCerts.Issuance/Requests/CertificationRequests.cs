@@ -1,0 +1,127 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace IoTCerts.Issuance;
+
+/// <summary>What a new CSR asks for.</summary>
+public sealed class CertificationRequestOptions
+{
+    /// <summary>The subject name.</summary>
+    public required X500DistinguishedName Subject { get; init; }
+
+    /// <summary>Subject alternative names (<c>DNS:…</c>, <c>IP:…</c>, <c>email:…</c>, <c>URI:…</c>); empty for none.</summary>
+    public IReadOnlyList<string> SubjectAlternativeNames { get; init; } = [];
+
+    /// <summary>
+    /// A profile whose basicConstraints, keyUsage and extendedKeyUsage go into the extension request; null asks for
+    /// subjectAltName only.
+    /// </summary>
+    public CertificateProfile? Profile { get; init; }
+
+    /// <summary>A challengePassword attribute (PKCS#9), for CAs that use it to authorise revocation or enrolment.</summary>
+    public string? ChallengePassword { get; init; }
+}
+
+/// <summary>Creates and verifies PKCS#10 certification requests for devices and messaging servers .</summary>
+public static class CertificationRequests
+{
+    /// <summary>Creates a CSR signed by <paramref name="key"/> (which may live in a PKCS#11 token); returns its DER encoding.</summary>
+    public static byte[] Create(SigningKey key, CertificationRequestOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(options);
+        var request = new CertificateRequest(options.Subject, key.PublicKey, key.HashAlgorithm, key.Key is RSA ? RSASignaturePadding.Pkcs1 : null);
+        if (options.Profile is { } profile)
+        {
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(profile.IsCertificateAuthority, profile.PathLength is not null, profile.PathLength ?? 0, critical: true));
+            request.CertificateExtensions.Add(new X509KeyUsageExtension(profile.KeyUsages, profile.KeyUsageCritical));
+            if (profile.ExtendedKeyUsages.Count > 0)
+            {
+                var oids = new OidCollection();
+                foreach (var oid in profile.ExtendedKeyUsages)
+                {
+                    oids.Add(new Oid(oid));
+                }
+
+                request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(oids, critical: false));
+            }
+        }
+
+        if (options.SubjectAlternativeNames.Count > 0)
+        {
+            request.CertificateExtensions.Add(SubjectAlternativeNames.Build(options.SubjectAlternativeNames));
+        }
+        else if (options.Profile?.RequiresSubjectAlternativeName == true)
+        {
+            throw new IssuanceException(IssuanceErrorCode.InvalidSubjectAlternativeName, $"the {options.Profile.Name} profile needs at least one subject alternative name (--san DNS:host or IP:address)");
+        }
+
+        if (options.ChallengePassword is { } challenge)
+        {
+            // PKCS#9 challengePassword ::= DirectoryString; PrintableString when possible, as OpenSSL does, else UTF8String.
+            var writer = new AsnWriter(AsnEncodingRules.DER);
+            var printable = challenge.All(c => c < 0x80 && (char.IsAsciiLetterOrDigit(c) || " '()+,-./:=?".Contains(c, StringComparison.Ordinal)));
+            writer.WriteCharacterString(printable ? UniversalTagNumber.PrintableString : UniversalTagNumber.UTF8String, challenge);
+            request.OtherRequestAttributes.Add(new AsnEncodedData(new Oid("1.2.840.113549.1.9.7"), writer.Encode()));
+        }
+
+        return request.CreateSigningRequest(key.CreateSignatureGenerator());
+    }
+
+    /// <summary>Creates a CSR and returns it as PEM (<c>-----BEGIN CERTIFICATE REQUEST-----</c>).</summary>
+    public static string CreatePem(SigningKey key, CertificationRequestOptions options) =>
+        PemEncoding.WriteString("CERTIFICATE REQUEST", Create(key, options)) + "\n";
+
+    /// <summary>True when the CSR (PEM or DER) is well formed and its self-signature verifies.</summary>
+    public static bool Verify(ReadOnlySpan<byte> pemOrDer)
+    {
+        try
+        {
+            Load(pemOrDer);
+            return true;
+        }
+        catch (IssuanceException)
+        {
+            return false;
+        }
+    }
+
+    internal static CertificateRequest Load(ReadOnlySpan<byte> pemOrDer)
+    {
+        if (pemOrDer.Length > IssuanceRequest.MaxCertificationRequestBytes)
+        {
+            throw new IssuanceException(IssuanceErrorCode.RequestSignatureInvalid, $"the certificate request is larger than {IssuanceRequest.MaxCertificationRequestBytes / 1024} KB");
+        }
+
+        var der = pemOrDer.ToArray();
+        var text = Encoding.ASCII.GetString(der);
+        if (PemEncoding.TryFind(text, out var fields))
+        {
+            var label = text[fields.Label];
+            if (label is not ("CERTIFICATE REQUEST" or "NEW CERTIFICATE REQUEST"))
+            {
+                throw new IssuanceException(IssuanceErrorCode.RequestSignatureInvalid, $"the file holds a '{label}' PEM block, not a CERTIFICATE REQUEST");
+            }
+
+            der = Convert.FromBase64String(text[fields.Base64Data]);
+        }
+
+        try
+        {
+            // Loading verifies the self-signature; the hash only matters if this request were re-signed, which it never is.
+            var request = CertificateRequest.LoadSigningRequest(der, HashAlgorithmName.SHA256, out var consumed, CertificateRequestLoadOptions.UnsafeLoadCertificateExtensions);
+            if (consumed != der.Length)
+            {
+                throw new IssuanceException(IssuanceErrorCode.RequestSignatureInvalid, "the certificate request has trailing data after its DER encoding");
+            }
+
+            return request;
+        }
+        catch (CryptographicException ex)
+        {
+            throw new IssuanceException(IssuanceErrorCode.RequestSignatureInvalid, "the certificate request is malformed or its self-signature does not verify (it was altered or signed by another key)", ex);
+        }
+    }
+}
