@@ -36,8 +36,8 @@ internal static class RenewCommand
             {
                 var text = outcome.Status switch
                 {
-                    RenewalStatus.NotDue => $"{outcome.Credential.Name}: not due; renewal at {outcome.NextAttempt:u}",
-                    RenewalStatus.Renewed => $"{outcome.Credential.Name}: renewed; next renewal at {outcome.NextAttempt:u}",
+                    RenewalStatus.NotDue => $"{outcome.Credential.Name}: not due; renewal at {outcome.ScheduledRenewal ?? outcome.NextAttempt:u}",
+                    RenewalStatus.Renewed => $"{outcome.Credential.Name}: renewed; next renewal at {outcome.ScheduledRenewal ?? outcome.NextAttempt:u}",
                     _ => $"{outcome.Credential.Name}: {outcome.Status.ToString().ToLowerInvariant()}: {outcome.Detail}; retry at {outcome.NextAttempt:u}",
                 };
                 failed |= outcome.Status is RenewalStatus.Failed or RenewalStatus.Rejected or RenewalStatus.Pending;
