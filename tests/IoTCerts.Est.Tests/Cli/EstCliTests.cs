@@ -187,6 +187,7 @@ public sealed class EstCliTests : IAsyncLifetime
                   "threshold": "80%",
                   "retry": "10min",
                   "caCertificatesOut": "live/est-ca.pem",
+                  "caCheck": "12h",
                 },
               ],
             }
@@ -201,6 +202,14 @@ public sealed class EstCliTests : IAsyncLifetime
         var second = Run("renew", "--config", _temp.File("renew.json"));
         Assert.Equal(0, second.ExitCode);
         Assert.Contains("identity: not due", second.Out, StringComparison.Ordinal);
+        // The message names the scheduled renewal (80 % of the lifetime), not the next /cacerts check (R-74).
+        var renewalAt = DateTimeOffset.Parse(second.Out[(second.Out.IndexOf("renewal at ", StringComparison.Ordinal) + 11)..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(renewalAt > DateTimeOffset.UtcNow.AddDays(30), second.Out);
+
+        File.WriteAllText(_temp.File("percent.json"), """{ "credentials": [ { "name": "x", "server": "https://127.0.0.1:1", "trust": ["ca/caCert.pem"], "certificate": "a", "key": "b", "caCheck": "50%" } ] }""");
+        var percent = Run("renew", "--config", _temp.File("percent.json"));
+        Assert.Equal(2, percent.ExitCode);
+        Assert.Contains("\"caCheck\" must be a time", percent.Error, StringComparison.Ordinal);
 
         File.WriteAllText(_temp.File("bad.json"), """{ "credentials": [ { "name": "x", "server": "https://127.0.0.1:1", "trust": ["ca/caCert.pem"], "certificate": "a", "key": "b", "threshold": "4years" } ] }""");
         var bad = Run("renew", "--config", _temp.File("bad.json"));
