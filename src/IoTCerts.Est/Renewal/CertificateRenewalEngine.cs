@@ -213,6 +213,12 @@ public sealed class CertificateRenewalEngine
         try
         {
             var anchors = await client.GetCaCertificatesAsync(cancellationToken).ConfigureAwait(false);
+            if (anchors.Count == 0)
+            {
+                // An empty answer says nothing about the CA; renewing against it could not be verified anyway.
+                throw new EstException(EstErrorCode.InvalidResponse, "the /cacerts answer holds no certificate");
+            }
+
             var problem = IssuedCertificateCheck.ChainProblem(current.Certificate, current.Chain, anchors, now);
             if (problem is null)
             {
