@@ -8,8 +8,9 @@ namespace IoTCerts.Est.Server;
 /// issuer chain, enrollments are issued with a profile (device by default) and recorded in the CA's database.
 /// </summary>
 /// <remarks>
-/// The CA's signing policy keeps commonNames unique among valid certificates, so a re-enrollment revokes the
-/// presented current certificate as superseded when, and only when, the policy refuses the new one because of it.
+/// A re-enrollment names the presented current certificate as the one it renews (<see cref="IssuanceRequest.Renews"/>),
+/// so the CA's unique-commonName policy accepts the new certificate while the current one stays valid and unrevoked:
+/// the device keeps working with it until the new pair is installed.
 /// </remarks>
 public sealed class CertificateAuthorityIssuer : IEstCertificateIssuer
 {
@@ -45,6 +46,7 @@ public sealed class CertificateAuthorityIssuer : IEstCertificateIssuer
             Profile = _profile,
             RequestedSubjectAlternativeName = request.CertificateExtensions.FirstOrDefault(e => e.Oid?.Value == "2.5.29.17"),
             Validity = _validity,
+            Renews = context.Operation == EstOperation.Reenroll && context.ClientCertificate is { } current && IssuedByThisCa(current) ? current.SerialNumber : null,
         };
 
         lock (_lock)
@@ -53,11 +55,6 @@ public sealed class CertificateAuthorityIssuer : IEstCertificateIssuer
             {
                 return Task.FromResult(ToCollection(_authority.Issue(issuance)));
             }
-            catch (IssuanceException ex) when (ex.Code == IssuanceErrorCode.PolicyViolation && context.Operation == EstOperation.Reenroll && context.ClientCertificate is { } current)
-            {
-                _authority.Revoke(current.SerialNumber, X509RevocationReason.Superseded);
-                return Task.FromResult(ToCollection(Reissue(issuance)));
-            }
             catch (IssuanceException ex)
             {
                 throw new EstRefusalException(400, ex.Message, ex);
@@ -65,16 +62,18 @@ public sealed class CertificateAuthorityIssuer : IEstCertificateIssuer
         }
     }
 
-    private IssuedCertificate Reissue(IssuanceRequest issuance)
+    // The request handler has checked that the certificate chains to /cacerts; this picks the certificates signed by
+    // this CA itself (not by a CA above it), the only ones its database can know.
+    private bool IssuedByThisCa(X509Certificate2 certificate)
     {
-        try
+        if (!certificate.IssuerName.RawData.AsSpan().SequenceEqual(_authority.Certificate.SubjectName.RawData))
         {
-            return _authority.Issue(issuance);
+            return false;
         }
-        catch (IssuanceException ex)
-        {
-            throw new EstRefusalException(400, ex.Message, ex);
-        }
+
+        var authorityKeyId = certificate.Extensions.OfType<X509AuthorityKeyIdentifierExtension>().FirstOrDefault()?.KeyIdentifier;
+        var caKeyId = _authority.Certificate.Extensions.OfType<X509SubjectKeyIdentifierExtension>().FirstOrDefault()?.SubjectKeyIdentifier;
+        return authorityKeyId is not { } akid || caKeyId is null || Convert.ToHexString(akid.Span).Equals(caKeyId, StringComparison.OrdinalIgnoreCase);
     }
 
     private static X509Certificate2Collection ToCollection(IssuedCertificate issued) => [.. issued.Chain];

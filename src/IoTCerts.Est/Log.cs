@@ -19,4 +19,10 @@ internal static partial class Log
 
     [LoggerMessage(7004, LogLevel.Error, "Credential {Name}: renewal schedule misconfigured: {Detail}")]
     public static partial void Misconfigured(ILogger logger, string name, string detail);
+
+    [LoggerMessage(7005, LogLevel.Warning, "Credential {Name}: the issuing CA changed ({Detail}); renewing now")]
+    public static partial void IssuerChanged(ILogger logger, string name, string detail);
+
+    [LoggerMessage(7006, LogLevel.Warning, "Credential {Name}: could not check the CA certificates ({Detail}); next check in {Interval}")]
+    public static partial void CaCheckFailed(ILogger logger, string name, string detail, TimeSpan interval);
 }

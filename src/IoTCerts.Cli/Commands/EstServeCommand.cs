@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using IoTCerts.Cli.Infrastructure;
+using IoTCerts.Est;
 using IoTCerts.Est.Server;
 using IoTCerts.Issuance;
 using Microsoft.AspNetCore.Builder;
@@ -16,6 +17,11 @@ namespace IoTCerts.Cli.Commands;
 /// <summary><c>iotcerts est serve</c>: an EST server backed by an iotcerts CA directory (the embedded default for tests and demos).</summary>
 internal static class EstServeCommand
 {
+    /// <summary>The commonName of the TLS certificate <c>est serve</c> issues for itself when no --tls-cert is given.</summary>
+    internal const string ServerCommonName = "iotcerts est serve";
+
+    private const string ServerCertificateFolder = "est-serve";
+
     internal static Command Create()
     {
         var ca = new Option<string>("--ca") { Description = "CA directory created by 'iotcerts ca init'.", Required = true };
@@ -42,7 +48,7 @@ internal static class EstServeCommand
 
             using var authority = IssuanceCli.OpenCa(p.GetValue(ca)!, IssuanceCli.CaPassword(p, passwordFile));
             var issuer = new CertificateAuthorityIssuer(authority, validity: IssuanceCli.DaysToSpan(p.GetValue(days)));
-            var (serverCertificate, serverChain) = ServerCertificate(p, tlsCert, tlsKey, authority, address);
+            var (serverCertificate, serverChain) = ServerCertificate(p, tlsCert, tlsKey, authority, p.GetValue(ca)!, address);
             var anchors = new X509Certificate2Collection();
             foreach (var file in p.GetValue(bootstrapCa) ?? [])
             {
@@ -99,7 +105,7 @@ internal static class EstServeCommand
         return command;
     }
 
-    private static (X509Certificate2 Certificate, X509Certificate2Collection Chain) ServerCertificate(ParseResult p, Option<string> tlsCert, Option<string> tlsKey, CertificateAuthority authority, IPAddress address)
+    private static (X509Certificate2 Certificate, X509Certificate2Collection Chain) ServerCertificate(ParseResult p, Option<string> tlsCert, Option<string> tlsKey, CertificateAuthority authority, string caDirectory, IPAddress address)
     {
         if (p.GetValue(tlsCert) is { } certPath)
         {
@@ -107,24 +113,80 @@ internal static class EstServeCommand
             return (pair.Certificate, pair.Chain);
         }
 
-        // Issued by the CA itself, so clients that trust the CA's root (from /cacerts or the CA directory) trust the server.
-        // The CA keeps commonNames unique, so each start uses its own.
         List<string> names = ["DNS:localhost", "IP:127.0.0.1"];
         if (!address.Equals(IPAddress.Loopback) && !address.Equals(IPAddress.Any))
         {
             names.Add("IP:" + address);
         }
 
-        var (issued, key) = authority.IssueWithNewKey($"CN=iotcerts est serve {DateTimeOffset.UtcNow:yyyyMMddHHmmss}-{Environment.ProcessId}", CertificateProfile.Server(), subjectAlternativeNames: names, validity: TimeSpan.FromDays(7));
-        using (key)
+        return CaIssuedServerCertificate(authority, caDirectory, names);
+    }
+
+    /// <summary>
+    /// The server certificate is issued by the CA itself, so clients that trust the CA's root (from /cacerts or the CA
+    /// directory) trust the server. It keeps one commonName and lives in the CA directory: a restart reuses it while it
+    /// is valid for another day with the same names, otherwise renews it (<see cref="IssuanceRequest.Renews"/>, so the
+    /// unique-commonName policy of R-61 accepts the name again).
+    /// </summary>
+    internal static (X509Certificate2 Certificate, X509Certificate2Collection Chain) CaIssuedServerCertificate(CertificateAuthority authority, string caDirectory, IReadOnlyList<string> names)
+    {
+        var folder = Path.Combine(caDirectory, ServerCertificateFolder);
+        if (!Directory.Exists(folder))
         {
-            var certificate = key.Key switch
+            if (OperatingSystem.IsWindows())
             {
-                System.Security.Cryptography.ECDsa ec => issued.Certificate.CopyWithPrivateKey(ec),
-                System.Security.Cryptography.RSA rsa => issued.Certificate.CopyWithPrivateKey(rsa),
-                _ => throw new CliException("unsupported-key", "the server key must be ECDSA or RSA"),
-            };
-            return (certificate, [.. issued.Chain.Skip(1)]);
+                Directory.CreateDirectory(folder);
+            }
+            else
+            {
+                Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
         }
+
+        var store = new CredentialStore(Path.Combine(folder, "tls.pem"), Path.Combine(folder, "tls.key"));
+        LoadedCredential? current;
+        try
+        {
+            current = store.Load();
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            current = null;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var records = authority.Database.ReadRecords();
+        var wanted = SubjectAlternativeNames.Build(names).RawData;
+        if (current is { } pair
+            && pair.Certificate.NotAfter.ToUniversalTime() > now.UtcDateTime.AddDays(1)
+            && pair.Certificate.IssuerName.RawData.AsSpan().SequenceEqual(authority.Certificate.SubjectName.RawData)
+            && pair.Certificate.Extensions["2.5.29.17"]?.RawData is { } san && san.AsSpan().SequenceEqual(wanted)
+            && records.Any(r => r.SerialNumber == OpenSslIndexSerial(pair.Certificate) && r.IsValidAt(now)))
+        {
+            return (pair.Certificate, pair.Chain);
+        }
+
+        // Renew the newest valid holder of the name (its files may be gone; the operator owns the CA directory).
+        var previous = records.LastOrDefault(r => r.CommonName == ServerCommonName && r.IsValidAt(now));
+        using var key = SigningKey.Generate(KeyAlgorithm.EcP256);
+        var issued = authority.Issue(new IssuanceRequest
+        {
+            Subject = new X500DistinguishedName("CN=" + ServerCommonName),
+            PublicKey = key.PublicKey,
+            Profile = CertificateProfile.Server(),
+            SubjectAlternativeNames = names,
+            Validity = TimeSpan.FromDays(7),
+            Renews = previous?.SerialNumber,
+        });
+        store.Promote(issued.Chain, key.ExportPkcs8Pem(null), staged => staged.Certificate.SerialNumber == issued.Certificate.SerialNumber ? null : "the stored certificate is not the one just issued");
+        var promoted = store.Load() ?? throw new CliException("io-error", $"the server certificate could not be stored in '{folder}'");
+        return (promoted.Certificate, promoted.Chain);
+    }
+
+    private static string OpenSslIndexSerial(X509Certificate2 certificate)
+    {
+        var hex = certificate.SerialNumber.TrimStart('0');
+        hex = hex.Length == 0 ? "00" : hex;
+        return hex.Length % 2 == 1 ? "0" + hex : hex;
     }
 }

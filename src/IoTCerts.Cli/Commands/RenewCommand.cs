@@ -36,8 +36,8 @@ internal static class RenewCommand
             {
                 var text = outcome.Status switch
                 {
-                    RenewalStatus.NotDue => $"{outcome.Credential.Name}: not due; renewal at {outcome.NextAttempt:u}",
-                    RenewalStatus.Renewed => $"{outcome.Credential.Name}: renewed; next renewal at {outcome.NextAttempt:u}",
+                    RenewalStatus.NotDue => $"{outcome.Credential.Name}: not due; renewal at {outcome.ScheduledRenewal ?? outcome.NextAttempt:u}",
+                    RenewalStatus.Renewed => $"{outcome.Credential.Name}: renewed; next renewal at {outcome.ScheduledRenewal ?? outcome.NextAttempt:u}",
                     _ => $"{outcome.Credential.Name}: {outcome.Status.ToString().ToLowerInvariant()}: {outcome.Detail}; retry at {outcome.NextAttempt:u}",
                 };
                 failed |= outcome.Status is RenewalStatus.Failed or RenewalStatus.Rejected or RenewalStatus.Pending;
@@ -106,11 +106,35 @@ internal static class RenewCommand
                 Schedule = RenewalSchedule.Parse(entry.Threshold ?? "80%", entry.Retry ?? "4%"),
                 RotateKey = entry.RotateKey ?? true,
                 CaCertificatesPath = Resolve(entry.CaCertificatesOut),
+                CaCheckInterval = CaCheckInterval(name, entry.CaCheck),
                 Est = options,
             });
         }
 
         return credentials;
+    }
+
+    // "caCheck" is how often /cacerts is asked whether the issuing CA changed: an absolute time ("1d", "12h") or "off".
+    private static TimeSpan? CaCheckInterval(string name, string? text)
+    {
+        if (text is null)
+        {
+            return TimeSpan.FromDays(1);
+        }
+
+        if (text == "off")
+        {
+            return null;
+        }
+
+        try
+        {
+            return LifetimeSpan.Parse(text, "caCheck").Absolute ?? throw new CliException("invalid-config", $"credential '{name}': \"caCheck\" must be a time such as \"1d\" or \"12h\", or \"off\" (not a percentage)");
+        }
+        catch (RenewalConfigurationException ex)
+        {
+            throw new CliException("invalid-config", $"credential '{name}': {ex.Message}");
+        }
     }
 }
 
@@ -154,6 +178,8 @@ internal sealed class RenewCredentialConfiguration
     public bool? RotateKey { get; set; }
 
     public string? CaCertificatesOut { get; set; }
+
+    public string? CaCheck { get; set; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]

@@ -225,6 +225,10 @@ public class EstClient
             var token = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.UserName}:{options.Password}"));
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", token);
         }
+        else if (options.BearerToken is { } bearer)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.RequestTimeout);

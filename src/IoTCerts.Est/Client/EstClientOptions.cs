@@ -39,6 +39,13 @@ public sealed class EstClientOptions
     /// <summary>HTTP Basic password. Never logged.</summary>
     public string? Password { get; set; }
 
+    /// <summary>
+    /// A Bearer token (RFC 6750) sent as <c>Authorization: Bearer</c> with every request, over TLS after the server's
+    /// identity was verified: how platforms such as Cumulocity authenticate re-enrollment with the device JWT. Never
+    /// logged; excludes Basic credentials.
+    /// </summary>
+    public string? BearerToken { get; set; }
+
     /// <summary>Send Basic credentials with the first request instead of waiting for a 401 challenge.</summary>
     public bool PreemptiveBasicAuthentication { get; set; }
 
@@ -96,6 +103,16 @@ public sealed class EstClientOptions
             problems.Add("UserName must not contain ':' (RFC 7617)");
         }
 
+        if (BearerToken is not null && UserName is not null)
+        {
+            problems.Add("give either Basic credentials (UserName, Password) or BearerToken, not both");
+        }
+
+        if (BearerToken is not null && !IsBearerToken(BearerToken))
+        {
+            problems.Add("BearerToken must be a non-empty RFC 6750 token (letters, digits, '-._~+/' and trailing '=')");
+        }
+
         if (MaxPendingWait < TimeSpan.Zero || DefaultRetryAfter <= TimeSpan.Zero || RequestTimeout <= TimeSpan.Zero)
         {
             problems.Add("MaxPendingWait must be >= 0 and DefaultRetryAfter, RequestTimeout > 0");
@@ -123,6 +140,32 @@ public sealed class EstClientOptions
         return EstHandlerFactory.Create(this);
     }
 
+    // RFC 6750 section 2.1 b64token: also keeps CR, LF and spaces out of the header.
+    private static bool IsBearerToken(string token)
+    {
+        var end = token.Length;
+        while (end > 0 && token[end - 1] == '=')
+        {
+            end--;
+        }
+
+        if (end == 0)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < end; i++)
+        {
+            var c = token[i];
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '~' or '+' or '/'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>A copy whose collections are independent of this instance (the renewal engine swaps the client certificate).</summary>
     public EstClientOptions Clone()
     {
@@ -135,6 +178,7 @@ public sealed class EstClientOptions
             ClientCertificate = ClientCertificate,
             UserName = UserName,
             Password = Password,
+            BearerToken = BearerToken,
             PreemptiveBasicAuthentication = PreemptiveBasicAuthentication,
             MaxPendingWait = MaxPendingWait,
             DefaultRetryAfter = DefaultRetryAfter,

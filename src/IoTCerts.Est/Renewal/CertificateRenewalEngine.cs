@@ -8,7 +8,9 @@ namespace IoTCerts.Est;
 /// <summary>
 /// Keeps any number of credentials renewed over EST: renews on schedule with jitter, retries transport
 /// and server errors, discards unusable answers, writes the new pair next to the live one, verifies it and only then
-/// promotes it atomically; falls back to the bootstrap identity when the current certificate has expired.
+/// promotes it atomically; falls back to the bootstrap identity when the current certificate has expired. Between
+/// renewals it checks that the certificate still chains to the CA set and renews at once when the issuing CA was
+/// renewed or re-keyed, raising <see cref="CredentialChanged"/> so dependants reconnect.
 /// Thread-safe: attempts are serialized.
 /// </summary>
 public sealed class CertificateRenewalEngine
@@ -33,6 +35,11 @@ public sealed class CertificateRenewalEngine
 
         foreach (var credential in Credentials)
         {
+            if (credential.CaCheckInterval is { } interval && interval <= TimeSpan.Zero)
+            {
+                throw new ArgumentException($"the CA check interval of credential '{credential.Name}' must be positive (or null to turn the check off)", nameof(credentials));
+            }
+
             credential.Est.Validate();
             _states[credential] = new CredentialState(new CredentialStore(credential.CertificatePath, credential.KeyPath));
         }
@@ -106,7 +113,7 @@ public sealed class CertificateRenewalEngine
         var now = _clock.GetUtcNow();
         if (state.NextAttempt is { } planned && now < planned)
         {
-            return new RenewalOutcome(credential, RenewalStatus.NotDue, planned, null, state.Current?.Certificate);
+            return new RenewalOutcome(credential, RenewalStatus.NotDue, planned, null, state.Current?.Certificate, state.ScheduledRenewal);
         }
 
         LoadedCredential? current;
@@ -152,15 +159,88 @@ public sealed class CertificateRenewalEngine
 
             if (now < renewAt)
             {
-                state.NextAttempt = renewAt;
-                return new RenewalOutcome(credential, RenewalStatus.NotDue, renewAt, null, certificate);
+                var issuerChange = await IssuerChangeAsync(credential, state, current, now, cancellationToken).ConfigureAwait(false);
+                if (issuerChange is null)
+                {
+                    state.ScheduledRenewal = renewAt;
+                    state.NextAttempt = state.NextCaCheck is { } check && check < renewAt ? check : renewAt;
+                    return new RenewalOutcome(credential, RenewalStatus.NotDue, state.NextAttempt.Value, null, certificate, renewAt);
+                }
+
+                Log.IssuerChanged(_logger, credential.Name, issuerChange);
+                return await AttemptAsync(credential, state, current, valid, now, cancellationToken, issuerChanged: true).ConfigureAwait(false);
             }
         }
 
         return await AttemptAsync(credential, state, current, valid, now, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<RenewalOutcome> AttemptAsync(RenewalCredential credential, CredentialState state, LoadedCredential? current, bool currentValid, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// why the valid current certificate no longer chains to the CA set (the saved /cacerts file, and every
+    /// <see cref="RenewalCredential.CaCheckInterval"/> the server's /cacerts), or null when it still does or the check is not due.
+    /// </summary>
+    private async Task<string?> IssuerChangeAsync(RenewalCredential credential, CredentialState state, LoadedCredential current, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (credential.CaCertificatesPath is { } path && File.Exists(path))
+        {
+            var saved = new X509Certificate2Collection();
+            try
+            {
+                saved.ImportFromPemFile(path);
+            }
+            catch (CryptographicException)
+            {
+                saved.Clear();
+            }
+
+            if (saved.Count > 0 && IssuedCertificateCheck.ChainProblem(current.Certificate, current.Chain, saved, now) is { } localProblem)
+            {
+                return localProblem;
+            }
+        }
+
+        if (credential.CaCheckInterval is not { } interval || (state.NextCaCheck is { } due && now < due))
+        {
+            return null;
+        }
+
+        var options = credential.Est.Clone();
+        options.ClientCertificate = current.Certificate;
+        options.ClientCertificateChain.Clear();
+        options.ClientCertificateChain.AddRange(current.Chain);
+        options.TimeProvider = _clock;
+        var (client, lifetime) = ClientFactory(options);
+        try
+        {
+            var anchors = await client.GetCaCertificatesAsync(cancellationToken).ConfigureAwait(false);
+            if (anchors.Count == 0)
+            {
+                // An empty answer says nothing about the CA; renewing against it could not be verified anyway.
+                throw new EstException(EstErrorCode.InvalidResponse, "the /cacerts answer holds no certificate");
+            }
+
+            var problem = IssuedCertificateCheck.ChainProblem(current.Certificate, current.Chain, anchors, now);
+            if (problem is null)
+            {
+                state.NextCaCheck = now + interval;
+            }
+
+            return problem;
+        }
+        catch (EstException ex)
+        {
+            // The check is best effort: an unreachable server is tried again at the next check, the renewal keeps its schedule.
+            state.NextCaCheck = now + interval;
+            Log.CaCheckFailed(_logger, credential.Name, ex.Message, interval);
+            return null;
+        }
+        finally
+        {
+            lifetime.Dispose();
+        }
+    }
+
+    private async Task<RenewalOutcome> AttemptAsync(RenewalCredential credential, CredentialState state, LoadedCredential? current, bool currentValid, DateTimeOffset now, CancellationToken cancellationToken, bool issuerChanged = false)
     {
         var retryBasis = current?.Certificate;
         LoadedCredential? authentication = currentValid ? current : null;
@@ -233,11 +313,20 @@ public sealed class CertificateRenewalEngine
             var live = state.Store.Load() ?? throw new CryptographicException("the promoted credential cannot be loaded");
             state.Current = live;
             state.NextAttempt = null;
+            state.NextCaCheck = credential.CaCheckInterval is { } interval ? now + interval : null;
             Log.Renewed(_logger, credential.Name, live.Certificate.Thumbprint, live.Certificate.NotAfter.ToUniversalTime());
             CredentialChanged?.Invoke(this, new CredentialChangedEventArgs(credential, live.Certificate, rotate));
             var next = credential.Schedule.GetRenewalTime(live.Certificate.NotBefore.ToUniversalTime(), live.Certificate.NotAfter.ToUniversalTime(), state.Sample(live.Certificate));
-            state.NextAttempt = next;
-            return new RenewalOutcome(credential, RenewalStatus.Renewed, next, null, live.Certificate);
+            state.ScheduledRenewal = next;
+            state.NextAttempt = state.NextCaCheck is { } check && check < next ? check : next;
+            return new RenewalOutcome(credential, RenewalStatus.Renewed, state.NextAttempt.Value, null, live.Certificate, next);
+        }
+        catch (EstException ex) when (issuerChanged && currentValid && ex.Status is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden
+            && credential.BootstrapCertificatePath is not null && credential.BootstrapKeyPath is not null)
+        {
+            // A server that no longer knows the old CA refuses re-enrollment with the old certificate: enroll with the
+            // bootstrap identity instead (the request still copies the current Subject and SubjectAltName).
+            return await AttemptAsync(credential, state, current, currentValid: false, _clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         }
         catch (EstException ex) when (ex.Code is EstErrorCode.InvalidResponse or EstErrorCode.ResponseTooLarge)
         {
@@ -263,6 +352,7 @@ public sealed class CertificateRenewalEngine
             ? credential.Schedule.GetRetryInterval(now - TimeSpan.FromDays(1), now, Random.Shared.NextDouble())
             : credential.Schedule.GetRetryInterval(basis.NotBefore.ToUniversalTime(), basis.NotAfter.ToUniversalTime(), Random.Shared.NextDouble());
         state.NextAttempt = now + interval;
+        state.ScheduledRenewal = null;
         Log.AttemptFailed(_logger, credential.Name, status, detail, interval);
         return new RenewalOutcome(credential, status, state.NextAttempt.Value, detail, state.Current?.Certificate);
     }
@@ -274,6 +364,10 @@ public sealed class CertificateRenewalEngine
         public LoadedCredential? Current { get; set; }
 
         public DateTimeOffset? NextAttempt { get; set; }
+
+        public DateTimeOffset? NextCaCheck { get; set; }
+
+        public DateTimeOffset? ScheduledRenewal { get; set; }
 
         public string? JitterFor { get; set; }
 

@@ -37,6 +37,13 @@ public sealed class RenewalCredential
 
     /// <summary>Where to write the /cacerts answer (PEM), the trust anchors for what the server issues; optional.</summary>
     public string? CaCertificatesPath { get; init; }
+
+    /// <summary>
+    /// How often, between renewals, the engine asks /cacerts whether the certificate still chains to the server's CA
+    /// set; when it does not (the issuing CA was renewed or re-keyed, R-74) the certificate is renewed at once. Null
+    /// checks only against the saved <see cref="CaCertificatesPath"/> set. Default one day.
+    /// </summary>
+    public TimeSpan? CaCheckInterval { get; init; } = TimeSpan.FromDays(1);
 }
 
 /// <summary>What one attempt on a credential did.</summary>
@@ -61,8 +68,9 @@ public enum RenewalStatus
 /// <summary>The result of one attempt on one credential.</summary>
 public sealed class RenewalOutcome
 {
-    internal RenewalOutcome(RenewalCredential credential, RenewalStatus status, DateTimeOffset nextAttempt, string? detail, X509Certificate2? certificate)
+    internal RenewalOutcome(RenewalCredential credential, RenewalStatus status, DateTimeOffset nextAttempt, string? detail, X509Certificate2? certificate, DateTimeOffset? scheduledRenewal = null)
     {
+        ScheduledRenewal = scheduledRenewal;
         Credential = credential;
         Status = status;
         NextAttempt = nextAttempt;
@@ -76,8 +84,11 @@ public sealed class RenewalOutcome
     /// <summary>What happened.</summary>
     public RenewalStatus Status { get; }
 
-    /// <summary>When the engine will look at this credential again.</summary>
+    /// <summary>When the engine will look at this credential again (a renewal, a retry, or a CA check, R-74).</summary>
     public DateTimeOffset NextAttempt { get; }
+
+    /// <summary>When the current certificate is due for renewal by its schedule (NotDue and Renewed), or null.</summary>
+    public DateTimeOffset? ScheduledRenewal { get; }
 
     /// <summary>Why (an operator sentence) for Failed, Rejected and Pending.</summary>
     public string? Detail { get; }

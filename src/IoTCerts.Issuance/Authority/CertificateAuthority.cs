@@ -121,7 +121,7 @@ public sealed class CertificateAuthority : IDisposable
 
     /// <summary>
     /// Issues a certificate: checks the signing policy (commonName required and unique among this CA's valid
-    /// certificates, R-61), the key strength and the profile's needs, takes a serial, signs and records it.
+    /// certificates except the renewal lineage named by <see cref="IssuanceRequest.Renews"/>, R-61), the key strength and the profile's needs, takes a serial, signs and records it.
     /// </summary>
     /// <exception cref="IssuanceException">The request breaks the policy or the options are invalid.</exception>
     public IssuedCertificate Issue(IssuanceRequest request)
@@ -141,25 +141,10 @@ public sealed class CertificateAuthority : IDisposable
         ArgumentNullException.ThrowIfNull(requests);
         var now = time.GetUtcNow();
         var prepared = requests.Select(r => Prepare(r, now)).ToList();
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var p in prepared)
-        {
-            if (!names.Add(p.CommonName))
-            {
-                throw new IssuanceException(IssuanceErrorCode.PolicyViolation, $"the commonName '{p.CommonName}' appears twice in the batch (signing policy: commonName unique)");
-            }
-        }
-
+        var candidates = prepared.Select(p => new CommonNamePolicy.Candidate(p.CommonName, p.Renews)).ToList();
         return Database.Update(tx =>
         {
-            foreach (var record in tx.Records)
-            {
-                if (record.CommonName is { } cn && names.Contains(cn) && record.IsValidAt(now))
-                {
-                    throw new IssuanceException(IssuanceErrorCode.PolicyViolation, $"the commonName '{cn}' is already used by the valid certificate with serial {record.SerialNumber}: revoke it first or choose another name (signing policy: commonName unique)");
-                }
-            }
-
+            CommonNamePolicy.Check(tx.Records, candidates, now);
             var issued = new List<IssuedCertificate>(prepared.Count);
             foreach (var p in prepared)
             {
@@ -178,7 +163,7 @@ public sealed class CertificateAuthority : IDisposable
                 }
 
                 var der = Sign(p.Request.Subject, p.Request.PublicKey, p.Request.Profile, p.Extra, Certificate.SubjectName, Key, Certificate, serial, p.NotBefore, p.NotAfter, Settings);
-                var entry = new CertificateRecord(OpenSslIndex.NormalizeSerial(Convert.ToHexString(serial))!, CertificateStatus.Valid, CertificateEncoder.Truncate(p.NotAfter), null, null, p.OneLine);
+                var entry = new CertificateRecord(OpenSslIndex.NormalizeSerial(Convert.ToHexString(serial))!, CertificateStatus.Valid, CertificateEncoder.Truncate(p.NotAfter), null, null, p.OneLine) { Renews = p.Renews };
                 tx.AddIssued(entry, der);
                 issued.Add(new IssuedCertificate(der, entry, [Certificate, .. IssuerChain]));
             }
@@ -218,7 +203,7 @@ public sealed class CertificateAuthority : IDisposable
             throw new IssuanceException(IssuanceErrorCode.PolicyViolation, "the CA certificate has expired: it cannot issue certificates");
         }
 
-        return new PreparedRequest(request, commonName, extra, notBefore, notAfter, DistinguishedNames.ToOpenSslOneLine(request.Subject));
+        return new PreparedRequest(request, commonName, CommonNamePolicy.NormalizeRenews(request), extra, notBefore, notAfter, DistinguishedNames.ToOpenSslOneLine(request.Subject));
     }
 
     /// <summary>Issues a certificate for a key generated on the spot; the caller owns the returned key.</summary>
@@ -395,7 +380,7 @@ public sealed class CertificateAuthority : IDisposable
         }
     }
 
-    private sealed record PreparedRequest(IssuanceRequest Request, string CommonName, List<X509Extension> Extra, DateTimeOffset NotBefore, DateTimeOffset NotAfter, string OneLine);
+    private sealed record PreparedRequest(IssuanceRequest Request, string CommonName, string? Renews, List<X509Extension> Extra, DateTimeOffset NotBefore, DateTimeOffset NotAfter, string OneLine);
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 

@@ -28,6 +28,17 @@ public sealed class IssuanceRequest
     public TimeSpan? Validity { get; init; }
 
     /// <summary>
+    /// The serial number (hex, any case, colons allowed) of the certificate this request renews (re-enrollment,
+    /// RFC 7030 section 4.2.2), or null for a new enrollment. A renewal keeps the commonName: the signing policy
+    /// then accepts the name although the renewed certificate, and earlier renewals of the same
+    /// certificate, are still valid, so the device keeps a working identity until it has installed the new one
+    /// . The renewed certificate must be one this CA issued, valid (neither revoked nor expired) and carry
+    /// the same commonName; otherwise the request is refused. The relation is recorded in
+    /// <see cref="CertificateRecord.Renews"/>.
+    /// </summary>
+    public string? Renews { get; init; }
+
+    /// <summary>
     /// Builds a request from a PKCS#10 CSR (PEM or DER) after verifying its self-signature. The subject, key and
     /// a requested subjectAltName are taken over; other requested extensions are ignored (the profile decides them).
     /// </summary>

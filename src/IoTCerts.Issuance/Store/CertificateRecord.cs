@@ -27,6 +27,12 @@ public sealed record CertificateRecord(string SerialNumber, CertificateStatus St
     /// <summary>The subject's commonName, or null.</summary>
     public string? CommonName => DistinguishedNames.CommonNameFromOneLine(Subject);
 
+    /// <summary>
+    /// The serial of the certificate this one renews (<see cref="IssuanceRequest.Renews"/>), or null. Renewals form a
+    /// lineage of one device identity whose valid members may share a commonName.
+    /// </summary>
+    public string? Renews { get; init; }
+
     /// <summary>True when the entry is neither revoked nor expired at <paramref name="instant"/>.</summary>
     public bool IsValidAt(DateTimeOffset instant) => Status == CertificateStatus.Valid && NotAfter > instant;
 }

@@ -19,6 +19,7 @@ public sealed class DirectoryCaDatabase : ICaDatabase
     internal const string KeyFile = "caKey.pem";
     internal const string ChainFile = "chain.pem";
     internal const string IndexFile = "index.txt";
+    internal const string RenewalsFile = "renewals.txt";
     internal const string SerialFile = "serial";
     internal const string CrlNumberFile = "crlnumber";
     internal const string SettingsFile = "ca.conf";
@@ -238,7 +239,14 @@ public sealed class DirectoryCaDatabase : ICaDatabase
     private List<CertificateRecord> ReadIndex()
     {
         var path = PathOf(IndexFile);
-        return File.Exists(path) ? OpenSslIndex.Parse(ReadSmallText(path), path) : [];
+        var records = File.Exists(path) ? OpenSslIndex.Parse(ReadSmallText(path), path) : [];
+        var renewals = PathOf(RenewalsFile);
+        if (File.Exists(renewals))
+        {
+            RenewalIndex.Attach(records, RenewalIndex.Parse(ReadSmallText(renewals), renewals));
+        }
+
+        return records;
     }
 
     // Certificates are committed in batches: one flushed ".pending" file holds every certificate of a transaction,
@@ -319,6 +327,12 @@ public sealed class DirectoryCaDatabase : ICaDatabase
         if (transaction.CrlNumberChanged)
         {
             AtomicFile.Write(PathOf(CrlNumberFile), Encoding.ASCII.GetBytes(OpenSslIndex.SerialToHex(transaction.NextCrlNumber) + "\n"), AtomicFile.SecretMode, overwrite: true, FlushToDisk);
+        }
+
+        // Renewal relations before the index: a crash in between leaves lines for serials the index never lists.
+        if (transaction.RenewalsChanged)
+        {
+            AtomicFile.Write(PathOf(RenewalsFile), Encoding.ASCII.GetBytes(RenewalIndex.Format(transaction.Records)), AtomicFile.SecretMode, overwrite: true, FlushToDisk);
         }
 
         // 3. The index: the commit point.
@@ -455,6 +469,8 @@ public sealed class DirectoryCaDatabase : ICaDatabase
 
         public bool IndexChanged { get; private set; }
 
+        public bool RenewalsChanged { get; private set; }
+
         public bool Changed => SerialChanged || CrlNumberChanged || IndexChanged;
 
         IReadOnlyList<CertificateRecord> ICaDatabaseTransaction.Records => Records;
@@ -490,6 +506,7 @@ public sealed class DirectoryCaDatabase : ICaDatabase
             Records.Add(record);
             Added.Add((record.SerialNumber, certificate));
             IndexChanged = true;
+            RenewalsChanged |= record.Renews is not null;
         }
 
         public void MarkRevoked(string serialNumber, DateTimeOffset revokedAt, X509RevocationReason reason)

@@ -131,19 +131,16 @@ public class CumulocityDeviceClient
     }
 
     /// <summary>Renews the device certificate: EST <c>simplereenroll</c> authenticated with the device's Bearer JWT.</summary>
-    /// <remarks>
-    /// The request goes through a handler made from these options (<see cref="CumulocityDeviceClientOptions.CreateHttpHandler"/>)
-    /// with the Bearer header added, because <see cref="EstClient"/> has no Bearer setting.
-    /// </remarks>
     public virtual async Task<X509Certificate2Collection> ReenrollAsync(DeviceAccessToken accessToken, ReadOnlyMemory<byte> certificationRequest, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(accessToken);
         var options = Options;
-        using var handler = new BearerTokenHandler(accessToken.Token) { InnerHandler = options.CreateHttpHandler() };
-        using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
-        var client = new EstClient(http, EstOptions(options));
+        var est = EstOptions(options);
+        est.BearerToken = accessToken.Token;
+        using var http = new HttpClient(options.CreateHttpHandler()) { Timeout = Timeout.InfiniteTimeSpan };
         try
         {
+            var client = new EstClient(http, est);
             return Issued(await client.ReenrollAsync(certificationRequest, cancellationToken).ConfigureAwait(false), "simplereenroll");
         }
         catch (EstException ex)

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Security.Cryptography.X509Certificates;
 using IoTCerts.Cli;
+using IoTCerts.Issuance;
 
 namespace IoTCerts.Est.Tests;
 
@@ -26,21 +28,41 @@ public sealed class EstCliTests : IAsyncLifetime
         TestPki.WritePem(_temp.File("bootstrap-ca.pem"), bootstrapRoot);
         TestPki.WritePair(TestPki.CreateLeaf(bootstrapRoot, "CN=cli bootstrap", DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1)), _temp.File("bootstrap.pem"), _temp.File("bootstrap.key"));
 
-        // The serve command runs in-process until cancelled, exactly as Program.Main would run it until Ctrl+C.
+        (_serving, _url) = await StartServeAsync(_serverOut, _serverError, _stop.Token);
+    }
+
+    // The serve command runs in-process until cancelled, exactly as Program.Main would run it until Ctrl+C.
+    private async Task<(Task<int> Serving, string Url)> StartServeAsync(StringWriter output, StringWriter error, CancellationToken stop)
+    {
         var parse = CliApp.BuildRoot().Parse(["est", "serve", "--ca", _temp.File("ca"), "--port", "0", "--bootstrap-ca", _temp.File("bootstrap-ca.pem")]);
         Assert.Empty(parse.Errors);
-        _serving = Task.Run(() => parse.InvokeAsync(new InvocationConfiguration { Output = _serverOut, Error = _serverError, EnableDefaultExceptionHandler = false }, _stop.Token));
+        var serving = Task.Run(() => parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, stop));
         string line = string.Empty;
         for (var i = 0; i < 600 && !line.Contains("listening on", StringComparison.Ordinal); i++)
         {
             await Task.Delay(100);
-            Assert.False(_serving.IsCompleted, $"serve ended: {_serverOut} {_serverError}");
-            line = _serverOut.ToString();
+            Assert.False(serving.IsCompleted, $"serve ended: {output} {error}");
+            line = output.ToString();
         }
 
-        Assert.True(line.Contains("listening on https://127.0.0.1:", StringComparison.Ordinal), $"server did not start: {line} {_serverError}");
+        Assert.True(line.Contains("listening on https://127.0.0.1:", StringComparison.Ordinal), $"server did not start: {line} {error}");
         var address = line[line.IndexOf("https://", StringComparison.Ordinal)..].Trim();
-        _url = address[..address.IndexOf("/.well-known", StringComparison.Ordinal)];
+        return (serving, address[..address.IndexOf("/.well-known", StringComparison.Ordinal)]);
+    }
+
+    private static async Task<X509Certificate2> PresentedCertificateAsync(string url)
+    {
+        var uri = new Uri(url);
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(uri.Host, uri.Port);
+        X509Certificate2? presented = null;
+        await using var tls = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, certificate, _, _) =>
+        {
+            presented = X509CertificateLoader.LoadCertificate(certificate!.GetRawCertData());
+            return true;
+        });
+        await tls.AuthenticateAsClientAsync("localhost");
+        return presented!;
     }
 
     public async Task DisposeAsync()
@@ -65,6 +87,35 @@ public sealed class EstCliTests : IAsyncLifetime
     }
 
     private string[] Client(params string[] args) => [.. args, "--server", _url, "--trust", CaCertificate];
+
+    [Fact]
+    public async Task ARestartedServerKeepsItsTlsCertificateAndItsCommonName()
+    {
+        var first = await PresentedCertificateAsync(_url);
+        using var stop = new CancellationTokenSource();
+        var (serving, url) = await StartServeAsync(new StringWriter(), new StringWriter(), stop.Token);
+        try
+        {
+            var second = await PresentedCertificateAsync(url);
+            Assert.Equal("CN=iotcerts est serve", first.Subject);
+            Assert.Equal(first.RawData, second.RawData);
+        }
+        finally
+        {
+            stop.Cancel();
+            Assert.Equal(0, await serving.WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        // One valid server certificate in the CA; when it is about to expire or the names change it is renewed in place.
+        var records = new DirectoryCaDatabase(_temp.File("ca")).ReadRecords();
+        Assert.Single(records, r => r.CommonName == "iotcerts est serve");
+        using var authority = CertificateAuthority.Open(new DirectoryCaDatabase(_temp.File("ca")), null);
+        var (moved, _) = IoTCerts.Cli.Commands.EstServeCommand.CaIssuedServerCertificate(authority, _temp.File("ca"), ["DNS:localhost", "IP:127.0.0.1", "IP:127.0.0.2"]);
+        Assert.Equal("CN=iotcerts est serve", moved.Subject);
+        Assert.NotEqual(first.SerialNumber, moved.SerialNumber);
+        var renewal = Assert.Single(new DirectoryCaDatabase(_temp.File("ca")).ReadRecords(), r => r.SerialNumber == moved.SerialNumber);
+        Assert.Equal(first.SerialNumber, renewal.Renews);
+    }
 
     [Fact]
     public void CaCertsCsrAttrsEnrollReenrollAndRekey()
@@ -136,6 +187,7 @@ public sealed class EstCliTests : IAsyncLifetime
                   "threshold": "80%",
                   "retry": "10min",
                   "caCertificatesOut": "live/est-ca.pem",
+                  "caCheck": "12h",
                 },
               ],
             }
@@ -150,6 +202,14 @@ public sealed class EstCliTests : IAsyncLifetime
         var second = Run("renew", "--config", _temp.File("renew.json"));
         Assert.Equal(0, second.ExitCode);
         Assert.Contains("identity: not due", second.Out, StringComparison.Ordinal);
+        // The message names the scheduled renewal (80 % of the lifetime), not the next /cacerts check (R-74).
+        var renewalAt = DateTimeOffset.Parse(second.Out[(second.Out.IndexOf("renewal at ", StringComparison.Ordinal) + 11)..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(renewalAt > DateTimeOffset.UtcNow.AddDays(30), second.Out);
+
+        File.WriteAllText(_temp.File("percent.json"), """{ "credentials": [ { "name": "x", "server": "https://127.0.0.1:1", "trust": ["ca/caCert.pem"], "certificate": "a", "key": "b", "caCheck": "50%" } ] }""");
+        var percent = Run("renew", "--config", _temp.File("percent.json"));
+        Assert.Equal(2, percent.ExitCode);
+        Assert.Contains("\"caCheck\" must be a time", percent.Error, StringComparison.Ordinal);
 
         File.WriteAllText(_temp.File("bad.json"), """{ "credentials": [ { "name": "x", "server": "https://127.0.0.1:1", "trust": ["ca/caCert.pem"], "certificate": "a", "key": "b", "threshold": "4years" } ] }""");
         var bad = Run("renew", "--config", _temp.File("bad.json"));

@@ -15,24 +15,32 @@ internal sealed class EstTestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private EstTestServer(WebApplication app, Uri address, X509Certificate2 caRoot, InMemoryCertificateIssuer issuer)
+    private readonly InMemoryCertificateIssuer? _issuer;
+
+    private EstTestServer(WebApplication app, Uri address, X509Certificate2 caRoot, InMemoryCertificateIssuer? issuer)
     {
         _app = app;
         Address = address;
         CaRoot = caRoot;
-        Issuer = issuer;
+        _issuer = issuer;
     }
 
     public Uri Address { get; }
 
     public X509Certificate2 CaRoot { get; }
 
-    public InMemoryCertificateIssuer Issuer { get; }
+    public InMemoryCertificateIssuer Issuer => _issuer ?? throw new InvalidOperationException("this server was started with another issuer");
 
-    public static async Task<EstTestServer> StartAsync(Action<EstServerOptions> configure, TimeSpan? validity = null, TimeProvider? clock = null, X509Certificate2? caRoot = null)
+    public static Task<EstTestServer> StartAsync(Action<EstServerOptions> configure, TimeSpan? validity = null, TimeProvider? clock = null, X509Certificate2? caRoot = null)
     {
         var ca = caRoot ?? TestPki.CreateRoot("EST Test CA");
-        var issuer = new InMemoryCertificateIssuer(ca, validity: validity ?? TimeSpan.FromDays(30), timeProvider: clock);
+        return StartAsync(new InMemoryCertificateIssuer(ca, validity: validity ?? TimeSpan.FromDays(30), timeProvider: clock), ca, configure, clock);
+    }
+
+    /// <summary>Serves <paramref name="issuer"/>; the TLS server certificate is issued by <paramref name="tlsRoot"/> (the client's trust anchor, <see cref="CaRoot"/>).</summary>
+    public static async Task<EstTestServer> StartAsync(IEstCertificateIssuer issuer, X509Certificate2 tlsRoot, Action<EstServerOptions> configure, TimeProvider? clock = null)
+    {
+        var ca = tlsRoot;
         var serverCertificate = new InMemoryCertificateIssuer(ca, validity: TimeSpan.FromDays(1)).IssueServerCertificate("localhost", IPAddress.Loopback, TimeSpan.FromDays(1));
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddRouting();
@@ -52,7 +60,7 @@ internal sealed class EstTestServer : IAsyncDisposable
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new EstTestServer(app, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)), ca, issuer);
+        return new EstTestServer(app, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)), ca, issuer as InMemoryCertificateIssuer);
     }
 
     public EstClientOptions ClientOptions(Action<EstClientOptions>? configure = null)

@@ -37,9 +37,19 @@ internal sealed class FakeEstBackend : HttpMessageHandler
 
     public TimeProvider Clock { get; }
 
-    public X509Certificate2 Ca { get; }
+    public X509Certificate2 Ca { get; private set; }
 
-    public InMemoryCertificateIssuer Issuer { get; }
+    public InMemoryCertificateIssuer Issuer { get; private set; }
+
+    /// <summary>Answer 403 to a re-enrollment whose TLS client certificate the current CA did not issue (as MapEst does).</summary>
+    public bool RefuseReenrollFromOtherCa { get; set; }
+
+    /// <summary>R-74: the CA is renewed with a new key (same name); /cacerts and issuance switch to it.</summary>
+    public void RollOverCa()
+    {
+        Ca = TestPki.CreateRoot("Fake EST CA", Clock.GetUtcNow().AddDays(-1), TimeSpan.FromDays(36500));
+        Issuer = new InMemoryCertificateIssuer(Ca, validity: Issuer.Validity, timeProvider: Clock);
+    }
 
     public EstFault Fault { get; set; }
 
@@ -73,6 +83,12 @@ internal sealed class FakeEstBackend : HttpMessageHandler
         if (path.EndsWith("/cacerts", StringComparison.Ordinal))
         {
             return ScriptedHandler.CertsOnly(Ca);
+        }
+
+        if (RefuseReenrollFromOtherCa && path.EndsWith("/simplereenroll", StringComparison.Ordinal)
+            && ClientCertificates[^1] is { } presented && IssuedCertificateCheck.ChainProblem(presented, [], [Ca], Clock.GetUtcNow()) is not null)
+        {
+            return ScriptedHandler.Text(HttpStatusCode.Forbidden, "the TLS client certificate was not issued by this CA");
         }
 
         switch (Fault)

@@ -204,6 +204,41 @@ public sealed class ClientProtocolTests
     }
 
     [Fact]
+    public async Task BearerTokenIsSentWithEveryRequestAndNeverWithBasic()
+    {
+        var ca = TestPki.CreateRoot("bearer");
+        const string jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJkZXZpY2UtMSJ9.c2lnbmF0dXJl";
+        var handler = new ScriptedHandler(request => request.Headers.Authorization?.ToString() == "Bearer " + jwt
+            ? ScriptedHandler.CertsOnly(ca)
+            : ScriptedHandler.Text(HttpStatusCode.Unauthorized, "token required"));
+        var client = ScriptedHandler.Client(handler, o => o.BearerToken = jwt);
+
+        await client.GetCaCertificatesAsync();
+        await client.ReenrollAsync(Csr);
+
+        Assert.Equal(2, handler.Requests.Count);
+        Assert.All(handler.Requests, r => Assert.Equal("Bearer", r.Headers.Authorization!.Scheme));
+        Assert.Equal(jwt, new EstClientOptions { BearerToken = jwt }.Clone().BearerToken);
+
+        foreach (var bad in new[] { "", "two words", "line\r\nX-Injected: 1", "=" })
+        {
+            var options = ScriptedHandler.Options(o => o.BearerToken = bad);
+            var error = Assert.Throws<EstException>(options.Validate);
+            Assert.Contains("BearerToken must be", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("X-Injected", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("two words", error.Message, StringComparison.Ordinal);
+        }
+
+        var both = Assert.Throws<EstException>(ScriptedHandler.Options(o =>
+        {
+            o.UserName = "device";
+            o.Password = "s3cret";
+            o.BearerToken = jwt;
+        }).Validate);
+        Assert.Contains("not both", both.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void OptionsCollectEveryProblemAndNeverAcceptAnything()
     {
         var options = new EstClientOptions { Server = new Uri("http://est.test"), Label = "a/b", UserName = "x" };

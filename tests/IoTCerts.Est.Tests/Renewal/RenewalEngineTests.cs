@@ -8,7 +8,8 @@ public sealed class RenewalEngineTests
 {
     internal sealed class Setup : IDisposable
     {
-        public Setup(TimeSpan validity, string threshold = "80%", string retry = "4%", bool rotateKey = true, double jitter = 0.05)
+        // The periodic /cacerts check is off unless a test asks for it: the schedule tests jump from one renewal to the next.
+        public Setup(TimeSpan validity, string threshold = "80%", string retry = "4%", bool rotateKey = true, double jitter = 0.05, TimeSpan? caCheckInterval = null)
         {
             Clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
             Backend = new FakeEstBackend(Clock, validity);
@@ -26,6 +27,7 @@ public sealed class RenewalEngineTests
                 Schedule = RenewalSchedule.Parse(threshold, retry, jitter),
                 RotateKey = rotateKey,
                 CaCertificatesPath = Temp.File("ca.pem"),
+                CaCheckInterval = caCheckInterval,
                 Est = Backend.ClientOptions(),
             };
             Engine = new CertificateRenewalEngine([Credential], Clock) { ClientFactory = Backend.CreateClient };
