@@ -3,6 +3,7 @@
 #   ./build.sh test    install what the tests need (when missing), build, run every test
 #   ./build.sh demo    the main job: run the iotcerts CLI on the shipped sample files
 #   ./build.sh bench   run the BenchmarkDotNet suite (long; not part of CI)
+#   ./build.sh pack-check   dotnet pack every src/ project into a temp dir and inspect each package
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -49,9 +50,22 @@ PY
   return "$rc"
 }
 
+# Packs every project under src/ (libraries and the iotcerts tool) into a fresh directory and
+# checks what each .nupkg/.snupkg holds (build/pack-check.py). PACK_DIR keeps the packages.
+pack_check() {
+  local out="${PACK_DIR:-$(mktemp -d)}"
+  rm -f "$out"/*.nupkg "$out"/*.snupkg
+  local proj
+  for proj in src/*/*.csproj; do
+    dotnet pack "$proj" -c Release -nologo -v q -o "$out"
+  done
+  python3 build/pack-check.py . "$out"
+}
+
 case "${1:-}" in
   test) run_tests ;;
   demo) dotnet run --project src/IoTCerts.Cli -c Release -- inspect samples/certificates/device-chain.pem ;;
+  pack-check) pack_check ;;
   bench) shift; dotnet run -c Release --project benchmarks/IoTCerts.Benchmarks -- "${@:---filter *}" ;;
-  *) echo "usage: ./build.sh test|demo|bench" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh test|demo|bench|pack-check" >&2; exit 2 ;;
 esac
