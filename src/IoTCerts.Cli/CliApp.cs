@@ -43,6 +43,10 @@ internal static class CliApp
             Commands.InspectCommand.Create(),
             Commands.ConvertCommand.Create(),
             Commands.VerifyCommand.Create(),
+            Commands.CheckCaCommand.Create(),
+            Commands.IdentityCommand.Create(),
+            Commands.PopCommand.Create(),
+            Commands.ChainCommand.Create(),
             Commands.LimboCommand.Create(),
             Commands.CaCommand.Create(),
             Commands.IssueCommand.Create(),
@@ -51,6 +55,9 @@ internal static class CliApp
             Commands.CsrCommand.Create(),
             Commands.Pkcs12Command.Create(),
             Commands.TruststoreCommand.Create(),
+            Commands.EstCommand.Create(),
+            Commands.RenewCommand.Create(),
+            Commands.MqttCommand.Create(),
         ];
         foreach (var command in commands)
         {

@@ -114,7 +114,7 @@ public sealed class VerifyCommandTests(OpenSslFixtures pki) : IClassFixture<Open
 
     [Theory]
     [InlineData("--crl", "root.pem")]
-    [InlineData("--profile", "cumulocity")]
+    [InlineData("--profile", "no-such-platform")]
     [InlineData("--at", "yesterday")]
     public void Unsupported_or_bad_options_exit_2_with_a_sentence(string option, string value)
     {

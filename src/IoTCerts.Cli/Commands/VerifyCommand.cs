@@ -15,30 +15,28 @@ internal static class VerifyCommand
         var chain = new Option<string>("--chain") { Description = "The certificate to verify, alone or with its intermediates in any order (PEM or DER).", Required = true };
         var untrusted = new Option<string[]>("--untrusted") { Description = "More intermediate certificates (repeatable)." };
         var trust = new Option<string[]>("--trust") { Description = "Trusted CA certificates: roots, or an intermediate where trust stops (repeatable).", Required = true };
-        var crl = new Option<string[]>("--crl") { Description = "CRL files (not supported yet)." };
+        var crl = new Option<string[]>("--crl") { Description = "CRL files (PEM or DER, repeatable): check revocation offline (R-13); each certificate below the trust anchor needs its issuer's CRL, an unknown status fails." };
+        var online = new Option<bool>("--online-revocation") { Description = "Fetch CRLs from the certificates' CRL distribution points (http/https) and check revocation." };
         var at = new Option<string>("--at") { Description = "Validate at this instant (ISO 8601, e.g. 2026-01-31T12:00:00Z) instead of now." };
         var purpose = new Option<string>("--purpose") { Description = "What the certificate is used for: client, server or any.", DefaultValueFactory = _ => "any" };
         purpose.AcceptOnlyFromAmong("client", "server", "any");
         var host = new Option<string>("--host") { Description = "The expected peer name (DNS name, IP address or e-mail) the certificate must hold." };
         var maxDepth = new Option<int?>("--max-depth") { Description = "The most intermediate CA certificates allowed (default 8)." };
-        var profile = new Option<string>("--profile") { Description = "A platform profile (not supported yet)." };
+        var profile = ProfileOptions.Profile(required: false);
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var command = new Command("verify", "Build and validate a certificate chain against trusted CAs.")
         {
-            chain, untrusted, trust, crl, at, purpose, host, maxDepth, profile, json,
+            chain, untrusted, trust, crl, online, at, purpose, host, maxDepth, profile, json,
         };
 
-        command.SetGuardedAction(invocation =>
+        command.SetGuardedAction(async (invocation, cancellationToken) =>
         {
             var parse = invocation.Parse;
-            if (parse.GetValue(crl) is { Length: > 0 })
+            var platform = parse.GetValue(profile) is { } profileName ? ProfileOptions.Resolve(profileName) : null;
+            var crls = new List<CertificateRevocationList>();
+            foreach (var file in parse.GetValue(crl) ?? [])
             {
-                throw new CliException("unsupported-option", "--crl is not supported yet: revocation checking comes with the CRL support; run without --crl");
-            }
-
-            if (parse.GetValue(profile) is { } profileName)
-            {
-                throw new CliException("unsupported-option", $"--profile {profileName}: platform profiles are not supported yet; run without --profile");
+                crls.AddRange(RevocationFiles.ReadCrls(file));
             }
 
             var context = new ValidationContext
@@ -74,17 +72,22 @@ internal static class VerifyCommand
                 anchors.AddRange(CertificateFiles.Read(file));
             }
 
-            var result = new ChainValidator(anchors, policy).Validate(leaf, intermediates, context);
+            using var http = parse.GetValue(online) ? new HttpClient(CrlFetcher.CreateHandler()) : null;
+            var checker = http is not null
+                ? new CrlRevocationChecker(RevocationPolicy.Online, crls, new CrlFetcher(http))
+                : crls.Count > 0 ? new CrlRevocationChecker(RevocationPolicy.Offline, crls) : null;
+            var result = await new ChainValidator(anchors, policy, checker).ValidateAsync(leaf, intermediates, context, cancellationToken).ConfigureAwait(false);
+            var report = platform?.CheckDeviceChain(presented, new ProfileCheckOptions { At = context.ValidationTime, UploadedCaCertificates = anchors });
             if (parse.GetValue(json))
             {
-                WriteJson(invocation.Out, result);
+                WriteJson(invocation.Out, result, report);
             }
             else
             {
-                WriteText(invocation.Out, result);
+                WriteText(invocation.Out, result, report);
             }
 
-            return result.IsValid ? CliApp.Ok : CliApp.Invalid;
+            return result.IsValid && report is not { IsCompliant: false } ? CliApp.Ok : CliApp.Invalid;
         });
         return command;
     }
@@ -114,9 +117,9 @@ internal static class VerifyCommand
         return (notIssuers.FirstOrDefault(f => !f.IsCa) ?? notIssuers.FirstOrDefault() ?? facts.FirstOrDefault(f => !f.IsCa) ?? facts[0]).Certificate;
     }
 
-    private static void WriteText(TextWriter output, ChainValidationResult result)
+    private static void WriteText(TextWriter output, ChainValidationResult result, ProfileReport? report)
     {
-        output.WriteLine(result.IsValid ? "valid: the chain is trusted" : "INVALID");
+        output.WriteLine(result.IsValid && report is not { IsCompliant: false } ? "valid: the chain is trusted" + (report is null ? string.Empty : $" and meets the {report.Profile.Name} rules") : "INVALID");
         for (var i = 0; i < result.Chain.Count; i++)
         {
             var f = CertificateFacts.Read(result.Chain[i]);
@@ -127,15 +130,20 @@ internal static class VerifyCommand
         {
             output.WriteLine($"  error {error.Code} at [{error.CertificateIndex}]: {error.Message}");
         }
+
+        if (report is not null)
+        {
+            ProfileOutput.WriteText(output, report);
+        }
     }
 
-    private static void WriteJson(TextWriter output, ChainValidationResult result)
+    private static void WriteJson(TextWriter output, ChainValidationResult result, ProfileReport? report)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             writer.WriteStartObject();
-            writer.WriteBoolean("valid", result.IsValid);
+            writer.WriteBoolean("valid", result.IsValid && report is not { IsCompliant: false });
             writer.WriteString("validationTime", result.ValidationTime.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
             writer.WriteStartArray("chain");
             foreach (var certificate in result.Chain)
@@ -163,6 +171,13 @@ internal static class VerifyCommand
             }
 
             writer.WriteEndArray();
+            if (report is not null)
+            {
+                writer.WriteStartObject("profile");
+                ProfileOutput.WriteBody(writer, report);
+                writer.WriteEndObject();
+            }
+
             writer.WriteEndObject();
         }
 

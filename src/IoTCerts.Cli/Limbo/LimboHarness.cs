@@ -21,7 +21,7 @@ internal sealed record LimboCase(
     IReadOnlyList<string> SignatureAlgorithms,
     (string Kind, string Value)? ExpectedPeerName,
     int? MaxChainDepth,
-    int CrlCount,
+    IReadOnlyList<string> Crls,
     IReadOnlyList<string> ConflictsWith)
 {
     /// <summary>The family: the first "::"-separated part of the id (rfc5280, webpki, pathlen, ...).</summary>
@@ -50,7 +50,6 @@ internal static class LimboHarness
     /// <summary>Features whose cases are skipped, with the reason written into the result's context.</summary>
     public static readonly IReadOnlyDictionary<string, string> SkippedFeatures = new Dictionary<string, string>
     {
-        ["has-crl"] = "CRL revocation checking is not part of the chain validator yet (next issue)",
         ["pedantic-webpki-eku"] = "EKU follows RFC 5280 with the usual anyExtendedKeyUsage handling, not the CA/B Forum's stricter profile",
         ["pedantic-rfc5280"] = "pedantic RFC 5280 rule (authorityKeyIdentifier on a cross-signed trust anchor) is not enforced on trust anchors",
     };
@@ -90,7 +89,7 @@ internal static class LimboHarness
             Strings(e, "signature_algorithms"),
             peer,
             e.TryGetProperty("max_chain_depth", out var depth) && depth.ValueKind == JsonValueKind.Number ? depth.GetInt32() : null,
-            Strings(e, "crls").Count,
+            Strings(e, "crls"),
             Strings(e, "conflicts_with"));
     }
 
@@ -126,11 +125,13 @@ internal static class LimboHarness
 
         Certificate leaf;
         List<Certificate> trusted, untrusted;
+        List<CertificateRevocationList> crls;
         try
         {
             leaf = ParsePem(c.PeerCertificate);
             trusted = c.TrustedCerts.Select(ParsePem).ToList();
             untrusted = c.UntrustedIntermediates.Select(ParsePem).ToList();
+            crls = c.Crls.SelectMany(pem => MaterialLoader.Load(System.Text.Encoding.ASCII.GetBytes(pem)).Crls).ToList();
         }
         catch (MaterialException ex)
         {
@@ -145,7 +146,9 @@ internal static class LimboHarness
             ExpectedPeerName = c.ValidationKind == "SERVER" ? PeerNameOf(c.ExpectedPeerName) : null,
         };
 
-        var result = new ChainValidator(trusted, policy).Validate(leaf, untrusted, context);
+        // Cases with CRLs check revocation offline with exactly those CRLs (deny when the status is unknown).
+        var checker = crls.Count > 0 ? new CrlRevocationChecker(RevocationPolicy.Offline, crls) : null;
+        var result = new ChainValidator(trusted, policy, checker).Validate(leaf, untrusted, context);
         if (result.IsValid && c.KeyUsage.Count > 0 && !LeafAllowsKeyUsage(leaf, c.KeyUsage))
         {
             return new LimboOutcome(c, "FAILURE", "the end entity's keyUsage lacks a required usage: " + string.Join(",", c.KeyUsage));

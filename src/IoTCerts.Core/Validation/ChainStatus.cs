@@ -72,6 +72,12 @@ public enum ChainStatus
     /// <summary>The revocation data (CRL) could not be fetched: its location was not reachable.</summary>
     OfflineRevocation,
 
+    /// <summary>The CRL that covers the certificate is out of date (nextUpdate passed) or not yet valid.</summary>
+    CrlNotTimeValid,
+
+    /// <summary>The CRL that covers the certificate does not verify with its issuer's key.</summary>
+    CrlNotSignatureValid,
+
     /// <summary>A basic field of the certificate is invalid (version, serial number, empty issuer or subject, time encoding, signature algorithm mismatch).</summary>
     Malformed,
 
@@ -111,6 +117,8 @@ public static class ChainStatusCodes
         ChainStatus.PathLengthExceeded => 66,
         ChainStatus.ChainTooLong => 53,
         ChainStatus.NotSignatureValid => 50,
+        ChainStatus.CrlNotSignatureValid => 47,
+        ChainStatus.CrlNotTimeValid => 46,
         ChainStatus.OfflineRevocation => 45,
         ChainStatus.RevocationStatusUnknown => 44,
         ChainStatus.UntrustedRoot => 20,

@@ -24,6 +24,12 @@ public enum RevocationStatus
 
     /// <summary>The revocation data could not be fetched: its location was not reachable.</summary>
     Unreachable,
+
+    /// <summary>The only CRL found is out of date (its nextUpdate has passed or its thisUpdate is in the future).</summary>
+    CrlExpired,
+
+    /// <summary>The only CRL found does not verify with the issuer's key (or the issuer may not sign CRLs).</summary>
+    CrlSignatureInvalid,
 }
 
 /// <summary>The result of one revocation check: a status and, unless <see cref="RevocationStatus.Good"/>, a reason an operator understands.</summary>
@@ -52,4 +58,10 @@ public sealed class RevocationCheckResult
 
     /// <summary>Revocation data unreachable, with the reason.</summary>
     public static RevocationCheckResult Unreachable(string reason) => new(RevocationStatus.Unreachable, reason);
+
+    /// <summary>The CRL is out of date, with the reason.</summary>
+    public static RevocationCheckResult CrlExpired(string reason) => new(RevocationStatus.CrlExpired, reason);
+
+    /// <summary>The CRL's signature is invalid, with the reason.</summary>
+    public static RevocationCheckResult CrlSignatureInvalid(string reason) => new(RevocationStatus.CrlSignatureInvalid, reason);
 }

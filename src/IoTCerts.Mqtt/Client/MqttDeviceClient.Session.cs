@@ -49,7 +49,7 @@ public partial class MqttDeviceClient
         SslStream stream;
         try
         {
-            stream = await MqttTlsConnector.ConnectAsync(_options, credential, timeout.Token).ConfigureAwait(false);
+            stream = await MqttTlsConnector.ConnectAsync(_options, credential, _serverCertificateValidator, timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && !_lifetime.IsCancellationRequested)
         {

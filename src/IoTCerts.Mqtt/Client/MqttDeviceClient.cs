@@ -17,6 +17,7 @@ public partial class MqttDeviceClient : IAsyncDisposable
     private static readonly TimeSpan DisconnectGrace = TimeSpan.FromSeconds(2);
     private readonly MqttDeviceClientOptions _options = null!;
     private readonly IMqttPacketCodec _codec = null!;
+    private readonly IServerCertificateValidator _serverCertificateValidator = null!;
     private readonly object _sync = new();
     private readonly SemaphoreSlim _connectGate = new(1, 1);
     private readonly SemaphoreSlim _pendingLimit = null!;
@@ -40,6 +41,7 @@ public partial class MqttDeviceClient : IAsyncDisposable
 
     /// <summary>Creates a client; nothing is sent until <see cref="ConnectAsync"/>.</summary>
     /// <exception cref="ArgumentException">The options are incomplete or inconsistent (every problem is listed).</exception>
+    /// <exception cref="MqttCredentialException">The <see cref="MqttDeviceClientOptions.TrustStorePath"/> file cannot be read or holds no certificate.</exception>
     public MqttDeviceClient(MqttDeviceClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -52,6 +54,7 @@ public partial class MqttDeviceClient : IAsyncDisposable
         _options = options;
         _codec = options.PacketCodec ?? new Mqtt311PacketCodec(options.MaximumIncomingPacketSize);
         _credential = options.Credential!;
+        _serverCertificateValidator = options.CreateServerCertificateValidator();
         _pendingLimit = new SemaphoreSlim(options.MaxPendingMessages, options.MaxPendingMessages);
         _dispatcher = Task.Run(DispatchLoopAsync);
     }

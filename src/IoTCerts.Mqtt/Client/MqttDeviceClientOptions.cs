@@ -24,10 +24,31 @@ public sealed class MqttDeviceClientOptions
     public MqttClientCredential? Credential { get; set; }
 
     /// <summary>
-    /// Decides whether the broker's certificate is trusted. Default: an <see cref="X509ChainServerCertificateValidator"/>
-    /// on the system trust store, without revocation checks.
+    /// Decides whether the broker's certificate is trusted, when the defaults do not fit. Default (<see langword="null"/>):
+    /// a <see cref="TrustStoreServerCertificateValidator"/> (IoTCerts' own chain validator) over <see cref="TrustStorePath"/>
+    /// when that is set, otherwise an <see cref="X509ChainServerCertificateValidator"/> on the operating system's trust
+    /// store; neither checks revocation unless told to. Set either this or <see cref="TrustStorePath"/>, not both.
     /// </summary>
     public IServerCertificateValidator? ServerCertificateValidator { get; set; }
+
+    /// <summary>
+    /// A file holding the CA certificates the broker's certificate must chain to (PEM bundle, DER, PKCS#7 or an
+    /// unprotected PKCS#12 truststore). The certificates are read when the client is created and validated with
+    /// <see cref="TrustStoreServerCertificateValidator"/>. Default: none (the system trust store).
+    /// </summary>
+    public string? TrustStorePath { get; set; }
+
+    /// <summary>
+    /// Checks the broker's chain for revocation when <see cref="TrustStorePath"/> is used, typically an
+    /// <see cref="IoTCerts.Core.CrlRevocationChecker"/> in <see cref="IoTCerts.Core.RevocationMode.Offline"/> mode fed with
+    /// CRLs the device already holds. Default <see langword="null"/>: no revocation check, because devices are
+    /// often offline and an unreachable CRL must not stop them connecting. The TLS handshake does no I/O: an online
+    /// checker only reads what its <see cref="IoTCerts.Core.CrlFetcher"/> has already cached.
+    /// </summary>
+    public IoTCerts.Core.IRevocationChecker? ServerRevocationChecker { get; set; }
+
+    /// <summary>The clock used to check the broker certificate's validity period. Default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>The TLS versions offered: TLS 1.2 and/or TLS 1.3. Default both.</summary>
     public SslProtocols SslProtocols { get; set; } = SslProtocols.Tls12 | SslProtocols.Tls13;
@@ -87,6 +108,26 @@ public sealed class MqttDeviceClientOptions
             errors.Add("TargetHost must be a host name when it is set.");
         }
 
+        if (TrustStorePath is not null && string.IsNullOrWhiteSpace(TrustStorePath))
+        {
+            errors.Add("TrustStorePath must be a file path when it is set.");
+        }
+
+        if (TrustStorePath is not null && ServerCertificateValidator is not null)
+        {
+            errors.Add("Set either TrustStorePath or ServerCertificateValidator, not both (the validator decides alone).");
+        }
+
+        if (ServerRevocationChecker is not null && TrustStorePath is null)
+        {
+            errors.Add("ServerRevocationChecker needs TrustStorePath (a custom ServerCertificateValidator does its own revocation checks).");
+        }
+
+        if (TimeProvider is null)
+        {
+            errors.Add("TimeProvider must be set.");
+        }
+
         if (Credential is null)
         {
             errors.Add("Credential is required: the client certificate with its private key (and intermediates).");
@@ -143,4 +184,11 @@ public sealed class MqttDeviceClientOptions
 
         return errors;
     }
+
+    /// <summary>The validator a client uses: <see cref="ServerCertificateValidator"/>, or the default for <see cref="TrustStorePath"/>.</summary>
+    internal IServerCertificateValidator CreateServerCertificateValidator() =>
+        ServerCertificateValidator
+        ?? (TrustStorePath is { } path
+            ? TrustStoreServerCertificateValidator.FromFile(path, ServerRevocationChecker, TimeProvider)
+            : new X509ChainServerCertificateValidator { TimeProvider = TimeProvider });
 }

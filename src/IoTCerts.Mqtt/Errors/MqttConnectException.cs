@@ -53,6 +53,12 @@ public sealed class MqttConnectException : MqttException
     /// <summary>Why the connection failed.</summary>
     public MqttConnectError Error { get; }
 
+    /// <summary>
+    /// For <see cref="MqttConnectError.ServerCertificateRejected"/>: the server certificate validator's code for the cause
+    /// (<see cref="ServerCertificateValidationResult.Code"/>, for example <c>UntrustedRoot</c>), when it gave one.
+    /// </summary>
+    public string? ServerCertificateCode { get; init; }
+
     /// <inheritdoc />
     public override string CodeString => Error switch
     {

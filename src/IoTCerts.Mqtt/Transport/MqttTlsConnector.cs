@@ -8,7 +8,7 @@ namespace IoTCerts.Mqtt;
 /// <summary>Opens TCP + TLS to the broker with the client chain and SNI, and turns TLS failures into operator sentences.</summary>
 internal static class MqttTlsConnector
 {
-    public static async Task<SslStream> ConnectAsync(MqttDeviceClientOptions options, MqttClientCredential credential, CancellationToken cancellationToken)
+    public static async Task<SslStream> ConnectAsync(MqttDeviceClientOptions options, MqttClientCredential credential, IServerCertificateValidator validator, CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -30,7 +30,6 @@ internal static class MqttTlsConnector
         }
 
         string targetHost = options.TargetHost ?? options.Host!;
-        IServerCertificateValidator validator = options.ServerCertificateValidator ?? new X509ChainServerCertificateValidator();
         ServerCertificateValidationResult? verdict = null;
         var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
         var authentication = new SslClientAuthenticationOptions
@@ -56,7 +55,16 @@ internal static class MqttTlsConnector
                     presented.AddRange(chain.ChainPolicy.ExtraStore);
                 }
 
-                verdict = validator.Validate(leaf, presented, targetHost);
+                try
+                {
+                    verdict = validator.Validate(leaf, presented, targetHost);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // A custom validator's bug must still end the handshake with a sentence, not escape as a foreign exception.
+                    verdict = ServerCertificateValidationResult.Rejected($"the server certificate validator failed ({e.GetType().Name}: {e.Message})");
+                }
+
                 return verdict.IsTrusted;
             },
         };
@@ -71,7 +79,10 @@ internal static class MqttTlsConnector
             await ssl.DisposeAsync().ConfigureAwait(false);
             if (verdict is { IsTrusted: false })
             {
-                throw new MqttConnectException(MqttConnectError.ServerCertificateRejected, $"TLS to {options.Host}:{options.Port} failed: {verdict.Reason}", e);
+                throw new MqttConnectException(MqttConnectError.ServerCertificateRejected, $"TLS to {options.Host}:{options.Port} failed: {verdict.Reason}", e)
+                {
+                    ServerCertificateCode = verdict.Code,
+                };
             }
 
             if (TlsAlert.Find(e) is { } alert)

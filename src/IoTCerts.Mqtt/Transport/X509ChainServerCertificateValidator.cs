@@ -12,6 +12,12 @@ namespace IoTCerts.Mqtt;
 /// configurable and off by default, because online checks stall connects on offline devices. Nothing is downloaded
 /// (no AIA fetching). There is deliberately no "accept anything" mode.
 /// </summary>
+/// <remarks>
+/// <see cref="MqttDeviceClient"/> uses it when no trust store is configured, because the operating system's root
+/// store is only reachable through <see cref="X509Chain"/>. With a trust store file the default is
+/// <see cref="TrustStoreServerCertificateValidator"/> (IoTCerts' own validator: same rules and sentences on every
+/// platform); construct this class with explicit anchors only to get the platform's behaviour.
+/// </remarks>
 public sealed class X509ChainServerCertificateValidator : IServerCertificateValidator
 {
     private static readonly Oid ServerAuthentication = new("1.3.6.1.5.5.7.3.1", "Server Authentication");

@@ -16,7 +16,7 @@ public sealed class LimboCommandTests
             Assert.True(r.ExitCode == 0, r.ToString());
             var lines = r.Out.TrimEnd().Split('\n');
             Assert.Matches(@"^\d+ passed, \d+ failed, \d+ skipped$", lines[^1]);
-            Assert.Equal("10 passed, 0 failed, 8 skipped", lines[^1]);
+            Assert.Equal("18 passed, 0 failed, 0 skipped", lines[^1]);
             Assert.Contains(lines, l => l.StartsWith("pathlen ", StringComparison.Ordinal));
 
             using var doc = JsonDocument.Parse(File.ReadAllText(output));
@@ -27,7 +27,7 @@ public sealed class LimboCommandTests
             Assert.All(results, e => Assert.Contains(e.GetProperty("actual_result").GetString(), new[] { "SUCCESS", "FAILURE", "SKIPPED" }));
             Assert.All(results.Where(e => e.GetProperty("id").GetString()!.StartsWith("crl::", StringComparison.Ordinal)), e =>
             {
-                Assert.Equal("SKIPPED", e.GetProperty("actual_result").GetString());
+                Assert.NotEqual("SKIPPED", e.GetProperty("actual_result").GetString());
                 Assert.False(string.IsNullOrEmpty(e.GetProperty("context").GetString()));
             });
         }

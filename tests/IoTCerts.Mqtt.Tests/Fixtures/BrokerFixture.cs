@@ -28,7 +28,7 @@ public sealed class BrokerFixture : IAsyncLifetime
         Host = "127.0.0.1",
         Port = port,
         Credential = credential,
-        ServerCertificateValidator = pki.Validator,
+        TrustStorePath = pki.RootPath,
         SslProtocols = protocol,
         ConnectTimeout = TimeSpan.FromSeconds(10),
         KeepAlive = TimeSpan.FromSeconds(30),

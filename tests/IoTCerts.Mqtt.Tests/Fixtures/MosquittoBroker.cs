@@ -44,7 +44,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     public int ProcessId => _process?.Id ?? 0;
 
-    public static async Task<MosquittoBroker> StartAsync(TestPki pki, BrokerIdentity identity = BrokerIdentity.CommonName, bool persistence = false, bool crl = true)
+    public static async Task<MosquittoBroker> StartAsync(TestPki pki, BrokerIdentity identity = BrokerIdentity.CommonName, bool persistence = false, bool crl = true, (string CertPath, string KeyPath)? serverFiles = null)
     {
         string dir = System.IO.Directory.CreateDirectory(Path.Combine(pki.Directory, "broker-" + Guid.NewGuid().ToString("N")[..8])).FullName;
         File.WriteAllText(Path.Combine(dir, "acl.conf"), "pattern readwrite devices/%u/#\n\nuser observer\ntopic read devices/#\n");
@@ -66,8 +66,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
         {
             conf.AppendLine($"listener {port} 127.0.0.1");
             conf.AppendLine($"cafile {pki.RootPath}");
-            conf.AppendLine($"certfile {pki.ServerCertPath}");
-            conf.AppendLine($"keyfile {pki.ServerKeyPath}");
+            conf.AppendLine($"certfile {serverFiles?.CertPath ?? pki.ServerCertPath}");
+            conf.AppendLine($"keyfile {serverFiles?.KeyPath ?? pki.ServerKeyPath}");
             conf.AppendLine("require_certificate true");
             conf.AppendLine(identity == BrokerIdentity.CommonName ? "use_identity_as_username true" : "use_subject_as_username true");
             conf.AppendLine($"tls_version {version}");

@@ -24,6 +24,7 @@ public sealed class TestPki : IDisposable
         Server = Issue(Root, "localhost", serverAuth: true, dnsNames: ["localhost", CumulocityHost]);
         WritePem("root.pem", Root);
         WritePem("intermediate.pem", Intermediate);
+        WritePem("untrusted-root.pem", UntrustedRoot);
         WriteCertificateAndKey("server", Server, []);
         WriteCrl();
     }
@@ -39,6 +40,8 @@ public sealed class TestPki : IDisposable
     public X509Certificate2 Server { get; }
 
     public string RootPath => Path.Combine(Directory, "root.pem");
+
+    public string UntrustedRootPath => Path.Combine(Directory, "untrusted-root.pem");
 
     public string ServerCertPath => Path.Combine(Directory, "server.crt");
 
@@ -56,9 +59,9 @@ public sealed class TestPki : IDisposable
         return new MqttClientCredential(leaf, leafOnly ? [] : [Intermediate]);
     }
 
-    /// <summary>A broker certificate issued by the root with the given validity and usage.</summary>
-    public X509Certificate2 ServerCertificate(DateTimeOffset notBefore, DateTimeOffset notAfter, bool serverAuth = true) =>
-        Issue(Root, "localhost", serverAuth, notBefore, notAfter, ["localhost"]);
+    /// <summary>A broker certificate issued by the root (or <paramref name="issuer"/>) with the given validity and usage.</summary>
+    public X509Certificate2 ServerCertificate(DateTimeOffset notBefore, DateTimeOffset notAfter, bool serverAuth = true, X509Certificate2? issuer = null) =>
+        Issue(issuer ?? Root, "localhost", serverAuth, notBefore, notAfter, ["localhost"]);
 
     /// <summary>A certificate with the given subject and optional SAN e-mail addresses, issued by the intermediate.</summary>
     public X509Certificate2 Custom(string subject, params string[] sanEmails)
@@ -94,6 +97,21 @@ public sealed class TestPki : IDisposable
         _revoked.Add(new BigInteger(credential.Certificate.SerialNumberBytes.Span, isUnsigned: true, isBigEndian: true));
         WriteCrl();
         return credential;
+    }
+
+    /// <summary>Writes a fresh CRL of the root listing <paramref name="revoked"/> (PEM) and returns its path.</summary>
+    public string WriteRootCrl(string name, params X509Certificate2[] revoked)
+    {
+        var builder = new CertificateRevocationListBuilder();
+        foreach (X509Certificate2 certificate in revoked)
+        {
+            builder.AddEntry(certificate, Now.AddMinutes(-1), X509RevocationReason.KeyCompromise);
+        }
+
+        byte[] crl = builder.Build(Root, BigInteger.One, Now.AddDays(7), HashAlgorithmName.SHA256, null, Now.AddMinutes(-2));
+        string path = Path.Combine(Directory, name);
+        File.WriteAllText(path, PemEncoding.WriteString("X509 CRL", crl));
+        return path;
     }
 
     /// <summary>Writes leaf+chain PEM and key PEM files for command-line tools (mosquitto_sub/pub).</summary>

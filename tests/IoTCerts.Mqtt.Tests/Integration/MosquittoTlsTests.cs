@@ -124,16 +124,69 @@ public sealed class MosquittoTlsTests(BrokerFixture fixture, ITestOutputHelper o
     }
 
     [Fact]
-    public async Task A_broker_outside_the_trust_store_is_refused_by_the_client()
+    public async Task A_broker_outside_the_trust_store_is_refused_by_the_core_validator_with_its_code()
     {
         var options = fixture.Options(fixture.Pki.Device("strict-client"), SslProtocols.Tls13);
+        options.TrustStorePath = fixture.Pki.UntrustedRootPath;
+        await using var client = new MqttDeviceClient(options);
+
+        var e = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync());
+
+        output.WriteLine($"[{e.CodeString}/{e.ServerCertificateCode}] {e.Message}");
+
+        // mosquitto (OpenSSL) sends its root along with its certificate, so the chain ends at a root that is not trusted.
+        Assert.Equal((MqttConnectError.ServerCertificateRejected, "UntrustedRoot"), (e.Error, e.ServerCertificateCode));
+        Assert.Contains("chain of trust cannot be validated: certificate and root CA do not match (the root \"CN=IoTCerts Test Root,O=IoTCerts Test\" is not a trusted CA)", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"; the trust store '{fixture.Pki.UntrustedRootPath}' (1 certificate) does not hold the broker's CA", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_x509chain_validator_still_refuses_a_broker_outside_its_anchors()
+    {
+        var options = fixture.Options(fixture.Pki.Device("strict-x509chain"), SslProtocols.Tls12);
+        options.TrustStorePath = null;
         options.ServerCertificateValidator = new X509ChainServerCertificateValidator([fixture.Pki.UntrustedRoot]);
         await using var client = new MqttDeviceClient(options);
 
         var e = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync());
 
         Assert.Equal(MqttConnectError.ServerCertificateRejected, e.Error);
+        Assert.Null(e.ServerCertificateCode);
         Assert.Contains("is not issued by a CA in the trust store", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_broker_certificate_on_a_crl_handed_in_is_refused_as_revoked()
+    {
+        var options = fixture.Options(fixture.Pki.Device("crl-client"), SslProtocols.Tls13);
+        string crl = fixture.Pki.WriteRootCrl("broker-revoked.crl", fixture.Pki.Server);
+        options.ServerRevocationChecker = new IoTCerts.Core.CrlRevocationChecker(IoTCerts.Core.RevocationPolicy.Offline, IoTCerts.Core.MaterialLoader.LoadFile(crl).Crls);
+        await using var client = new MqttDeviceClient(options);
+
+        var e = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync());
+
+        output.WriteLine(e.Message);
+        Assert.Equal((MqttConnectError.ServerCertificateRejected, "Revoked"), (e.Error, e.ServerCertificateCode));
+    }
+
+    [Fact]
+    public async Task A_validator_that_throws_refuses_the_broker_with_a_sentence()
+    {
+        var options = fixture.Options(fixture.Pki.Device("throwing-validator"), SslProtocols.Tls12);
+        options.TrustStorePath = null;
+        options.ServerCertificateValidator = new ThrowingValidator();
+        await using var client = new MqttDeviceClient(options);
+
+        var e = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync());
+
+        Assert.Equal(MqttConnectError.ServerCertificateRejected, e.Error);
+        Assert.EndsWith("failed: the server certificate validator failed (InvalidOperationException: validator bug)", e.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class ThrowingValidator : IServerCertificateValidator
+    {
+        public ServerCertificateValidationResult Validate(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, System.Security.Cryptography.X509Certificates.X509Certificate2Collection presentedCertificates, string targetHost) =>
+            throw new InvalidOperationException("validator bug");
     }
 
     [Fact]
@@ -145,9 +198,27 @@ public sealed class MosquittoTlsTests(BrokerFixture fixture, ITestOutputHelper o
 
         var e = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync());
 
-        Assert.Equal(MqttConnectError.ServerCertificateRejected, e.Error);
-        Assert.Contains("is not valid for the host 'broker.example.net'", e.Message, StringComparison.Ordinal);
-        Assert.Contains("'localhost'", e.Message, StringComparison.Ordinal);
+        output.WriteLine(e.Message);
+        Assert.Equal((MqttConnectError.ServerCertificateRejected, "NameMismatch"), (e.Error, e.ServerCertificateCode));
+        Assert.Contains("is not valid for the name broker.example.net (it holds", e.Message, StringComparison.Ordinal);
+        Assert.Contains("localhost", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_expired_broker_certificate_is_refused_promptly()
+    {
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        var expired = new MqttClientCredential(fixture.Pki.ServerCertificate(now.AddDays(-30), now.AddDays(-1)));
+        await using MosquittoBroker broker = await MosquittoBroker.StartAsync(fixture.Pki, serverFiles: fixture.Pki.WriteFiles("expired-broker", expired));
+        MqttDeviceClientOptions options = BrokerFixture.Options(fixture.Pki, fixture.Pki.Device("sees-expired"), broker.Tls13Port, SslProtocols.Tls13);
+        await using var client = new MqttDeviceClient(options);
+
+        var e = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+
+        output.WriteLine(e.Message);
+        Assert.Equal((MqttConnectError.ServerCertificateRejected, "Expired"), (e.Error, e.ServerCertificateCode));
+        Assert.Contains("the broker's certificate was refused: certificate \"CN=localhost,O=IoTCerts Test\" expired on", e.Message, StringComparison.Ordinal);
+        Assert.False(client.IsConnected);
     }
 
     [Fact]

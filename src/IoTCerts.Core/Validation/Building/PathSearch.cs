@@ -197,6 +197,12 @@ internal sealed class PathSearch
                 case RevocationStatus.Unreachable when !soft:
                     found.Add(new PathViolation(i, ChainStatus.OfflineRevocation, $"CRL location not reachable for certificate \"{subject}\": {result.Reason}"));
                     break;
+                case RevocationStatus.CrlExpired when !soft:
+                    found.Add(new PathViolation(i, ChainStatus.CrlNotTimeValid, $"the CRL for certificate \"{subject}\" is out of date: {result.Reason}"));
+                    break;
+                case RevocationStatus.CrlSignatureInvalid when !soft:
+                    found.Add(new PathViolation(i, ChainStatus.CrlNotSignatureValid, $"the CRL signature for certificate \"{subject}\" is invalid: {result.Reason}"));
+                    break;
             }
         }
     }

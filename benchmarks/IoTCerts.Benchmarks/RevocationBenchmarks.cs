@@ -1,0 +1,130 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Engines;
+using IoTCerts.Core;
+
+namespace IoTCerts.Benchmarks;
+
+/// <summary>
+/// What offline CRL checking adds to a warm validation: the same shared validator work (a fresh leaf parsed from
+/// DER, the intermediate seen before) without revocation (baseline) and with a <see cref="CrlRevocationChecker"/> holding
+/// the issuing CA's CRL of 10,000 entries and the root's CRL, both parsed once; each certificate of the chain is looked
+/// up by serial. Target: at most 10% over the baseline.
+/// Run: dotnet run -c Release --project benchmarks/IoTCerts.Benchmarks -- --filter '*RevocationBenchmarks*'
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 3, iterationCount: 6)]
+public class RevocationBenchmarks
+{
+    private static readonly DateTimeOffset At = new(2026, 6, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private byte[][] _leafDers = [];
+    private Certificate[] _intermediates = [];
+    private ValidationContext _context = null!;
+    private ChainValidator _plain = null!;
+    private ChainValidator _withCrl = null!;
+    private byte[] _bigCrlDer = [];
+    private int _next;
+
+    /// <summary>The key type of the whole chain.</summary>
+    [Params("P256", "Rsa2048")]
+    public string Kind { get; set; } = "P256";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        using var rootKey = NewKey();
+        using var intKey = NewKey();
+        using var leafKey = NewKey();
+        using var root = Create("CN=Revocation Bench Root", rootKey, null, ca: true, 1);
+        using var intermediate = Create("CN=Revocation Bench CA", intKey, root, ca: true, 2);
+        _leafDers = [.. Enumerable.Range(0, 512).Select(i =>
+        {
+            using var leaf = Create($"CN=bench-device-{i:D4}", leafKey, intermediate, ca: false, 1_000_000 + i);
+            return leaf.RawData;
+        })];
+
+        // 10,000 revoked serials, none of them a benchmark leaf's.
+        var builder = new CertificateRevocationListBuilder();
+        for (var i = 0; i < 10_000; i++)
+        {
+            builder.AddEntry(Serial(5_000_000 + i), At.AddDays(-1), X509RevocationReason.KeyCompromise);
+        }
+
+        _bigCrlDer = builder.Build(intermediate, 42, At.AddDays(7), HashAlgorithmName.SHA256, Padding(), At.AddDays(-1));
+        var rootCrl = new CertificateRevocationListBuilder().Build(root, 7, At.AddDays(7), HashAlgorithmName.SHA256, Padding(), At.AddDays(-1));
+
+        var anchor = Certificate.Parse(root.RawData);
+        _intermediates = [Certificate.Parse(intermediate.RawData)];
+        _context = new ValidationContext { ValidationTime = At, Purpose = CertificatePurpose.ClientAuth };
+        _plain = new ChainValidator([anchor]);
+        var checker = new CrlRevocationChecker(RevocationPolicy.Offline, [CertificateRevocationList.Parse(_bigCrlDer), CertificateRevocationList.Parse(rootCrl)]);
+        _withCrl = new ChainValidator([anchor], revocationChecker: checker);
+        foreach (var validator in new[] { _plain, _withCrl })
+        {
+            var result = validator.Validate(Certificate.Parse(_leafDers[0]), _intermediates, _context);
+            if (!result.IsValid)
+            {
+                throw new InvalidOperationException("the revocation benchmark chain does not validate: " + string.Join("; ", result.Errors));
+            }
+        }
+    }
+
+    /// <summary>Warm validation without revocation checking.</summary>
+    [Benchmark(Baseline = true)]
+    public bool Warm_NoRevocation() => _plain.Validate(Certificate.Parse(_leafDers[NextLeaf()]), _intermediates, _context).IsValid;
+
+    /// <summary>Warm validation with the 10,000-entry CRL (leaf) and the root's CRL (intermediate), parsed once.</summary>
+    [Benchmark]
+    public bool Warm_OfflineCrl10k() => _withCrl.Validate(Certificate.Parse(_leafDers[NextLeaf()]), _intermediates, _context).IsValid;
+
+    /// <summary>For scale: parsing the 10,000-entry CRL and building its serial index once (paid per CRL, not per validation).</summary>
+    [Benchmark]
+    public bool ParseCrl10kAndIndex() => CertificateRevocationList.Parse(_bigCrlDer).TryGetRevoked(new byte[] { 0x01 }, out _);
+
+    private int NextLeaf() => _next = (_next + 1) % _leafDers.Length;
+
+    private RSASignaturePadding? Padding() => Kind == "Rsa2048" ? RSASignaturePadding.Pkcs1 : null;
+
+    private AsymmetricAlgorithm NewKey() => Kind == "Rsa2048" ? RSA.Create(2048) : ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+    private static byte[] Serial(int value)
+    {
+        // A leading 0x01 keeps the INTEGER minimal and positive whatever the value.
+        var bytes = BitConverter.GetBytes(value);
+        Array.Reverse(bytes);
+        return [0x01, .. bytes];
+    }
+
+    private static X509Certificate2 Create(string subject, AsymmetricAlgorithm key, X509Certificate2? issuer, bool ca, int serial)
+    {
+        var request = key is RSA rsa
+            ? new CertificateRequest(subject, rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            : new CertificateRequest(subject, (ECDsa)key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(ca, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(ca ? X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign : X509KeyUsageFlags.DigitalSignature, true));
+        var ski = new X509SubjectKeyIdentifierExtension(request.PublicKey, false);
+        request.CertificateExtensions.Add(ski);
+        request.CertificateExtensions.Add(issuer is null
+            ? X509AuthorityKeyIdentifierExtension.CreateFromSubjectKeyIdentifier(ski)
+            : X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
+        if (!ca)
+        {
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ExtendedKeyUsageOids.ClientAuth)], false));
+        }
+
+        var notBefore = At.AddYears(-1);
+        var notAfter = At.AddYears(1);
+        if (issuer is null)
+        {
+            return request.CreateSelfSigned(notBefore, notAfter);
+        }
+
+        using var created = request.Create(issuer, notBefore, notAfter, Serial(serial));
+
+        // CA certificates carry their key: they sign the CRLs below.
+        return !ca ? X509CertificateLoader.LoadCertificate(created.RawData)
+            : key is RSA caRsa ? created.CopyWithPrivateKey(caRsa) : created.CopyWithPrivateKey((ECDsa)key);
+    }
+}

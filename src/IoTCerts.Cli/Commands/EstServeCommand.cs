@@ -1,0 +1,130 @@
+using System.CommandLine;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using IoTCerts.Cli.Infrastructure;
+using IoTCerts.Est.Server;
+using IoTCerts.Issuance;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace IoTCerts.Cli.Commands;
+
+/// <summary><c>iotcerts est serve</c>: an EST server backed by an iotcerts CA directory (the embedded default for tests and demos).</summary>
+internal static class EstServeCommand
+{
+    internal static Command Create()
+    {
+        var ca = new Option<string>("--ca") { Description = "CA directory created by 'iotcerts ca init'.", Required = true };
+        var port = new Option<int>("--port") { Description = "TCP port (0 picks a free one; the URL is printed).", Required = true };
+        var bind = new Option<string>("--bind") { Description = "Address to listen on (default 127.0.0.1).", DefaultValueFactory = _ => "127.0.0.1" };
+        var bootstrapCa = new Option<string[]>("--bootstrap-ca") { Description = "Enrollment is allowed to TLS client certificates chaining to these CA certificates (repeatable)." };
+        var basicUser = new Option<string>("--basic-user") { Description = "Allow enrollment with HTTP Basic: this user name ..." };
+        var basicPasswordFile = new Option<string>("--basic-password-file") { Description = "... and the password in this file." };
+        var tlsCert = new Option<string>("--tls-cert") { Description = "Server TLS certificate (PEM with chain); without it, one for localhost/127.0.0.1 is issued by the CA." };
+        var tlsKey = new Option<string>("--tls-key") { Description = "Private key (PEM) of --tls-cert." };
+        var passwordFile = IssuanceCli.CaPasswordFile();
+        var days = IssuanceCli.Days("the device profile's");
+        var command = new Command("serve", "Serve EST (RFC 7030) on 127.0.0.1 for a CA directory until stopped (Ctrl+C).")
+        {
+            ca, port, bind, bootstrapCa, basicUser, basicPasswordFile, tlsCert, tlsKey, passwordFile, days,
+        };
+        command.SetGuardedAction(async (invocation, cancellationToken) => await EstCommand.Guard(async () =>
+        {
+            var p = invocation.Parse;
+            if (!IPAddress.TryParse(p.GetValue(bind), out var address))
+            {
+                throw new CliException("usage", "--bind must be an IP address");
+            }
+
+            using var authority = IssuanceCli.OpenCa(p.GetValue(ca)!, IssuanceCli.CaPassword(p, passwordFile));
+            var issuer = new CertificateAuthorityIssuer(authority, validity: IssuanceCli.DaysToSpan(p.GetValue(days)));
+            var (serverCertificate, serverChain) = ServerCertificate(p, tlsCert, tlsKey, authority, address);
+            var anchors = new X509Certificate2Collection();
+            foreach (var file in p.GetValue(bootstrapCa) ?? [])
+            {
+                anchors.AddRange(IssuanceCli.LoadCertificates(file).ToArray());
+            }
+
+            string? basicPassword = null;
+            if (p.GetValue(basicUser) is not null)
+            {
+                basicPassword = Secrets.Resolve(null, p.GetValue(basicPasswordFile), useEnvironment: false)
+                    ?? throw new CliException("missing-password", "--basic-user needs --basic-password-file");
+            }
+
+            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+            builder.Services.AddRouting();
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(address, p.GetValue(port), listen => listen.UseEstHttps(serverCertificate, serverChain)));
+            await using var app = builder.Build();
+            app.UseRouting();
+            app.MapEst(options =>
+            {
+                options.Issuer = issuer;
+                if (anchors.Count > 0)
+                {
+                    options.Authorizers.Add(EstAuthorization.ClientCertificate(anchors));
+                }
+
+                if (p.GetValue(basicUser) is { } user)
+                {
+                    options.Authorizers.Add(EstAuthorization.Basic((u, pw) => u == user && pw == basicPassword));
+                    options.OfferBasicAuthentication = true;
+                }
+            });
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            await invocation.Out.WriteLineAsync($"EST server for '{authority.Certificate.Subject}' listening on {url}/.well-known/est/").ConfigureAwait(false);
+            if (anchors.Count == 0 && basicPassword is null)
+            {
+                await invocation.Error.WriteLineAsync("iotcerts: warning: no --bootstrap-ca or --basic-user: only re-enrollment with certificates of this CA is possible").ConfigureAwait(false);
+            }
+
+            await invocation.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            return CliApp.Ok;
+        }).ConfigureAwait(false));
+        return command;
+    }
+
+    private static (X509Certificate2 Certificate, X509Certificate2Collection Chain) ServerCertificate(ParseResult p, Option<string> tlsCert, Option<string> tlsKey, CertificateAuthority authority, IPAddress address)
+    {
+        if (p.GetValue(tlsCert) is { } certPath)
+        {
+            var pair = EstCommand.LoadPair(certPath, p.GetValue(tlsKey) ?? throw new CliException("usage", "--tls-cert needs --tls-key"));
+            return (pair.Certificate, pair.Chain);
+        }
+
+        // Issued by the CA itself, so clients that trust the CA's root (from /cacerts or the CA directory) trust the server.
+        // The CA keeps commonNames unique, so each start uses its own.
+        List<string> names = ["DNS:localhost", "IP:127.0.0.1"];
+        if (!address.Equals(IPAddress.Loopback) && !address.Equals(IPAddress.Any))
+        {
+            names.Add("IP:" + address);
+        }
+
+        var (issued, key) = authority.IssueWithNewKey($"CN=iotcerts est serve {DateTimeOffset.UtcNow:yyyyMMddHHmmss}-{Environment.ProcessId}", CertificateProfile.Server(), subjectAlternativeNames: names, validity: TimeSpan.FromDays(7));
+        using (key)
+        {
+            var certificate = key.Key switch
+            {
+                System.Security.Cryptography.ECDsa ec => issued.Certificate.CopyWithPrivateKey(ec),
+                System.Security.Cryptography.RSA rsa => issued.Certificate.CopyWithPrivateKey(rsa),
+                _ => throw new CliException("unsupported-key", "the server key must be ECDSA or RSA"),
+            };
+            return (certificate, [.. issued.Chain.Skip(1)]);
+        }
+    }
+}

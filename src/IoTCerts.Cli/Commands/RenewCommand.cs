@@ -1,0 +1,161 @@
+using System.CommandLine;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using IoTCerts.Cli.Infrastructure;
+using IoTCerts.Est;
+using IoTCerts.Issuance;
+
+namespace IoTCerts.Cli.Commands;
+
+/// <summary><c>iotcerts renew --config file</c>: runs the EST renewal engine once (cron) or as a loop (R-72, R-73).</summary>
+internal static class RenewCommand
+{
+    internal static Command Create()
+    {
+        var config = new Option<string>("--config") { Description = "Renewal configuration (JSON; see 'iotcerts renew --help').", Required = true };
+        var loop = new Option<bool>("--loop") { Description = "Keep running and renew each credential on schedule (otherwise look once and exit)." };
+        var command = new Command("renew", "Renew certificates over EST when due: writes the new pair next to the live one, verifies it, then promotes it atomically. Exit 0 when every credential is fine, 1 when one failed (the old pair is kept).")
+        {
+            config, loop,
+        };
+        command.SetGuardedAction(async (invocation, cancellationToken) => await EstCommand.Guard(async () =>
+        {
+            var path = invocation.Parse.GetValue(config)!;
+            var credentials = Load(path);
+            var engine = new CertificateRenewalEngine(credentials);
+            engine.CredentialChanged += (_, e) => invocation.Out.WriteLine($"{e.Credential.Name}: new certificate {e.Certificate.SerialNumber} valid until {e.Certificate.NotAfter.ToUniversalTime():u}{(e.KeyRotated ? " (new key)" : string.Empty)}");
+            if (invocation.Parse.GetValue(loop))
+            {
+                await engine.RunAsync(cancellationToken).ConfigureAwait(false);
+                return CliApp.Ok;
+            }
+
+            var failed = false;
+            foreach (var outcome in await engine.RunOnceAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var text = outcome.Status switch
+                {
+                    RenewalStatus.NotDue => $"{outcome.Credential.Name}: not due; renewal at {outcome.NextAttempt:u}",
+                    RenewalStatus.Renewed => $"{outcome.Credential.Name}: renewed; next renewal at {outcome.NextAttempt:u}",
+                    _ => $"{outcome.Credential.Name}: {outcome.Status.ToString().ToLowerInvariant()}: {outcome.Detail}; retry at {outcome.NextAttempt:u}",
+                };
+                failed |= outcome.Status is RenewalStatus.Failed or RenewalStatus.Rejected or RenewalStatus.Pending;
+                await (outcome.Status is RenewalStatus.NotDue or RenewalStatus.Renewed ? invocation.Out : invocation.Error).WriteLineAsync(text).ConfigureAwait(false);
+            }
+
+            return failed ? CliApp.Invalid : CliApp.Ok;
+        }).ConfigureAwait(false));
+        return command;
+    }
+
+    internal static List<RenewalCredential> Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new CliException("file-not-found", $"the configuration file '{path}' does not exist");
+        }
+
+        RenewConfiguration? configuration;
+        try
+        {
+            configuration = JsonSerializer.Deserialize(File.ReadAllText(path), RenewConfigurationJson.Default.RenewConfiguration);
+        }
+        catch (JsonException ex)
+        {
+            throw new CliException("invalid-config", $"'{path}' is not a valid renewal configuration: {ex.Message}");
+        }
+
+        if (configuration?.Credentials is not { Count: > 0 } entries)
+        {
+            throw new CliException("invalid-config", $"'{path}' lists no credentials");
+        }
+
+        var baseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        string? Resolve(string? file) => file is null ? null : Path.GetFullPath(file, baseDirectory);
+        var credentials = new List<RenewalCredential>();
+        foreach (var entry in entries)
+        {
+            var name = entry.Name ?? throw new CliException("invalid-config", "every credential needs a \"name\"");
+            string Required(string? value, string field) => value ?? throw new CliException("invalid-config", $"credential '{name}' needs \"{field}\"");
+            var options = new EstClientOptions
+            {
+                Server = Uri.TryCreate(Required(entry.Server, "server"), UriKind.Absolute, out var server) ? server : throw new CliException("invalid-config", $"credential '{name}': \"server\" must be an absolute https URL"),
+                Label = entry.Label,
+                UseSystemTrustStore = entry.UseSystemTrust,
+                UserName = entry.User,
+            };
+            foreach (var trust in entry.Trust ?? [])
+            {
+                options.TrustAnchors.AddRange(IssuanceCli.LoadCertificates(Resolve(trust)!).ToArray());
+            }
+
+            if (entry.User is not null)
+            {
+                options.Password = Secrets.Resolve(null, Resolve(Required(entry.PasswordFile, "passwordFile")), useEnvironment: false);
+            }
+
+            credentials.Add(new RenewalCredential
+            {
+                Name = name,
+                CertificatePath = Resolve(Required(entry.Certificate, "certificate"))!,
+                KeyPath = Resolve(Required(entry.Key, "key"))!,
+                BootstrapCertificatePath = Resolve(entry.BootstrapCertificate),
+                BootstrapKeyPath = Resolve(entry.BootstrapKey),
+                Subject = entry.Subject is null ? null : DistinguishedNames.Parse(entry.Subject),
+                Schedule = RenewalSchedule.Parse(entry.Threshold ?? "80%", entry.Retry ?? "4%"),
+                RotateKey = entry.RotateKey ?? true,
+                CaCertificatesPath = Resolve(entry.CaCertificatesOut),
+                Est = options,
+            });
+        }
+
+        return credentials;
+    }
+}
+
+/// <summary>The JSON renewal configuration: <c>{ "credentials": [ { ... } ] }</c>; paths are relative to the file.</summary>
+internal sealed class RenewConfiguration
+{
+    public List<RenewCredentialConfiguration>? Credentials { get; set; }
+}
+
+/// <summary>One credential of the renewal configuration.</summary>
+internal sealed class RenewCredentialConfiguration
+{
+    public string? Name { get; set; }
+
+    public string? Server { get; set; }
+
+    public string? Label { get; set; }
+
+    public List<string>? Trust { get; set; }
+
+    public bool UseSystemTrust { get; set; }
+
+    public string? Certificate { get; set; }
+
+    public string? Key { get; set; }
+
+    public string? BootstrapCertificate { get; set; }
+
+    public string? BootstrapKey { get; set; }
+
+    public string? User { get; set; }
+
+    public string? PasswordFile { get; set; }
+
+    public string? Subject { get; set; }
+
+    public string? Threshold { get; set; }
+
+    public string? Retry { get; set; }
+
+    public bool? RotateKey { get; set; }
+
+    public string? CaCertificatesOut { get; set; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(RenewConfiguration))]
+internal sealed partial class RenewConfigurationJson : JsonSerializerContext;

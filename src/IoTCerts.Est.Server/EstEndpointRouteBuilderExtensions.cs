@@ -1,0 +1,73 @@
+using System.Security.Cryptography.X509Certificates;
+using IoTCerts.Est.Server;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps the EST endpoints (RFC 7030) and configures Kestrel for them.</summary>
+public static class EstEndpointRouteBuilderExtensions
+{
+    /// <summary>The well-known prefix of RFC 7030 section 3.2.2.</summary>
+    public const string WellKnownPrefix = "/.well-known/est";
+
+    private static readonly (string Path, string Method, EstOperation Operation)[] Operations =
+    [
+        ("cacerts", HttpMethods.Get, EstOperation.CaCertificates),
+        ("csrattrs", HttpMethods.Get, EstOperation.CsrAttributes),
+        ("simpleenroll", HttpMethods.Post, EstOperation.Enroll),
+        ("simplereenroll", HttpMethods.Post, EstOperation.Reenroll),
+        ("serverkeygen", HttpMethods.Post, EstOperation.ServerKeyGeneration),
+    ];
+
+    /// <summary>
+    /// Maps /cacerts, /csrattrs, /simpleenroll, /simplereenroll and /serverkeygen under <see cref="WellKnownPrefix"/>,
+    /// with and without a label segment. The TLS client certificate is read from the connection (see <see cref="UseEstHttps"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">No issuer configured.</exception>
+    public static IEndpointConventionBuilder MapEst(this IEndpointRouteBuilder endpoints, Action<EstServerOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new EstServerOptions();
+        configure(options);
+        var issuer = options.Issuer ?? throw new ArgumentException("EstServerOptions.Issuer is required", nameof(configure));
+        if (options.MaxRequestBytes < 1024)
+        {
+            throw new ArgumentException("EstServerOptions.MaxRequestBytes must be at least 1024", nameof(configure));
+        }
+
+        var handler = new EstRequestHandler(options, issuer);
+        var group = endpoints.MapGroup(WellKnownPrefix);
+        foreach (var (path, method, operation) in Operations)
+        {
+            RequestDelegate serve = http => handler.HandleAsync(http, operation);
+            group.MapMethods("/" + path, [method], serve);
+            group.MapMethods("/{label}/" + path, [method], serve);
+        }
+
+        return group;
+    }
+
+    /// <summary>
+    /// HTTPS for an EST endpoint: TLS 1.2+, the server certificate (with its chain), and client certificates requested but
+    /// not required, because authorization (bootstrap CA, issued identity, Basic) is decided per request by <c>MapEst</c>.
+    /// </summary>
+    public static ListenOptions UseEstHttps(this ListenOptions listenOptions, X509Certificate2 serverCertificate, X509Certificate2Collection? serverChain = null)
+    {
+        ArgumentNullException.ThrowIfNull(listenOptions);
+        ArgumentNullException.ThrowIfNull(serverCertificate);
+        return listenOptions.UseHttps(new HttpsConnectionAdapterOptions
+        {
+            ServerCertificateChain = serverChain,
+            ServerCertificate = serverCertificate,
+            ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+            ClientCertificateValidation = (_, _, _) => true,
+            SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+            CheckCertificateRevocation = false,
+        });
+    }
+}

@@ -1,0 +1,32 @@
+namespace IoTCerts.Est.Server;
+
+/// <summary>Settings of the EST endpoints mapped by <c>MapEst</c>.</summary>
+public sealed class EstServerOptions
+{
+    /// <summary>The CA that answers /cacerts and issues certificates. Required.</summary>
+    public IEstCertificateIssuer? Issuer { get; set; }
+
+    /// <summary>Who may enroll (simpleenroll, serverkeygen); any one saying yes is enough. Re-enrollment is authorized by the current certificate.</summary>
+    public IList<IEstAuthorizer> Authorizers { get; } = [];
+
+    /// <summary>Send <c>WWW-Authenticate: Basic</c> with 401 so clients offer Basic credentials (set when a Basic or OTP authorizer is used).</summary>
+    public bool OfferBasicAuthentication { get; set; }
+
+    /// <summary>Optional manual approval (202 + Retry-After until decided).</summary>
+    public IEstApprovalPolicy? Approval { get; set; }
+
+    /// <summary>The DER CsrAttrs body of /csrattrs (build with <c>CsrAttributes.Encode</c>); null answers 204.</summary>
+    public byte[]? CsrAttributes { get; set; }
+
+    /// <summary>Allow /serverkeygen (RFC 7030 section 4.4); the server then creates ECDSA P-256 keys.</summary>
+    public bool AllowServerKeyGeneration { get; set; } = true;
+
+    /// <summary>Accepted labels; empty accepts the unlabeled path only, null accepts any label.</summary>
+    public ISet<string>? Labels { get; set; }
+
+    /// <summary>Request bodies larger than this are refused with 413.</summary>
+    public int MaxRequestBytes { get; set; } = 64 * 1024;
+
+    /// <summary>The clock (tests pass a fake one).</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+}

@@ -1,0 +1,149 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace IoTCerts.Est;
+
+/// <summary>
+/// Settings of an <see cref="EstClient"/>: server, optional label, how the server is trusted and how the
+/// client authenticates (TLS client certificate, HTTP Basic, or both; R-71). Validated once, when a client or
+/// handler is created, with every problem collected in one message.
+/// </summary>
+public sealed class EstClientOptions
+{
+    /// <summary>The EST server, e.g. <c>https://est.example.com:8443</c>; a path before <c>/.well-known/est</c> is kept.</summary>
+    public Uri? Server { get; set; }
+
+    /// <summary>The optional CA label (one path segment, RFC 7030 section 3.2.2).</summary>
+    public string? Label { get; set; }
+
+    /// <summary>
+    /// Explicit trust anchors for the server's TLS certificate (est-notes: the explicit anchor set is the norm).
+    /// The server name must match, unless <see cref="AcceptRegistrationAuthorityCertificates"/> allows an id-kp-cmcRA certificate.
+    /// </summary>
+    public X509Certificate2Collection TrustAnchors { get; } = [];
+
+    /// <summary>Trust the operating system's store instead of (or besides) <see cref="TrustAnchors"/>; off unless set .</summary>
+    public bool UseSystemTrustStore { get; set; }
+
+    /// <summary>Accept a server certificate chaining to <see cref="TrustAnchors"/> whose name does not match when it carries the id-kp-cmcRA EKU (RFC 7030 section 3.6.1).</summary>
+    public bool AcceptRegistrationAuthorityCertificates { get; set; }
+
+    /// <summary>The TLS client certificate with its private key: the bootstrap or the current identity certificate.</summary>
+    public X509Certificate2? ClientCertificate { get; set; }
+
+    /// <summary>Intermediate certificates sent with <see cref="ClientCertificate"/> so the server can build the path.</summary>
+    public X509Certificate2Collection ClientCertificateChain { get; } = [];
+
+    /// <summary>HTTP Basic user name; sent only over TLS, after the server's identity was verified.</summary>
+    public string? UserName { get; set; }
+
+    /// <summary>HTTP Basic password. Never logged.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>Send Basic credentials with the first request instead of waiting for a 401 challenge.</summary>
+    public bool PreemptiveBasicAuthentication { get; set; }
+
+    /// <summary>The longest total time to keep re-sending a request the server answered 202 (pending); afterwards the result is "pending".</summary>
+    public TimeSpan MaxPendingWait { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The wait used when a 202 carries no usable Retry-After.</summary>
+    public TimeSpan DefaultRetryAfter { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The timeout of one HTTP exchange.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Response bodies larger than this are refused (untrusted input is bounded).</summary>
+    public int MaxResponseBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>The clock used for Retry-After dates and pending waits (tests pass a fake one).</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Checks the options; throws one <see cref="EstException"/> listing every problem.</summary>
+    /// <exception cref="EstException">With <see cref="EstErrorCode.InvalidConfiguration"/>.</exception>
+    public void Validate()
+    {
+        var problems = new List<string>();
+        if (Server is null || !Server.IsAbsoluteUri)
+        {
+            problems.Add("Server must be an absolute https URI");
+        }
+        else if (Server.Scheme != Uri.UriSchemeHttps)
+        {
+            problems.Add("Server must use https (RFC 7030 section 3.3 requires TLS)");
+        }
+
+        if (Label is not null && (Label.Length == 0 || Label.Contains('/', StringComparison.Ordinal) || Label.Contains('?', StringComparison.Ordinal) || Label is "." or ".."))
+        {
+            problems.Add("Label must be one non-empty path segment");
+        }
+
+        if (TrustAnchors.Count == 0 && !UseSystemTrustStore)
+        {
+            problems.Add("give TrustAnchors for the EST server or set UseSystemTrustStore");
+        }
+
+        if (ClientCertificate is not null && !ClientCertificate.HasPrivateKey)
+        {
+            problems.Add("ClientCertificate must carry its private key");
+        }
+
+        if ((UserName is null) != (Password is null))
+        {
+            problems.Add("give both UserName and Password, or neither");
+        }
+
+        if (UserName is not null && UserName.Contains(':', StringComparison.Ordinal))
+        {
+            problems.Add("UserName must not contain ':' (RFC 7617)");
+        }
+
+        if (MaxPendingWait < TimeSpan.Zero || DefaultRetryAfter <= TimeSpan.Zero || RequestTimeout <= TimeSpan.Zero)
+        {
+            problems.Add("MaxPendingWait must be >= 0 and DefaultRetryAfter, RequestTimeout > 0");
+        }
+
+        if (MaxResponseBytes < 1024)
+        {
+            problems.Add("MaxResponseBytes must be at least 1024");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new EstException(EstErrorCode.InvalidConfiguration, "invalid EST client options: " + string.Join("; ", problems) + ".");
+        }
+    }
+
+    /// <summary>
+    /// Creates the HTTP handler these options need: TLS 1.2+, the server trust policy, and the client certificate
+    /// sent with its chain. Use it as the primary handler of the HttpClient given to <see cref="EstClient"/>.
+    /// </summary>
+    /// <exception cref="EstException">The options are invalid.</exception>
+    public HttpMessageHandler CreateHttpHandler()
+    {
+        Validate();
+        return EstHandlerFactory.Create(this);
+    }
+
+    /// <summary>A copy whose collections are independent of this instance (the renewal engine swaps the client certificate).</summary>
+    public EstClientOptions Clone()
+    {
+        var copy = new EstClientOptions
+        {
+            Server = Server,
+            Label = Label,
+            UseSystemTrustStore = UseSystemTrustStore,
+            AcceptRegistrationAuthorityCertificates = AcceptRegistrationAuthorityCertificates,
+            ClientCertificate = ClientCertificate,
+            UserName = UserName,
+            Password = Password,
+            PreemptiveBasicAuthentication = PreemptiveBasicAuthentication,
+            MaxPendingWait = MaxPendingWait,
+            DefaultRetryAfter = DefaultRetryAfter,
+            RequestTimeout = RequestTimeout,
+            MaxResponseBytes = MaxResponseBytes,
+            TimeProvider = TimeProvider,
+        };
+        copy.TrustAnchors.AddRange(TrustAnchors);
+        copy.ClientCertificateChain.AddRange(ClientCertificateChain);
+        return copy;
+    }
+}

@@ -1,0 +1,82 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace IoTCerts.Est;
+
+/// <summary>
+/// The answer to /simpleenroll or /simplereenroll: the issued certificate (first) with any chain certificates,
+/// or "pending" when the server kept answering 202 past <see cref="EstClientOptions.MaxPendingWait"/>.
+/// </summary>
+public sealed class EstEnrollmentResult
+{
+    internal EstEnrollmentResult(X509Certificate2Collection certificates, TimeSpan? retryAfter)
+    {
+        Certificates = certificates;
+        RetryAfter = retryAfter;
+    }
+
+    /// <summary>True when the server has not decided yet (RFC 7030 section 4.2.3: 202); resend the same request after <see cref="RetryAfter"/>.</summary>
+    public bool IsPending => Certificates.Count == 0;
+
+    /// <summary>All certificates of the response, in the order sent (empty when pending); see <see cref="Certificate"/> for the issued one.</summary>
+    public X509Certificate2Collection Certificates { get; }
+
+    /// <summary>The issued certificate (the one that issued no other certificate of the response), or null when pending.</summary>
+    public X509Certificate2? Certificate => ResponseCertificates.FindIssued(Certificates);
+
+    /// <summary>When pending: the server's last Retry-After.</summary>
+    public TimeSpan? RetryAfter { get; }
+}
+
+/// <summary>Finds the end-entity certificate in a response: a certs-only SET carries no order (RFC 5652), so position is not trusted.</summary>
+internal static class ResponseCertificates
+{
+    public static X509Certificate2? FindIssued(X509Certificate2Collection certificates)
+    {
+        foreach (var candidate in certificates)
+        {
+            var issuesAnother = certificates.Any(other => !ReferenceEquals(other, candidate)
+                && other.IssuerName.RawData.AsSpan().SequenceEqual(candidate.SubjectName.RawData)
+                && !other.SubjectName.RawData.AsSpan().SequenceEqual(other.IssuerName.RawData));
+            var selfSigned = candidate.SubjectName.RawData.AsSpan().SequenceEqual(candidate.IssuerName.RawData);
+            if (!issuesAnother && !(selfSigned && certificates.Count > 1))
+            {
+                return candidate;
+            }
+        }
+
+        return certificates.Count > 0 ? certificates[0] : null;
+    }
+
+    /// <summary>The issued certificate first, then the others in their order.</summary>
+    public static List<X509Certificate2> LeafFirst(X509Certificate2Collection certificates)
+    {
+        var leaf = FindIssued(certificates);
+        return leaf is null ? [] : [leaf, .. certificates.Where(c => !ReferenceEquals(c, leaf))];
+    }
+}
+
+/// <summary>The answer to /serverkeygen (RFC 7030 section 4.4.2): the server-generated private key and the certificate.</summary>
+public sealed class EstServerKeyGenResult
+{
+    internal EstServerKeyGenResult(byte[] privateKeyPkcs8, X509Certificate2Collection certificates, TimeSpan? retryAfter)
+    {
+        PrivateKeyPkcs8 = privateKeyPkcs8;
+        Certificates = certificates;
+        RetryAfter = retryAfter;
+    }
+
+    /// <summary>True when the server kept answering 202 past the pending cap.</summary>
+    public bool IsPending => Certificates.Count == 0;
+
+    /// <summary>The unencrypted PKCS#8 PrivateKeyInfo (DER). Write it with owner-only permissions.</summary>
+    public byte[] PrivateKeyPkcs8 { get; }
+
+    /// <summary>The certificates of the response, as sent.</summary>
+    public X509Certificate2Collection Certificates { get; }
+
+    /// <summary>The issued certificate, or null when pending.</summary>
+    public X509Certificate2? Certificate => ResponseCertificates.FindIssued(Certificates);
+
+    /// <summary>When pending: the server's last Retry-After.</summary>
+    public TimeSpan? RetryAfter { get; }
+}

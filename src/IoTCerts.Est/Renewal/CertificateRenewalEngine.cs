@@ -1,0 +1,293 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace IoTCerts.Est;
+
+/// <summary>
+/// Keeps any number of credentials renewed over EST: renews on schedule with jitter, retries transport
+/// and server errors, discards unusable answers, writes the new pair next to the live one, verifies it and only then
+/// promotes it atomically; falls back to the bootstrap identity when the current certificate has expired.
+/// Thread-safe: attempts are serialized.
+/// </summary>
+public sealed class CertificateRenewalEngine
+{
+    private static readonly TimeSpan MaxSleep = TimeSpan.FromHours(12);
+    private readonly Dictionary<RenewalCredential, CredentialState> _states = [];
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Creates an engine for <paramref name="credentials"/>.</summary>
+    /// <exception cref="ArgumentException">No credential, or two share a name or a file.</exception>
+    public CertificateRenewalEngine(IEnumerable<RenewalCredential> credentials, TimeProvider? timeProvider = null, ILogger<CertificateRenewalEngine>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        Credentials = [.. credentials];
+        if (Credentials.Select(c => c.Name).Distinct(StringComparer.Ordinal).Count() != Credentials.Count
+            || Credentials.Select(c => Path.GetFullPath(c.CertificatePath)).Concat(Credentials.Select(c => Path.GetFullPath(c.KeyPath))).Distinct(StringComparer.Ordinal).Count() != Credentials.Count * 2)
+        {
+            throw new ArgumentException("each credential needs its own name, certificate file and key file", nameof(credentials));
+        }
+
+        foreach (var credential in Credentials)
+        {
+            credential.Est.Validate();
+            _states[credential] = new CredentialState(new CredentialStore(credential.CertificatePath, credential.KeyPath));
+        }
+
+        _clock = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Raised after a credential's files were replaced by a new, verified pair.</summary>
+    public event EventHandler<CredentialChangedEventArgs>? CredentialChanged;
+
+    /// <summary>The credentials, in configuration order.</summary>
+    public IReadOnlyList<RenewalCredential> Credentials { get; }
+
+    /// <summary>Test seam: builds the client for an attempt (the default creates a handler from the options).</summary>
+    internal Func<EstClientOptions, (EstClient Client, IDisposable Lifetime)> ClientFactory { get; set; } = options =>
+    {
+        var http = new HttpClient(options.CreateHttpHandler(), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        return (new EstClient(http, options), http);
+    };
+
+    /// <summary>Test seam: the store of a credential (to inject crashes during promotion).</summary>
+    internal CredentialStore StoreOf(RenewalCredential credential) => _states[credential].Store;
+
+    /// <summary>When the engine will next look at <paramref name="credential"/> (null before the first run).</summary>
+    public DateTimeOffset? GetNextAttempt(RenewalCredential credential) => _states[credential].NextAttempt;
+
+    /// <summary>Looks at every credential once: those due are renewed (or enrolled), the others are left alone.</summary>
+    public async Task<IReadOnlyList<RenewalOutcome>> RunOnceAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var outcomes = new List<RenewalOutcome>(Credentials.Count);
+            foreach (var credential in Credentials)
+            {
+                outcomes.Add(await ProcessAsync(credential, cancellationToken).ConfigureAwait(false));
+            }
+
+            return outcomes;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Runs until cancelled, sleeping until the earliest next attempt (at most 12 hours at a time).</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var outcomes = await RunOnceAsync(cancellationToken).ConfigureAwait(false);
+            var next = outcomes.Count == 0 ? _clock.GetUtcNow() + MaxSleep : outcomes.Min(o => o.NextAttempt);
+            var sleep = next - _clock.GetUtcNow();
+            sleep = sleep < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : sleep > MaxSleep ? MaxSleep : sleep;
+            try
+            {
+                await Task.Delay(sleep, _clock, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<RenewalOutcome> ProcessAsync(RenewalCredential credential, CancellationToken cancellationToken)
+    {
+        var state = _states[credential];
+        var now = _clock.GetUtcNow();
+        if (state.NextAttempt is { } planned && now < planned)
+        {
+            return new RenewalOutcome(credential, RenewalStatus.NotDue, planned, null, state.Current?.Certificate);
+        }
+
+        LoadedCredential? current;
+        try
+        {
+            current = state.Store.Load();
+        }
+        catch (CryptographicException ex)
+        {
+            Log.LiveUnreadable(_logger, credential.Name, ex.Message);
+            current = null;
+        }
+
+        if (current is not null && state.Current is { } previous && previous.Certificate.Thumbprint != current.Certificate.Thumbprint)
+        {
+            // The files changed under us (a promotion completed by repair after a crash, or an operator's hand): announce it.
+            CredentialChanged?.Invoke(this, new CredentialChangedEventArgs(credential, current.Certificate, previous.KeyPem != current.KeyPem));
+        }
+
+        state.Current = current;
+        var schedule = credential.Schedule;
+        var valid = current is not null && current.Certificate.NotAfter.ToUniversalTime() > now.UtcDateTime;
+        if (current is not null && valid)
+        {
+            var certificate = current.Certificate;
+            if (state.JitterFor != certificate.Thumbprint)
+            {
+                state.JitterFor = certificate.Thumbprint;
+                state.JitterSample = Random.Shared.NextDouble();
+            }
+
+            DateTimeOffset renewAt;
+            try
+            {
+                renewAt = schedule.GetRenewalTime(certificate.NotBefore.ToUniversalTime(), certificate.NotAfter.ToUniversalTime(), state.JitterSample);
+            }
+            catch (RenewalConfigurationException ex)
+            {
+                // A schedule that cannot work for this certificate is reported, and the certificate renewed when 90 % of it has passed.
+                Log.Misconfigured(_logger, credential.Name, ex.Message);
+                renewAt = certificate.NotBefore.ToUniversalTime() + ((certificate.NotAfter - certificate.NotBefore) * 0.9);
+            }
+
+            if (now < renewAt)
+            {
+                state.NextAttempt = renewAt;
+                return new RenewalOutcome(credential, RenewalStatus.NotDue, renewAt, null, certificate);
+            }
+        }
+
+        return await AttemptAsync(credential, state, current, valid, now, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<RenewalOutcome> AttemptAsync(RenewalCredential credential, CredentialState state, LoadedCredential? current, bool currentValid, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var retryBasis = current?.Certificate;
+        LoadedCredential? authentication = currentValid ? current : null;
+        if (authentication is null && credential.BootstrapCertificatePath is not null && credential.BootstrapKeyPath is not null)
+        {
+            authentication = CredentialStore.LoadPair(credential.BootstrapCertificatePath, credential.BootstrapKeyPath);
+            if (authentication is null)
+            {
+                return Retry(credential, state, retryBasis, now, RenewalStatus.Failed, "the bootstrap certificate and key cannot be loaded or do not match");
+            }
+        }
+
+        if (authentication is null && credential.Est.UserName is null)
+        {
+            return Retry(credential, state, retryBasis, now, RenewalStatus.Failed, "the certificate has expired (or is missing) and there is neither a bootstrap certificate nor Basic credentials to enroll with");
+        }
+
+        var subject = current is not null ? new X500DistinguishedName(current.Certificate.SubjectName.RawData) : credential.Subject;
+        if (subject is null)
+        {
+            return Retry(credential, state, retryBasis, now, RenewalStatus.Failed, "there is no current certificate and no Subject configured for the first enrollment");
+        }
+
+        var rotate = credential.RotateKey || current is null;
+        using var key = rotate ? EnrollmentRequest.CreateKeyLike(current?.Certificate ?? authentication?.Certificate) : EnrollmentRequest.PrivateKeyOf(current!.Certificate);
+        var request = current is not null
+            ? EnrollmentRequest.CreateRenewal(current.Certificate, key)
+            : EnrollmentRequest.Create(key, subject);
+
+        var options = credential.Est.Clone();
+        options.ClientCertificate = authentication?.Certificate;
+        options.ClientCertificateChain.Clear();
+        if (authentication is not null)
+        {
+            options.ClientCertificateChain.AddRange(authentication.Chain);
+        }
+
+        options.TimeProvider = _clock;
+        var (client, lifetime) = ClientFactory(options);
+        try
+        {
+            var anchors = await client.GetCaCertificatesAsync(cancellationToken).ConfigureAwait(false);
+            var reenroll = currentValid;
+            var result = reenroll
+                ? await client.ReenrollAsync(request, cancellationToken).ConfigureAwait(false)
+                : await client.EnrollAsync(request, cancellationToken).ConfigureAwait(false);
+            now = _clock.GetUtcNow();
+            if (result.IsPending)
+            {
+                var wait = result.RetryAfter ?? options.DefaultRetryAfter;
+                state.NextAttempt = now + wait;
+                Log.Pending(_logger, credential.Name, wait);
+                return new RenewalOutcome(credential, RenewalStatus.Pending, state.NextAttempt.Value, $"the server has not decided yet; retrying in {wait}", current?.Certificate);
+            }
+
+            var (leaf, chain, problem) = IssuedCertificateCheck.Select(result.Certificates, key, anchors, now);
+            if (problem is not null)
+            {
+                return Retry(credential, state, retryBasis, now, RenewalStatus.Rejected, "the server's answer was discarded: " + problem);
+            }
+
+            var keyPem = rotate ? key.ExportPkcs8PrivateKeyPem() : current!.KeyPem;
+            state.Store.Promote(chain, keyPem, staged =>
+                EnrollmentRequest.SamePublicKey(staged.Certificate, key) ? IssuedCertificateCheck.ChainProblem(staged.Certificate, staged.Chain, anchors, now) : "the written key is not the requested key");
+            if (credential.CaCertificatesPath is not null)
+            {
+                AtomicFile.Write(credential.CaCertificatesPath, System.Text.Encoding.ASCII.GetBytes(CredentialStore.ToPem(anchors)), secret: false);
+            }
+
+            var live = state.Store.Load() ?? throw new CryptographicException("the promoted credential cannot be loaded");
+            state.Current = live;
+            state.NextAttempt = null;
+            Log.Renewed(_logger, credential.Name, live.Certificate.Thumbprint, live.Certificate.NotAfter.ToUniversalTime());
+            CredentialChanged?.Invoke(this, new CredentialChangedEventArgs(credential, live.Certificate, rotate));
+            var next = credential.Schedule.GetRenewalTime(live.Certificate.NotBefore.ToUniversalTime(), live.Certificate.NotAfter.ToUniversalTime(), state.Sample(live.Certificate));
+            state.NextAttempt = next;
+            return new RenewalOutcome(credential, RenewalStatus.Renewed, next, null, live.Certificate);
+        }
+        catch (EstException ex) when (ex.Code is EstErrorCode.InvalidResponse or EstErrorCode.ResponseTooLarge)
+        {
+            return Retry(credential, state, retryBasis, _clock.GetUtcNow(), RenewalStatus.Rejected, "the server's answer was discarded: " + ex.Message);
+        }
+        catch (EstException ex)
+        {
+            return Retry(credential, state, retryBasis, _clock.GetUtcNow(), RenewalStatus.Failed, ex.Message);
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or RenewalConfigurationException)
+        {
+            return Retry(credential, state, retryBasis, _clock.GetUtcNow(), RenewalStatus.Failed, ex.Message);
+        }
+        finally
+        {
+            lifetime.Dispose();
+        }
+    }
+
+    private RenewalOutcome Retry(RenewalCredential credential, CredentialState state, X509Certificate2? basis, DateTimeOffset now, RenewalStatus status, string detail)
+    {
+        var interval = basis is null
+            ? credential.Schedule.GetRetryInterval(now - TimeSpan.FromDays(1), now, Random.Shared.NextDouble())
+            : credential.Schedule.GetRetryInterval(basis.NotBefore.ToUniversalTime(), basis.NotAfter.ToUniversalTime(), Random.Shared.NextDouble());
+        state.NextAttempt = now + interval;
+        Log.AttemptFailed(_logger, credential.Name, status, detail, interval);
+        return new RenewalOutcome(credential, status, state.NextAttempt.Value, detail, state.Current?.Certificate);
+    }
+
+    private sealed class CredentialState(CredentialStore store)
+    {
+        public CredentialStore Store { get; } = store;
+
+        public LoadedCredential? Current { get; set; }
+
+        public DateTimeOffset? NextAttempt { get; set; }
+
+        public string? JitterFor { get; set; }
+
+        public double JitterSample { get; set; }
+
+        public double Sample(X509Certificate2 certificate)
+        {
+            if (JitterFor != certificate.Thumbprint)
+            {
+                JitterFor = certificate.Thumbprint;
+                JitterSample = Random.Shared.NextDouble();
+            }
+
+            return JitterSample;
+        }
+    }
+}

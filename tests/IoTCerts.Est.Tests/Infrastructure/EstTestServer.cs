@@ -1,0 +1,77 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using IoTCerts.Est.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace IoTCerts.Est.Tests;
+
+/// <summary>A real Kestrel EST server on 127.0.0.1 (free port) with TLS and client certificates.</summary>
+internal sealed class EstTestServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private EstTestServer(WebApplication app, Uri address, X509Certificate2 caRoot, InMemoryCertificateIssuer issuer)
+    {
+        _app = app;
+        Address = address;
+        CaRoot = caRoot;
+        Issuer = issuer;
+    }
+
+    public Uri Address { get; }
+
+    public X509Certificate2 CaRoot { get; }
+
+    public InMemoryCertificateIssuer Issuer { get; }
+
+    public static async Task<EstTestServer> StartAsync(Action<EstServerOptions> configure, TimeSpan? validity = null, TimeProvider? clock = null, X509Certificate2? caRoot = null)
+    {
+        var ca = caRoot ?? TestPki.CreateRoot("EST Test CA");
+        var issuer = new InMemoryCertificateIssuer(ca, validity: validity ?? TimeSpan.FromDays(30), timeProvider: clock);
+        var serverCertificate = new InMemoryCertificateIssuer(ca, validity: TimeSpan.FromDays(1)).IssueServerCertificate("localhost", IPAddress.Loopback, TimeSpan.FromDays(1));
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Services.AddRouting();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseEstHttps(serverCertificate)));
+        var app = builder.Build();
+        app.UseRouting();
+        app.MapEst(options =>
+        {
+            options.Issuer = issuer;
+            if (clock is not null)
+            {
+                options.TimeProvider = clock;
+            }
+
+            configure(options);
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new EstTestServer(app, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)), ca, issuer);
+    }
+
+    public EstClientOptions ClientOptions(Action<EstClientOptions>? configure = null)
+    {
+        var options = new EstClientOptions { Server = Address };
+        options.TrustAnchors.Add(X509CertificateLoader.LoadCertificate(CaRoot.RawData));
+        configure?.Invoke(options);
+        return options;
+    }
+
+    public EstClient CreateClient(Action<EstClientOptions>? configure = null)
+    {
+        var options = ClientOptions(configure);
+        return new EstClient(new HttpClient(options.CreateHttpHandler()) { Timeout = Timeout.InfiniteTimeSpan }, options);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
