@@ -13,12 +13,12 @@ try
     DeviceArguments args0 = DeviceArguments.Parse(args);
 
     // 1. Identity: certificate, key and chain files in any format Core reads (PEM, DER, PKCS#8, PKCS#12, ...).
-    DeviceIdentity identity = DeviceIdentity.Load(args0.CertificatePath, args0.KeyPath, args0.ChainPath, args0.KeyPassword);
+    DeviceKeyMaterial identity = DeviceKeyMaterial.Load(args0.CertificatePath, args0.KeyPath, args0.ChainPath, args0.KeyPassword);
     Console.WriteLine($"identity: {identity.Leaf.Subject} (until {identity.Leaf.NotAfter:u}), {identity.Intermediates.Count} intermediate(s)");
 
-    // 2. Broker trust: Core's ChainValidator behind the MQTT client's validator seam.
+    // 2. Broker trust: Core's ChainValidator behind the MQTT client's validator seam (serverAuth, host as SAN).
     LoadedMaterial trust = MaterialLoader.LoadFile(args0.TrustPath);
-    var brokerValidator = new CoreBrokerValidator(new ChainValidator(trust.Certificates));
+    var brokerValidator = new TrustStoreServerCertificateValidator(new ChainValidator(trust.Certificates));
     Console.WriteLine($"trust: {trust.Certificates.Count} anchor(s) from {args0.TrustPath}");
 
     // 3. Connect over mutual TLS, publish one QoS 1 message, disconnect.

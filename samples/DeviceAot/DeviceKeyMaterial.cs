@@ -6,9 +6,9 @@ using IoTCerts.Mqtt;
 namespace IoTCerts.Samples.DeviceAot;
 
 /// <summary>The device's certificate, private key and intermediates, read with Core's <see cref="MaterialLoader"/>.</summary>
-internal sealed class DeviceIdentity
+internal sealed class DeviceKeyMaterial
 {
-    private DeviceIdentity(Certificate leaf, PrivateKey key, IReadOnlyList<Certificate> intermediates)
+    private DeviceKeyMaterial(Certificate leaf, PrivateKey key, IReadOnlyList<Certificate> intermediates)
     {
         Leaf = leaf;
         Key = key;
@@ -24,7 +24,7 @@ internal sealed class DeviceIdentity
     /// certificate file may hold the whole chain in any order.
     /// </summary>
     /// <exception cref="MaterialException">A file is unreadable or malformed, or no certificate matches the key.</exception>
-    public static DeviceIdentity Load(string certificatePath, string keyPath, string? chainPath, string? keyPassword)
+    public static DeviceKeyMaterial Load(string certificatePath, string keyPath, string? chainPath, string? keyPassword)
     {
         var options = new LoadOptions { Password = keyPassword };
         LoadedMaterial certificates = MaterialLoader.LoadFile(certificatePath, options);
@@ -55,7 +55,7 @@ internal sealed class DeviceIdentity
             }
         }
 
-        return new DeviceIdentity(leaf, key, intermediates);
+        return new DeviceKeyMaterial(leaf, key, intermediates);
     }
 
     /// <summary>The identity as the MQTT client's TLS credential (certificate with key, plus intermediates).</summary>
