@@ -213,6 +213,7 @@ public sealed class CertificateRenewalEngine
                 var wait = result.RetryAfter ?? options.DefaultRetryAfter;
                 state.NextAttempt = now + wait;
                 Log.Pending(_logger, credential.Name, wait);
+                EstDiagnostics.RenewalEnded(RenewalStatus.Pending);
                 return new RenewalOutcome(credential, RenewalStatus.Pending, state.NextAttempt.Value, $"the server has not decided yet; retrying in {wait}", current?.Certificate);
             }
 
@@ -234,6 +235,7 @@ public sealed class CertificateRenewalEngine
             state.Current = live;
             state.NextAttempt = null;
             Log.Renewed(_logger, credential.Name, live.Certificate.Thumbprint, live.Certificate.NotAfter.ToUniversalTime());
+            EstDiagnostics.RenewalEnded(RenewalStatus.Renewed);
             CredentialChanged?.Invoke(this, new CredentialChangedEventArgs(credential, live.Certificate, rotate));
             var next = credential.Schedule.GetRenewalTime(live.Certificate.NotBefore.ToUniversalTime(), live.Certificate.NotAfter.ToUniversalTime(), state.Sample(live.Certificate));
             state.NextAttempt = next;
@@ -264,6 +266,7 @@ public sealed class CertificateRenewalEngine
             : credential.Schedule.GetRetryInterval(basis.NotBefore.ToUniversalTime(), basis.NotAfter.ToUniversalTime(), Random.Shared.NextDouble());
         state.NextAttempt = now + interval;
         Log.AttemptFailed(_logger, credential.Name, status, detail, interval);
+        EstDiagnostics.RenewalEnded(status);
         return new RenewalOutcome(credential, status, state.NextAttempt.Value, detail, state.Current?.Certificate);
     }
 
