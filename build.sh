@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # IoTCerts build entry point.
 #   ./build.sh test    install what the tests need (when missing), build, run every test
-#   ./build.sh demo    the main job: run the iotcerts CLI on the shipped sample files
+#   ./build.sh demo    the main job: samples/Quickstart (CAs, EST enroll + re-enroll, Cumulocity validation,
+#                      keystore/truststore, MQTT over mTLS when mosquitto is installed); files in out/quickstart
+#   ./build.sh inspect-sample   run `iotcerts inspect` on the shipped sample device chain
 #   ./build.sh bench   run the BenchmarkDotNet suite (long; not part of CI)
 #   ./build.sh pack-check   dotnet pack every src/ project into a temp dir and inspect each package
 #   ./build.sh aot-check    publish samples/DeviceAot with NativeAOT (0 warnings) and run it against mosquitto
@@ -79,9 +81,10 @@ pack_check() {
 
 case "${1:-}" in
   test) run_tests ;;
-  demo) dotnet run --project src/IoTCerts.Cli -c Release -- inspect samples/certificates/device-chain.pem ;;
+  demo) rm -rf out/quickstart; dotnet run --project samples/Quickstart -c Release -- out/quickstart ;;
+  inspect-sample) dotnet run --project src/IoTCerts.Cli -c Release -- inspect samples/certificates/device-chain.pem ;;
   pack-check) pack_check ;;
   aot-check) need_tools; need_aot_tools; build/aot-check.sh ;;
   bench) shift; dotnet run -c Release --project benchmarks/IoTCerts.Benchmarks -- "${@:---filter *}" ;;
-  *) echo "usage: ./build.sh test|demo|bench|pack-check|aot-check" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh test|demo|inspect-sample|bench|pack-check|aot-check" >&2; exit 2 ;;
 esac
