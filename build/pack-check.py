@@ -111,6 +111,46 @@ def check(pid, is_tool, nupkg, snupkg):
     return problems, facts
 
 
+def tampered(source, target, drop=None, nuspec_edit=None):
+    """Copies a package, leaving out the entry `drop` and rewriting the nuspec with `nuspec_edit`."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w") as dst:
+        for item in src.infolist():
+            if item.filename == drop:
+                continue
+            data = src.read(item.filename)
+            if item.filename.endswith(".nuspec") and nuspec_edit:
+                data = nuspec_edit(data.decode("utf-8")).encode("utf-8")
+            dst.writestr(item, data)
+
+
+def self_test(outdir):
+    """The checker must refuse broken copies of the Core package (so an ok above means something)."""
+    import shutil
+    import tempfile
+    core = glob.glob(os.path.join(outdir, "IoTCerts.Core.*.nupkg"))[0]
+    cases = {
+        "no README": dict(drop="README.md"),
+        "no XML docs": dict(drop="lib/net10.0/IoTCerts.Core.xml"),
+        "other licence": dict(nuspec_edit=lambda t: t.replace(">MIT<", ">Apache-2.0<")),
+        "Microsoft.Extensions dependency": dict(nuspec_edit=lambda t: t.replace(
+            '<dependency id="System.Security.Cryptography.Pkcs"',
+            '<dependency id="Microsoft.Extensions.Logging.Abstractions" version="10.0.0" /><dependency id="System.Security.Cryptography.Pkcs"')),
+        "invented repository url": dict(nuspec_edit=lambda t: t.replace('<repository type="git"', '<repository type="git" url="https://example.invalid/x.git"')),
+    }
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, edit in cases.items():
+            target = os.path.join(tmp, os.path.basename(core))
+            tampered(core, target, **edit)
+            shutil.copy(core[:-len(".nupkg")] + ".snupkg", target[:-len(".nupkg")] + ".snupkg")
+            problems, _ = check("IoTCerts.Core", False, target, target[:-len(".nupkg")] + ".snupkg")
+            if not problems:
+                failures += 1
+                print(f"FAIL self-test: a package with '{name}' passed the check")
+    print(f"pack-check self-test: {len(cases) - failures} of {len(cases)} broken packages refused")
+    return failures
+
+
 def main():
     root, outdir = sys.argv[1], sys.argv[2]
     ids = project_package_ids(root)
@@ -132,6 +172,7 @@ def main():
             print(f"ok   {os.path.basename(nupkg)} ({kind}, {facts['size'] // 1024} KiB, "
                   f"deps: {', '.join(facts['deps']) or 'none'}, pdbs: {facts['pdbs']})")
     print(f"pack-check: {len(ids) - failed} of {len(ids)} packages ok")
+    failed += self_test(outdir)
     return 1 if failed else 0
 
 
