@@ -17,6 +17,12 @@ public sealed class OpenSslPki : IDisposable
         Run("req -new -key device.key -subj /CN=di-device -out device.csr");
         File.WriteAllText(Path.Combine(Directory, "device.ext"), "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n");
         Run("x509 -req -in device.csr -CA root.pem -CAkey root.key -CAcreateserial -days 1 -sha256 -extfile device.ext -out device.pem");
+        Run("ecparam -name prime256v1 -genkey -noout -out issuing.key");
+        Run("req -new -key issuing.key -subj /CN=DI-Test-Issuing -out issuing.csr");
+        File.WriteAllText(Path.Combine(Directory, "issuing.ext"), "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n");
+        Run("x509 -req -in issuing.csr -CA root.pem -CAkey root.key -CAcreateserial -days 2 -sha256 -extfile issuing.ext -out issuing.pem");
+        Run("req -new -key device.key -subj /CN=di-device-2 -out device2.csr");
+        Run("x509 -req -in device2.csr -CA issuing.pem -CAkey issuing.key -CAcreateserial -days 1 -sha256 -extfile device.ext -out device2.pem");
     }
 
     public string Directory { get; }

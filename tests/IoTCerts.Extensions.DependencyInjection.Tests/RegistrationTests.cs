@@ -135,6 +135,42 @@ public sealed class RegistrationTests : IClassFixture<OpenSslPki>
         Assert.Contains(seen, m => m is ("iotcerts.chain.validations", 1, "invalid"));
     }
 
+    [Fact]
+    public void A_second_validation_through_the_same_intermediate_is_a_signature_cache_hit()
+    {
+        using ServiceProvider provider = Provider(s => s.AddIoTCertsChainValidation(o => o.TrustAnchorFiles.Add(_pki.PathOf("root.pem"))));
+        ChainValidator validator = provider.GetRequiredService<ChainValidator>();
+        Certificate device = MaterialLoader.LoadFile(_pki.PathOf("device2.pem")).Certificates[0];
+        Certificate issuing = MaterialLoader.LoadFile(_pki.PathOf("issuing.pem")).Certificates[0];
+        int thread = Environment.CurrentManagedThreadId;
+        var hits = new List<long>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == CoreDiagnostics.MeterName && instrument.Name == "iotcerts.chain.signature_cache_hits")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) =>
+        {
+            if (Environment.CurrentManagedThreadId == thread)
+            {
+                hits.Add(value);
+            }
+        });
+        listener.Start();
+
+        Assert.True(validator.Validate(device, [issuing]).IsValid);
+        int afterFirst = hits.Count;
+        Assert.True(validator.Validate(device, [issuing]).IsValid);
+
+        Assert.Equal(0, afterFirst);
+        Assert.Equal([1L], hits);
+    }
+
     private static ServiceProvider Provider(Action<IServiceCollection> configure)
     {
         var services = new ServiceCollection();
