@@ -29,7 +29,7 @@ internal sealed class EstTestServer : IAsyncDisposable
 
     public InMemoryCertificateIssuer Issuer { get; }
 
-    public static async Task<EstTestServer> StartAsync(Action<EstServerOptions> configure, TimeSpan? validity = null, TimeProvider? clock = null, X509Certificate2? caRoot = null)
+    public static async Task<EstTestServer> StartAsync(Action<EstServerOptions> configure, TimeSpan? validity = null, TimeProvider? clock = null, X509Certificate2? caRoot = null, ILoggerProvider? logs = null)
     {
         var ca = caRoot ?? TestPki.CreateRoot("EST Test CA");
         var issuer = new InMemoryCertificateIssuer(ca, validity: validity ?? TimeSpan.FromDays(30), timeProvider: clock);
@@ -37,6 +37,11 @@ internal sealed class EstTestServer : IAsyncDisposable
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddRouting();
         builder.Logging.ClearProviders();
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseEstHttps(serverCertificate)));
         var app = builder.Build();
         app.UseRouting();
