@@ -58,6 +58,7 @@ internal static class CliApp
             Commands.EstCommand.Create(),
             Commands.RenewCommand.Create(),
             Commands.MqttCommand.Create(),
+            Commands.C8yCommand.Create(),
         ];
         foreach (var command in commands)
         {
