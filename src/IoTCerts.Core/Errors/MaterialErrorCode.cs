@@ -51,6 +51,21 @@ public enum MaterialErrorCode
 
     /// <summary>The input was read but holds nothing of the kind that was asked for.</summary>
     NothingFound,
+
+    /// <summary>A private key was named by something that is not a PKCS#11 URI (RFC 7512).</summary>
+    InvalidPkcs11Uri,
+
+    /// <summary>OpenSSL's pkcs11 engine (libengine-pkcs11-openssl) or the PKCS#11 module it loads is not installed .</summary>
+    Pkcs11EngineUnavailable,
+
+    /// <summary>The token refused the PIN .</summary>
+    WrongPin,
+
+    /// <summary>The token is present and the PIN accepted (or not needed), but no private key matches the URI .</summary>
+    TokenKeyNotFound,
+
+    /// <summary>A key in a PKCS#11 token could not be opened for another reason (token missing, module error) .</summary>
+    TokenKeyUnavailable,
 }
 
 /// <summary>Stable codes and default operator sentences for <see cref="MaterialErrorCode"/>.</summary>
@@ -74,6 +89,11 @@ public static class MaterialErrorCodes
         MaterialErrorCode.FileNotFound => "file-not-found",
         MaterialErrorCode.FileUnreadable => "file-unreadable",
         MaterialErrorCode.NothingFound => "nothing-found",
+        MaterialErrorCode.InvalidPkcs11Uri => "invalid-pkcs11-uri",
+        MaterialErrorCode.Pkcs11EngineUnavailable => "pkcs11-engine-unavailable",
+        MaterialErrorCode.WrongPin => "wrong-pin",
+        MaterialErrorCode.TokenKeyNotFound => "token-key-not-found",
+        MaterialErrorCode.TokenKeyUnavailable => "token-key-unavailable",
         _ => "unknown-error",
     };
 
@@ -95,6 +115,11 @@ public static class MaterialErrorCodes
         MaterialErrorCode.FileNotFound => "the file does not exist",
         MaterialErrorCode.FileUnreadable => "the file could not be read",
         MaterialErrorCode.NothingFound => "the input holds nothing of the requested kind",
+        MaterialErrorCode.InvalidPkcs11Uri => "a token key must be named by a PKCS#11 URI starting with 'pkcs11:' (RFC 7512)",
+        MaterialErrorCode.Pkcs11EngineUnavailable => "OpenSSL's pkcs11 engine is not installed (Debian/Ubuntu: libengine-pkcs11-openssl) or the PKCS#11 module cannot be loaded",
+        MaterialErrorCode.WrongPin => "the token refused the PIN",
+        MaterialErrorCode.TokenKeyNotFound => "the token holds no private key matching the PKCS#11 URI",
+        MaterialErrorCode.TokenKeyUnavailable => "the key in the PKCS#11 token could not be opened",
         _ => "the material could not be read",
     };
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using IoTCerts.Core;
 
 namespace IoTCerts.Issuance;
 
@@ -72,61 +73,35 @@ public sealed class SigningKey : IDisposable
     /// </summary>
     /// <param name="uri">The PKCS#11 URI of the private key.</param>
     /// <param name="pin">A PIN to add as <c>pin-value</c> when the URI carries none.</param>
-    /// <exception cref="IssuanceException">The engine, the module, the token, the object or the PIN is not right.</exception>
+    /// <exception cref="IssuanceException">
+    /// The engine, the module, the token, the object or the PIN is not right (<see cref="IssuanceErrorCode.TokenKeyUnavailable"/>,
+    /// with the <see cref="MaterialException"/> from <see cref="Pkcs11Key.Open"/> naming the exact cause as inner exception).
+    /// </exception>
     public static SigningKey OpenPkcs11(string uri, string? pin = null)
     {
-        var parsed = Pkcs11Uri.Parse(uri);
-        if (OperatingSystem.IsWindows())
-        {
-            throw new IssuanceException(IssuanceErrorCode.TokenKeyUnavailable, "PKCS#11 token keys need OpenSSL's pkcs11 engine, which is not available on Windows");
-        }
-
-        SafeEvpPKeyHandle? handle = null;
-        PinPipe? pinPipe = null;
+        AsymmetricAlgorithm key;
+        string tokenUri;
         try
         {
-            // libp11 prints the URI to stderr when a key cannot be opened: hand the PIN over through a pipe
-            // (pin-source, RFC 7512) so it never appears there or in the process's memory as part of a string we log.
-            string target;
-            if (pin is null || parsed.HasPin)
-            {
-                target = uri;
-            }
-            else if (OperatingSystem.IsLinux())
-            {
-                pinPipe = new PinPipe(pin);
-                target = parsed.WithPinSource(pinPipe.Path);
-            }
-            else
-            {
-                target = parsed.WithPin(pin);
-            }
-
-            handle = SafeEvpPKeyHandle.OpenPrivateKeyFromEngine("pkcs11", target);
-            AsymmetricAlgorithm key;
-            try
-            {
-                key = new ECDsaOpenSsl(handle);
-            }
-            catch (CryptographicException)
-            {
-                key = new RSAOpenSsl(handle);
-            }
-
-            return new SigningKey(key, isExportable: false, tokenUri: parsed.WithoutPin);
+            tokenUri = Pkcs11Key.WithoutPin(uri);
+            key = Pkcs11Key.Open(uri, pin);
         }
-        catch (Exception ex) when (ex is CryptographicException or PlatformNotSupportedException or DllNotFoundException)
+        catch (MaterialException ex)
         {
             throw new IssuanceException(
-                IssuanceErrorCode.TokenKeyUnavailable,
-                $"the PKCS#11 key '{parsed.WithoutPin}' could not be opened (is libengine-pkcs11-openssl installed, PKCS11_MODULE_PATH set, the token present and the PIN right?)",
+                ex.Code is MaterialErrorCode.InvalidPkcs11Uri ? IssuanceErrorCode.InvalidOption : IssuanceErrorCode.TokenKeyUnavailable,
+                ex.Message,
                 ex);
         }
-        finally
+
+        try
         {
-            // The OpenSsl key objects duplicate the handle's reference.
-            handle?.Dispose();
-            pinPipe?.Dispose();
+            return new SigningKey(key, isExportable: false, tokenUri: tokenUri);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
         }
     }
 

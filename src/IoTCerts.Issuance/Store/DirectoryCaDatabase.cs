@@ -395,7 +395,7 @@ public sealed class DirectoryCaDatabase : ICaDatabase
 
         if (settings.KeyUri is { } uri)
         {
-            text.Append("key-uri = ").Append(Pkcs11Uri.Parse(uri).WithoutPin).Append('\n');
+            text.Append("key-uri = ").Append(IoTCerts.Core.Pkcs11Key.WithoutPin(uri)).Append('\n');
         }
 
         return text.ToString();

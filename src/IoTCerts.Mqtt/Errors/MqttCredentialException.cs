@@ -14,6 +14,9 @@ public enum MqttCredentialError
 
     /// <summary>The certificate does not carry the identity the platform profile needs (a CN, or the IBM Watson IoT form).</summary>
     InvalidClientIdentity,
+
+    /// <summary>The private key in a PKCS#11 token could not be opened; the inner <see cref="IoTCerts.Core.MaterialException"/> says why (engine, PIN, object).</summary>
+    TokenKeyUnavailable,
 }
 
 /// <summary>A client certificate, key or identity could not be used. Messages never contain key material or passwords.</summary>
@@ -36,6 +39,7 @@ public sealed class MqttCredentialException : MqttException
         MqttCredentialError.Malformed => "malformed",
         MqttCredentialError.MissingPrivateKey => "missing-private-key",
         MqttCredentialError.InvalidClientIdentity => "invalid-client-identity",
+        MqttCredentialError.TokenKeyUnavailable => (InnerException as IoTCerts.Core.MaterialException)?.CodeString ?? "token-key-unavailable",
         _ => "credential-error",
     };
 }

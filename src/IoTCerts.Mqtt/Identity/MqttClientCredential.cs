@@ -10,7 +10,7 @@ namespace IoTCerts.Mqtt;
 /// trust only the root CA refuse a leaf sent alone. Immutable; replace it with
 /// <see cref="MqttDeviceClient.UpdateCredentialAsync"/> to hot-swap.
 /// </summary>
-public sealed class MqttClientCredential
+public sealed partial class MqttClientCredential
 {
     private const long MaximumFileSize = 1024 * 1024;
     private readonly Lazy<SslStreamCertificateContext> _context;

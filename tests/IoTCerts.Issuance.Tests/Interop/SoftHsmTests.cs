@@ -58,8 +58,24 @@ public sealed class SoftHsmTests
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("token-key-unavailable", result.Error, StringComparison.Ordinal);
+        Assert.Contains("the token refused the PIN", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("0000", result.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(dir["x.csr"]));
+    }
+
+    [Fact]
+    public void AMissingEngineIsNamedAsSuch()
+    {
+        using var dir = new TempDir();
+        var environment = InitToken(dir);
+        environment["OPENSSL_ENGINES"] = dir["no-engines-here"];
+        File.WriteAllText(dir["pin.txt"], Pin + "\n");
+
+        var result = Tool.Run("dotnet", [CliDll, "csr", "--subject", "CN=x", "--key-uri", $"pkcs11:token={Token};object=k;type=private", "--key-password-file", "pin.txt", "--out", "x.csr"], dir.Path, environment);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("pkcs11 engine is not installed (Debian/Ubuntu: libengine-pkcs11-openssl)", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(Pin, result.Error, StringComparison.Ordinal);
     }
 
     private static Dictionary<string, string> InitToken(TempDir dir)

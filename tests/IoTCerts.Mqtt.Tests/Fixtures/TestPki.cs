@@ -59,6 +59,18 @@ public sealed class TestPki : IDisposable
         return new MqttClientCredential(leaf, leafOnly ? [] : [Intermediate]);
     }
 
+    /// <summary>A TLS client certificate for a key held elsewhere (a PKCS#11 token), issued by the intermediate; no private key attached.</summary>
+    public X509Certificate2 DeviceCertificateFor(PublicKey publicKey, string commonName)
+    {
+        var request = new CertificateRequest(new X500DistinguishedName($"CN={commonName}, O=IoTCerts Test"), publicKey, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(publicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Intermediate, true, false));
+        return request.Create(Intermediate, Now.AddMinutes(-5), Now.AddDays(30), Serial());
+    }
+
     /// <summary>A broker certificate issued by the root (or <paramref name="issuer"/>) with the given validity and usage.</summary>
     public X509Certificate2 ServerCertificate(DateTimeOffset notBefore, DateTimeOffset notAfter, bool serverAuth = true, X509Certificate2? issuer = null) =>
         Issue(issuer ?? Root, "localhost", serverAuth, notBefore, notAfter, ["localhost"]);

@@ -17,6 +17,8 @@ internal sealed class MqttConnectionOptions
     private readonly Option<int> _port = new("--port") { Description = "The broker's TLS port.", DefaultValueFactory = _ => 8883 };
     private readonly Option<string> _cert = new("--cert") { Description = "The device certificate, optionally followed by its intermediates (PEM, DER, PKCS#7 or PKCS#12 with the key).", Required = true };
     private readonly Option<string?> _key = new("--key") { Description = "The device's private key (PKCS#8, PKCS#1, SEC1, legacy OpenSSL PEM, DER). Not needed when --cert holds it (PKCS#12, or PEM with a key)." };
+    private readonly Option<string?> _keyUri = new("--key-uri") { Description = "The device's private key in a PKCS#11 token, as an RFC 7512 URI (pkcs11:token=…;object=…;type=private), used through OpenSSL's pkcs11 engine (R-44). Instead of --key." };
+    private readonly Option<string?> _pinFile = new("--pin-file") { Description = "A file holding the token's user PIN for --key-uri (one line). Without it IOTCERTS_PKCS11_PIN is read, unless the URI has pin-value." };
     private readonly Option<string[]> _chain = new("--chain") { Description = "More intermediate CA certificates to send with the device certificate (repeatable)." };
     private readonly Option<string?> _trust = new("--trust") { Description = "The CA certificates the broker's certificate must chain to (any format), validated by IoTCerts' chain validator. Without it the system trust store is used." };
     private readonly Option<string[]> _crl = new("--crl") { Description = "CRL files (PEM or DER, repeatable): check the broker's chain for revocation against them (offline; needs --trust). An unknown status refuses the broker. Without --crl revocation is not checked." };
@@ -38,7 +40,7 @@ internal sealed class MqttConnectionOptions
 
     public void AddTo(Command command)
     {
-        Option[] options = [_host, _port, _cert, _key, _chain, _trust, _crl, _password, _passwordFile, _clientId, _profile, _org, _tlsVersion, _sni, _connectTimeout];
+        Option[] options = [_host, _port, _cert, _key, _keyUri, _pinFile, _chain, _trust, _crl, _password, _passwordFile, _clientId, _profile, _org, _tlsVersion, _sni, _connectTimeout];
         foreach (Option option in options)
         {
             command.Add(option);
@@ -68,7 +70,9 @@ internal sealed class MqttConnectionOptions
             Host = parse.GetValue(_host),
             Port = port,
             TargetHost = parse.GetValue(_sni),
-            Credential = MqttCredentialFiles.Load(parse.GetValue(_cert)!, parse.GetValue(_key), parse.GetValue(_chain) ?? [], password),
+            Credential = parse.GetValue(_keyUri) is { } keyUri
+                ? MqttCredentialFiles.LoadWithTokenKey(parse.GetValue(_cert)!, keyUri, parse.GetValue(_key), parse.GetValue(_pinFile), parse.GetValue(_chain) ?? [])
+                : MqttCredentialFiles.Load(parse.GetValue(_cert)!, parse.GetValue(_key), parse.GetValue(_chain) ?? [], password),
             TrustStorePath = parse.GetValue(_trust),
             SslProtocols = parse.GetValue(_tlsVersion) switch
             {
@@ -118,6 +122,54 @@ internal sealed class MqttConnectionOptions
 /// <summary>Loads the device credential with <see cref="MaterialLoader"/>: any format, key in the same or its own file.</summary>
 internal static class MqttCredentialFiles
 {
+    /// <summary>Environment variable read for the token PIN when no --pin-file is given.</summary>
+    public const string PinVariable = "IOTCERTS_PKCS11_PIN";
+
+    /// <summary>The certificate (and chain) from files, the key from a PKCS#11 token .</summary>
+    public static MqttClientCredential LoadWithTokenKey(string certificatePath, string keyUri, string? keyPath, string? pinFile, IEnumerable<string> chainPaths)
+    {
+        if (keyPath is not null)
+        {
+            throw new CliException("usage", "give either --key or --key-uri, not both");
+        }
+
+        if (!Pkcs11Key.IsPkcs11Uri(keyUri))
+        {
+            throw new MaterialException(MaterialErrorCode.InvalidPkcs11Uri);
+        }
+
+        string? pin = pinFile is null ? Environment.GetEnvironmentVariable(PinVariable) : ReadPinFile(pinFile);
+        MqttClientCredential credential;
+        try
+        {
+            credential = MqttClientCredential.FromPkcs11(certificatePath, keyUri, pin);
+        }
+        catch (MqttCredentialException e) when (e.InnerException is MaterialException material)
+        {
+            // The Core error names the cause (wrong-pin, token-key-not-found, pkcs11-engine-unavailable, malformed, ...).
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(material.WithSource(e.Error == MqttCredentialError.TokenKeyUnavailable ? null : certificatePath));
+            throw;
+        }
+        catch (MqttCredentialException e)
+        {
+            throw new CliException(e.Error == MqttCredentialError.MissingPrivateKey ? "key-mismatch" : e.CodeString, e.Message);
+        }
+
+        var chain = chainPaths.SelectMany(path => CertificateFiles.Read(path).Select(c => c.ToX509Certificate2())).ToList();
+        return chain.Count == 0 ? credential : new MqttClientCredential(credential.Certificate, credential.Intermediates.Concat(chain));
+    }
+
+    private static string ReadPinFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new CliException("file-not-found", $"the PIN file '{path}' does not exist");
+        }
+
+        // One line; a trailing newline is not part of the PIN.
+        return File.ReadAllText(path).TrimEnd('\r', '\n');
+    }
+
     public static MqttClientCredential Load(string certificatePath, string? keyPath, IEnumerable<string> chainPaths, string? password)
     {
         var options = new LoadOptions { Password = password };

@@ -185,6 +185,12 @@ internal sealed class PathSearch
         for (var i = 0; i < _path.Count - 1; i++)
         {
             var result = checker.Check(_path[i].Certificate, _path[i + 1].Certificate, _at);
+            if (result.Status == RevocationStatus.Good)
+            {
+                continue;
+            }
+
+            // Named only on failure: the end entity's readable subject is not built on the warm path.
             var subject = _path[i].SubjectText;
             switch (result.Status)
             {

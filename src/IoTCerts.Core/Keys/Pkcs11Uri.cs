@@ -1,4 +1,4 @@
-namespace IoTCerts.Issuance;
+namespace IoTCerts.Core;
 
 /// <summary>The few RFC 7512 details IoTCerts needs: keep the PIN out of anything stored or printed.</summary>
 internal readonly record struct Pkcs11Uri(string Path, IReadOnlyList<KeyValuePair<string, string>> Query)
@@ -12,7 +12,7 @@ internal readonly record struct Pkcs11Uri(string Path, IReadOnlyList<KeyValuePai
         ArgumentNullException.ThrowIfNull(uri);
         if (!uri.StartsWith("pkcs11:", StringComparison.OrdinalIgnoreCase) || uri.Length > 4096)
         {
-            throw new IssuanceException(IssuanceErrorCode.InvalidOption, "a token key must be named by a PKCS#11 URI starting with 'pkcs11:' (RFC 7512)");
+            throw new MaterialException(MaterialErrorCode.InvalidPkcs11Uri, "a token key must be named by a PKCS#11 URI starting with 'pkcs11:' and at most 4096 characters long (RFC 7512)");
         }
 
         var question = uri.IndexOf('?', StringComparison.Ordinal);

@@ -2,7 +2,7 @@ using System.IO.Pipes;
 using Microsoft.Win32.SafeHandles;
 using System.Text;
 
-namespace IoTCerts.Issuance;
+namespace IoTCerts.Core;
 
 /// <summary>
 /// A PIN readable once as a file (<c>/proc/self/fd/N</c>) without touching the disk: the write end of a pipe is
