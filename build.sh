@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # IoTCerts build entry point.
 #   ./build.sh test    install what the tests need (when missing), build, run every test
-#   ./build.sh demo    the main job: run the iotcerts CLI on the shipped sample files
+#   ./build.sh demo    the main job: samples/Quickstart (CAs, EST enroll + re-enroll, Cumulocity validation,
+#                      keystore/truststore, MQTT over mTLS when mosquitto is installed); files in out/quickstart
+#   ./build.sh inspect-sample   run `iotcerts inspect` on the shipped sample device chain
 #   ./build.sh bench   run the BenchmarkDotNet suite (long; not part of CI)
+#   ./build.sh pack-check   dotnet pack every src/ project into a temp dir and inspect each package
+#   ./build.sh aot-check    publish samples/DeviceAot with NativeAOT (0 warnings) and run it against mosquitto
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -16,6 +20,20 @@ need_tools() {
   command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
   [ -e /usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so ] || missing+=(libengine-pkcs11-openssl)
   command -v pkcs11-tool >/dev/null 2>&1 || missing+=(opensc)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "build.sh: installing ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+# NativeAOT links with clang (the ILCompiler looks for the plain `clang` name first) against zlib.
+need_aot_tools() {
+  local missing=()
+  command -v clang >/dev/null 2>&1 || ls /usr/bin/clang-[0-9]* >/dev/null 2>&1 || missing+=(clang)
+  [ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "build.sh: installing ${missing[*]}"
     local sudo=""
@@ -49,9 +67,24 @@ PY
   return "$rc"
 }
 
+# Packs every project under src/ (libraries and the iotcerts tool) into a fresh directory and
+# checks what each .nupkg/.snupkg holds (build/pack-check.py). PACK_DIR keeps the packages.
+pack_check() {
+  local out="${PACK_DIR:-$(mktemp -d)}"
+  rm -f "$out"/*.nupkg "$out"/*.snupkg
+  local proj
+  for proj in src/*/*.csproj; do
+    dotnet pack "$proj" -c Release -nologo -v q -o "$out"
+  done
+  python3 build/pack-check.py . "$out"
+}
+
 case "${1:-}" in
   test) run_tests ;;
-  demo) dotnet run --project src/IoTCerts.Cli -c Release -- inspect samples/certificates/device-chain.pem ;;
+  demo) rm -rf out/quickstart; dotnet run --project samples/Quickstart -c Release -- out/quickstart ;;
+  inspect-sample) dotnet run --project src/IoTCerts.Cli -c Release -- inspect samples/certificates/device-chain.pem ;;
+  pack-check) pack_check ;;
+  aot-check) need_tools; need_aot_tools; build/aot-check.sh ;;
   bench) shift; dotnet run -c Release --project benchmarks/IoTCerts.Benchmarks -- "${@:---filter *}" ;;
-  *) echo "usage: ./build.sh test|demo|bench" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh test|demo|inspect-sample|bench|pack-check|aot-check" >&2; exit 2 ;;
 esac

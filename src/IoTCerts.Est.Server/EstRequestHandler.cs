@@ -116,6 +116,8 @@ internal sealed class EstRequestHandler(EstServerOptions options, IEstCertificat
 
             var issued = await issuer.IssueAsync(request, context, http.RequestAborted).ConfigureAwait(false);
             await WriteCertificatesAsync(http, issued, StatusCodes.Status200OK, "certs-only").ConfigureAwait(false);
+            var leaf = ResponseCertificates.FindIssued(issued);
+            Log.Issued(Log.For(http), operation.ToString(), leaf?.Subject ?? request.SubjectName.Name, leaf?.SerialNumber ?? "?", Log.ClientOf(http));
         }
         catch (EstRefusalException ex)
         {
@@ -249,6 +251,15 @@ internal sealed class EstRequestHandler(EstServerOptions options, IEstCertificat
 
     private static async Task WriteTextAsync(HttpContext http, int status, string text)
     {
+        if (status >= StatusCodes.Status400BadRequest)
+        {
+            Log.Refused(Log.For(http), http.Request.Path.Value ?? string.Empty, status, text, Log.ClientOf(http));
+        }
+        else if (status == StatusCodes.Status202Accepted)
+        {
+            Log.Pending(Log.For(http), http.Request.Path.Value ?? string.Empty, Log.ClientOf(http));
+        }
+
         http.Response.StatusCode = status;
         http.Response.ContentType = "text/plain; charset=utf-8";
         await http.Response.WriteAsync(text + "\n", http.RequestAborted).ConfigureAwait(false);

@@ -129,7 +129,7 @@ public sealed class CrlFetcher
             CrlFetchResult result;
             try
             {
-                result = await DownloadAsync(uri).ConfigureAwait(false);
+                result = await DownloadTracedAsync(uri).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or UriFormatException or ObjectDisposedException or OperationCanceledException)
             {
@@ -173,6 +173,25 @@ public sealed class CrlFetcher
                 }
             }
         }
+    }
+
+    // A span and a counted result per network download (cache answers are not downloads).
+    private async Task<CrlFetchResult> DownloadTracedAsync(string uri)
+    {
+        using var activity = CoreDiagnostics.ActivitySource.StartActivity("iotcerts.crl.fetch", System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("url.full", uri);
+        var result = await DownloadAsync(uri).ConfigureAwait(false);
+        CoreDiagnostics.CrlFetched(result.Status);
+        if (activity is not null)
+        {
+            activity.SetTag(CoreDiagnostics.ResultTag, result.Status.ToString().ToLowerInvariant());
+            if (result.Status != CrlFetchStatus.Fetched)
+            {
+                activity.SetStatus(System.Diagnostics.ActivityStatusCode.Error, result.Status.ToString());
+            }
+        }
+
+        return result;
     }
 
     private async Task<CrlFetchResult> DownloadAsync(string uri)

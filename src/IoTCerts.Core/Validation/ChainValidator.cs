@@ -119,7 +119,9 @@ public sealed class ChainValidator
             }
         }
 
-        return new PathSearch(this, intermediates, context, at).Run(leaf);
+        var result = new PathSearch(this, intermediates, context, at).Run(leaf);
+        CoreDiagnostics.ChainValidated(result.IsValid);
+        return result;
     }
 
     /// <summary>Forgets every learned issuer key and verified edge (benchmarks: the cold state with anchors configured).</summary>

@@ -189,6 +189,22 @@ public class EstClient
 
     private async Task<Response> SendAsync(HttpMethod method, string operation, string? body, CancellationToken cancellationToken)
     {
+        using var activity = EstDiagnostics.StartRequest(operation, Options.Server!);
+        int? status = null;
+        try
+        {
+            var response = await SendUntracedAsync(method, operation, body, cancellationToken).ConfigureAwait(false);
+            status = (int)response.Status;
+            return response;
+        }
+        finally
+        {
+            EstDiagnostics.RequestEnded(activity, operation, status);
+        }
+    }
+
+    private async Task<Response> SendUntracedAsync(HttpMethod method, string operation, string? body, CancellationToken cancellationToken)
+    {
         var options = Options;
         var uri = BuildUri(options.Server!, options.Label, operation);
         var sentBasic = options.UserName is not null && options.PreemptiveBasicAuthentication;

@@ -293,6 +293,7 @@ public sealed class CertificateRenewalEngine
                 var wait = result.RetryAfter ?? options.DefaultRetryAfter;
                 state.NextAttempt = now + wait;
                 Log.Pending(_logger, credential.Name, wait);
+                EstDiagnostics.RenewalEnded(RenewalStatus.Pending);
                 return new RenewalOutcome(credential, RenewalStatus.Pending, state.NextAttempt.Value, $"the server has not decided yet; retrying in {wait}", current?.Certificate);
             }
 
@@ -315,6 +316,7 @@ public sealed class CertificateRenewalEngine
             state.NextAttempt = null;
             state.NextCaCheck = credential.CaCheckInterval is { } interval ? now + interval : null;
             Log.Renewed(_logger, credential.Name, live.Certificate.Thumbprint, live.Certificate.NotAfter.ToUniversalTime());
+            EstDiagnostics.RenewalEnded(RenewalStatus.Renewed);
             CredentialChanged?.Invoke(this, new CredentialChangedEventArgs(credential, live.Certificate, rotate));
             var next = credential.Schedule.GetRenewalTime(live.Certificate.NotBefore.ToUniversalTime(), live.Certificate.NotAfter.ToUniversalTime(), state.Sample(live.Certificate));
             state.ScheduledRenewal = next;
@@ -354,6 +356,7 @@ public sealed class CertificateRenewalEngine
         state.NextAttempt = now + interval;
         state.ScheduledRenewal = null;
         Log.AttemptFailed(_logger, credential.Name, status, detail, interval);
+        EstDiagnostics.RenewalEnded(status);
         return new RenewalOutcome(credential, status, state.NextAttempt.Value, detail, state.Current?.Certificate);
     }
 

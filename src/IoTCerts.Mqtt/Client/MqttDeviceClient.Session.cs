@@ -21,7 +21,21 @@ public partial class MqttDeviceClient
                 }
             }
 
-            result = await ConnectCoreAsync(cancellationToken).ConfigureAwait(false);
+            using (Activity? activity = MqttDiagnostics.StartConnect(_options.Host, _options.Port, isReconnect))
+            {
+                try
+                {
+                    result = await ConnectCoreAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    MqttDiagnostics.ConnectFailed(activity, e, isReconnect);
+                    throw;
+                }
+
+                MqttDiagnostics.Connected(activity, result, isReconnect);
+            }
+
             fresh = result.IsAccepted;
         }
         finally

@@ -54,11 +54,33 @@ internal sealed class RestTransport
     /// <summary>Sends the request made by <paramref name="createRequest"/> (called once per attempt) and returns the final answer.</summary>
     public async Task<RestResponse> SendAsync(Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken)
     {
+        using var activity = PlatformDiagnostics.StartRequest();
+        var call = new CallRecord();
+        try
+        {
+            var response = await SendWithRetriesAsync(createRequest, activity, call, cancellationToken).ConfigureAwait(false);
+            call.Status = (int)response.Status;
+            return response;
+        }
+        finally
+        {
+            PlatformDiagnostics.RequestEnded(activity, call.Method, call.Status);
+        }
+    }
+
+    private async Task<RestResponse> SendWithRetriesAsync(Func<HttpRequestMessage> createRequest, System.Diagnostics.Activity? activity, CallRecord call, CancellationToken cancellationToken)
+    {
         for (var attempt = 0; ; attempt++)
         {
             using var request = createRequest();
             var method = request.Method.Method;
             var path = request.RequestUri!.AbsolutePath;
+            if (attempt == 0)
+            {
+                call.Method = method;
+                PlatformDiagnostics.Describe(activity, method, path);
+            }
+
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_settings.RequestTimeout);
             Exception? failure;
@@ -81,6 +103,7 @@ internal sealed class RestTransport
 
                 var delay = retryAfter ?? Backoff(attempt);
                 Log.RetryingStatus(_logger, method, path, (int)response.StatusCode, attempt + 1, _settings.MaxRetries, delay);
+                PlatformDiagnostics.Retrying();
                 await Task.Delay(delay, _settings.TimeProvider, cancellationToken).ConfigureAwait(false);
                 continue;
             }
@@ -109,8 +132,17 @@ internal sealed class RestTransport
 
             var wait = Backoff(attempt);
             Log.RetryingTransport(_logger, method, path, failure.Message, attempt + 1, _settings.MaxRetries, wait);
+            PlatformDiagnostics.Retrying();
             await Task.Delay(wait, _settings.TimeProvider, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>What the telemetry of one call needs from its attempts.</summary>
+    private sealed class CallRecord
+    {
+        public string Method { get; set; } = "?";
+
+        public int? Status { get; set; }
     }
 
     /// <summary>Full-jitter exponential backoff: half to all of base * 2^attempt, capped, so a fleet does not retry in lockstep.</summary>

@@ -31,20 +31,25 @@ internal sealed class EstTestServer : IAsyncDisposable
 
     public InMemoryCertificateIssuer Issuer => _issuer ?? throw new InvalidOperationException("this server was started with another issuer");
 
-    public static Task<EstTestServer> StartAsync(Action<EstServerOptions> configure, TimeSpan? validity = null, TimeProvider? clock = null, X509Certificate2? caRoot = null)
+    public static Task<EstTestServer> StartAsync(Action<EstServerOptions> configure, TimeSpan? validity = null, TimeProvider? clock = null, X509Certificate2? caRoot = null, ILoggerProvider? logs = null)
     {
         var ca = caRoot ?? TestPki.CreateRoot("EST Test CA");
-        return StartAsync(new InMemoryCertificateIssuer(ca, validity: validity ?? TimeSpan.FromDays(30), timeProvider: clock), ca, configure, clock);
+        return StartAsync(new InMemoryCertificateIssuer(ca, validity: validity ?? TimeSpan.FromDays(30), timeProvider: clock), ca, configure, clock, logs);
     }
 
     /// <summary>Serves <paramref name="issuer"/>; the TLS server certificate is issued by <paramref name="tlsRoot"/> (the client's trust anchor, <see cref="CaRoot"/>).</summary>
-    public static async Task<EstTestServer> StartAsync(IEstCertificateIssuer issuer, X509Certificate2 tlsRoot, Action<EstServerOptions> configure, TimeProvider? clock = null)
+    public static async Task<EstTestServer> StartAsync(IEstCertificateIssuer issuer, X509Certificate2 tlsRoot, Action<EstServerOptions> configure, TimeProvider? clock = null, ILoggerProvider? logs = null)
     {
         var ca = tlsRoot;
         var serverCertificate = new InMemoryCertificateIssuer(ca, validity: TimeSpan.FromDays(1)).IssueServerCertificate("localhost", IPAddress.Loopback, TimeSpan.FromDays(1));
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddRouting();
         builder.Logging.ClearProviders();
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseEstHttps(serverCertificate)));
         var app = builder.Build();
         app.UseRouting();

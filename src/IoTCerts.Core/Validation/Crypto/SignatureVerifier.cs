@@ -70,6 +70,7 @@ internal sealed class SignatureVerifier(int capacity)
         var edge = remember ? (issuer.SpkiHash, subject.ContentKey) : default;
         if (remember && _edges.ContainsKey(edge))
         {
+            CoreDiagnostics.SignatureCacheHit();
             return Outcome.Valid;
         }
 

@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace IoTCerts.Core;
+
+/// <summary>
+/// Names of the package's <see cref="Meter"/> and <see cref="System.Diagnostics.ActivitySource"/>, for OpenTelemetry
+/// (<c>AddMeter(CoreDiagnostics.MeterName)</c>, <c>AddSource(CoreDiagnostics.ActivitySourceName)</c>) or a
+/// <see cref="MeterListener"/>. Both live in the base library: Core takes no extra package for them.
+/// </summary>
+/// <remarks>
+/// Instruments (names are stable): <c>iotcerts.chain.validations</c> (tag <c>iotcerts.result</c> = valid | invalid),
+/// <c>iotcerts.chain.signature_cache_hits</c> (verified issuer→subject signatures answered from the cache),
+/// <c>iotcerts.crl.fetches</c> (CRL downloads, tag <c>iotcerts.result</c> = the <see cref="CrlFetchStatus"/> in
+/// lower case). Spans: <c>iotcerts.crl.fetch</c> around each CRL download (tag <c>url.full</c>).
+/// </remarks>
+public static class CoreDiagnostics
+{
+    /// <summary>The meter name: <c>IoTCerts.Core</c>.</summary>
+    public const string MeterName = "IoTCerts.Core";
+
+    /// <summary>The activity source name: <c>IoTCerts.Core</c>.</summary>
+    public const string ActivitySourceName = "IoTCerts.Core";
+
+    internal const string ResultTag = "iotcerts.result";
+
+    internal static readonly ActivitySource ActivitySource = new(ActivitySourceName);
+
+    private static readonly Meter s_meter = new(MeterName);
+
+    private static readonly Counter<long> s_validations = s_meter.CreateCounter<long>(
+        "iotcerts.chain.validations", "{validation}", "Chains validated by ChainValidator, by result.");
+
+    private static readonly Counter<long> s_signatureCacheHits = s_meter.CreateCounter<long>(
+        "iotcerts.chain.signature_cache_hits", "{signature}", "Issuer-to-subject signatures answered from the validator's cache.");
+
+    private static readonly Counter<long> s_crlFetches = s_meter.CreateCounter<long>(
+        "iotcerts.crl.fetches", "{download}", "CRL downloads from distribution points, by result.");
+
+    internal static void ChainValidated(bool valid) =>
+        s_validations.Add(1, new KeyValuePair<string, object?>(ResultTag, valid ? "valid" : "invalid"));
+
+    internal static void SignatureCacheHit() => s_signatureCacheHits.Add(1);
+
+    internal static void CrlFetched(CrlFetchStatus status) =>
+        s_crlFetches.Add(1, new KeyValuePair<string, object?>(ResultTag, status.ToString().ToLowerInvariant()));
+}

@@ -1,0 +1,57 @@
+using IoTCerts.Core;
+using IoTCerts.Issuance;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace IoTCerts.Extensions.DependencyInjection;
+
+/// <summary>
+/// Registers IoTCerts' Core and Issuance services with Microsoft.Extensions.DependencyInjection. Options are validated
+/// at start (<c>ValidateOnStart</c>: a host refuses to start with a missing file and names it), and the services are
+/// singletons: a <see cref="ChainValidator"/> caches what it learnt, so one instance serves the whole process.
+/// </summary>
+public static class IoTCertsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers a singleton <see cref="ChainValidator"/> trusting the certificates in
+    /// <see cref="ChainValidationOptions.TrustAnchorFiles"/>, read with <see cref="MaterialLoader"/>. Uses the
+    /// container's <see cref="TimeProvider"/> (registers <see cref="TimeProvider.System"/> when there is none).
+    /// </summary>
+    public static IServiceCollection AddIoTCertsChainValidation(this IServiceCollection services, Action<ChainValidationOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<ChainValidationOptions>().Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChainValidationOptions>, ChainValidationOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(provider =>
+        {
+            ChainValidationOptions options = provider.GetRequiredService<IOptions<ChainValidationOptions>>().Value;
+            return new ChainValidator(TrustAnchors.Load(options), options.Policy, revocationChecker: null, provider.GetRequiredService<TimeProvider>());
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// Registers the CA in <see cref="CertificateAuthorityOptions.Directory"/>: a singleton <see cref="ICaDatabase"/>
+    /// (<see cref="DirectoryCaDatabase"/>) and a singleton <see cref="CertificateAuthority"/> opened from it.
+    /// </summary>
+    public static IServiceCollection AddIoTCertsCertificateAuthority(this IServiceCollection services, Action<CertificateAuthorityOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<CertificateAuthorityOptions>().Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CertificateAuthorityOptions>, CertificateAuthorityOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ICaDatabase>(provider =>
+            new DirectoryCaDatabase(provider.GetRequiredService<IOptions<CertificateAuthorityOptions>>().Value.Directory!));
+        services.TryAddSingleton(provider =>
+        {
+            CertificateAuthorityOptions options = provider.GetRequiredService<IOptions<CertificateAuthorityOptions>>().Value;
+            string? passphrase = options.PassphraseFile is null ? null : Passphrase.Read(options.PassphraseFile);
+            return CertificateAuthority.Open(provider.GetRequiredService<ICaDatabase>(), passphrase, provider.GetRequiredService<TimeProvider>());
+        });
+        return services;
+    }
+}
