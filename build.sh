@@ -68,7 +68,7 @@ PY
 }
 
 # Packs every project under src/ (libraries and the iotcerts tool) into a fresh directory and
-# checks what each .nupkg/.snupkg holds (build/pack-check.py). PACK_DIR keeps the packages.
+# checks what each .nupkg/.snupkg holds (.ci/pack-check.py). PACK_DIR keeps the packages.
 pack_check() {
   local out="${PACK_DIR:-$(mktemp -d)}"
   rm -f "$out"/*.nupkg "$out"/*.snupkg
@@ -76,7 +76,7 @@ pack_check() {
   for proj in src/*/*.csproj; do
     dotnet pack "$proj" -c Release -nologo -v q -o "$out"
   done
-  python3 build/pack-check.py . "$out"
+  python3 .ci/pack-check.py . "$out"
 }
 
 case "${1:-}" in
@@ -84,7 +84,7 @@ case "${1:-}" in
   demo) rm -rf out/quickstart; dotnet run --project samples/Quickstart -c Release -- out/quickstart ;;
   inspect-sample) dotnet run --project src/IoTCerts.Cli -c Release -- inspect samples/certificates/device-chain.pem ;;
   pack-check) pack_check ;;
-  aot-check) need_tools; need_aot_tools; build/aot-check.sh ;;
+  aot-check) need_tools; need_aot_tools; .ci/aot-check.sh ;;
   bench) shift; dotnet run -c Release --project benchmarks/IoTCerts.Benchmarks -- "${@:---filter *}" ;;
   *) echo "usage: ./build.sh test|demo|inspect-sample|bench|pack-check|aot-check" >&2; exit 2 ;;
 esac

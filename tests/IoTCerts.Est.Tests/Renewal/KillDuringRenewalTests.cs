@@ -40,11 +40,16 @@ public sealed class KillDuringRenewalTests(ITestOutputHelper output)
             }
 
             using var child = Process.Start(start)!;
-            child.OutputDataReceived += (_, _) => { };
-            child.ErrorDataReceived += (_, _) => { };
+
+            // Kill relative to the child's first word, not to its start: on a loaded machine starting `dotnet`
+            // alone can take longer than a fixed window, and then no run would hit a renewal at all.
+            var spoke = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            child.OutputDataReceived += (_, e) => { if (e.Data is not null) { spoke.TrySetResult(); } };
+            child.ErrorDataReceived += (_, e) => { if (e.Data is not null) { spoke.TrySetResult(); } };
             child.BeginOutputReadLine();
             child.BeginErrorReadLine();
-            await Task.Delay(random.Next(800, 3500));
+            await Task.WhenAny(spoke.Task, Task.Delay(TimeSpan.FromSeconds(30)));
+            await Task.Delay(random.Next(0, 2000));
             child.Kill(); // SIGKILL on Unix: no finally blocks, no flushing.
             await child.WaitForExitAsync();
 
