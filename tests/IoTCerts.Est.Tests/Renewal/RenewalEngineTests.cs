@@ -82,13 +82,21 @@ public sealed class RenewalEngineTests
         var start = setup.Clock.GetUtcNow();
         var renewals = new List<(DateTimeOffset At, X509Certificate2 Old, X509Certificate2 New)>();
         var failures = new List<DateTimeOffset>();
-        var outageFrom = start.AddDays(560);
-        var outageTo = start.AddDays(620);
+        // The 60-day outage starts exactly when the second renewal falls due: with jitter that moment moves by up
+        // to 5 % of the lifetime, so a fixed calendar window could miss every renewal attempt.
+        var outageFrom = DateTimeOffset.MaxValue;
+        var outageTo = DateTimeOffset.MaxValue;
 
         for (var step = 0; step < 500 && setup.Clock.GetUtcNow() < start.AddYears(4); step++)
         {
             var before = setup.Live().Certificate;
             var next = setup.Engine.GetNextAttempt(setup.Credential)!.Value;
+            if (renewals.Count == 1 && outageFrom == DateTimeOffset.MaxValue)
+            {
+                outageFrom = next;
+                outageTo = next.AddDays(60);
+            }
+
             setup.Clock.SetUtcNow(next);
             var now = setup.Clock.GetUtcNow();
             setup.Backend.Fault = now >= outageFrom && now < outageTo ? EstFault.ServerError : EstFault.None;
