@@ -24,6 +24,8 @@ internal static class C8yCommand
         command.Add(C8yDeviceCommands.Token());
         command.Add(C8yDeviceCommands.Enroll());
         command.Add(C8yDeviceCommands.CertificateAuthority());
+        command.Add(C8yCrlCommands.Crl());
+        command.Add(C8yCrlCommands.VerifyChain());
         return command;
     }
 
