@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using IoTCerts.Cli;
 using IoTCerts.Platform.Cumulocity;
 using IoTCerts.Platform.Tests.Stub;
+using static IoTCerts.Platform.Tests.CliInvocation;
 
 namespace IoTCerts.Platform.Tests;
 
@@ -11,44 +11,6 @@ namespace IoTCerts.Platform.Tests;
 [Collection("environment")]
 public sealed class CliCrlAndChainTests
 {
-    private static CliResult Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = CliApp.Run(args, stdout, stderr);
-        return new CliResult(code, stdout.ToString(), stderr.ToString());
-    }
-
-    private static CliResult Ok(params string[] args)
-    {
-        var result = Run(args);
-        Assert.True(result.ExitCode == 0, $"iotcerts {string.Join(' ', args)}\n{result}");
-        return result;
-    }
-
-    private static string[] Connection(CumulocityStub stub, TempDirectory dir)
-    {
-        File.WriteAllText(dir.File("password.txt"), CumulocityStub.Password + "\n");
-        File.WriteAllText(dir.File("server.pem"), stub.ServerCertificate.ExportCertificatePem());
-        return ["--url", stub.BaseUri.ToString(), "--user", CumulocityStub.AdminUser, "--password-file", dir.File("password.txt"), "--trust", dir.File("server.pem")];
-    }
-
-    private static string OpenSsl(params string[] args)
-    {
-        var start = new ProcessStartInfo("openssl") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        Assert.True(process.WaitForExit(30_000), "openssl did not finish");
-        Assert.True(process.ExitCode == 0, $"openssl {string.Join(' ', args)}: {error}");
-        return output;
-    }
-
     [Fact]
     public async Task Revocations_from_a_local_crl_and_by_serial_reach_the_tenant_crl_which_downloads_as_der_and_pem()
     {
@@ -81,12 +43,12 @@ public sealed class CliCrlAndChainTests
         var got = Ok([.. new[] { "c8y", "crl", "get", "--out", dir.File("tenant.crl"), "--json" }, .. c8y]).Json;
         Assert.Equal(2, got.GetProperty("revokedCount").GetInt32());
         Assert.Equal("der", got.GetProperty("format").GetString());
-        var text = OpenSsl("crl", "-inform", "DER", "-in", dir.File("tenant.crl"), "-noout", "-text");
+        var text = OpenSsl.Run(dir.Path, "crl", "-inform", "DER", "-in", dir.File("tenant.crl"), "-noout", "-text");
         Assert.Contains($"Serial Number: {revokedSerial}", text);
         Assert.Contains("Serial Number: 0A1B2C", text);
         Ok([.. new[] { "c8y", "crl", "get", "--out", dir.File("tenant-pem.crl"), "--format", "pem" }, .. c8y]);
         Assert.StartsWith("-----BEGIN X509 CRL-----", File.ReadAllText(dir.File("tenant-pem.crl")));
-        OpenSsl("crl", "-in", dir.File("tenant-pem.crl"), "-noout");
+        OpenSsl.Run(dir.Path, "crl", "-in", dir.File("tenant-pem.crl"), "-noout");
 
         // An existing file is kept without --force (exit 2, nothing requested).
         var requests = stub.Requests.Count;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using IoTCerts.Cli;
 using IoTCerts.Platform.Cumulocity;
 using IoTCerts.Platform.Tests.Stub;
+using static IoTCerts.Platform.Tests.CliInvocation;
 
 namespace IoTCerts.Platform.Tests;
 
@@ -22,28 +23,6 @@ public sealed class EnvironmentCollection
 [Collection("environment")]
 public sealed class CliFlowTests
 {
-    private static CliResult Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = CliApp.Run(args, stdout, stderr);
-        return new CliResult(code, stdout.ToString(), stderr.ToString());
-    }
-
-    private static CliResult Ok(params string[] args)
-    {
-        var result = Run(args);
-        Assert.True(result.ExitCode == 0, $"iotcerts {string.Join(' ', args)}\n{result}");
-        return result;
-    }
-
-    private static string[] Connection(CumulocityStub stub, TempDirectory dir, string user = CumulocityStub.AdminUser)
-    {
-        File.WriteAllText(dir.File("password.txt"), CumulocityStub.Password + "\n");
-        File.WriteAllText(dir.File("server.pem"), stub.ServerCertificate.ExportCertificatePem());
-        return ["--url", stub.BaseUri.ToString(), "--user", user, "--password-file", dir.File("password.txt"), "--trust", dir.File("server.pem")];
-    }
-
     [Fact]
     public async Task Create_ca_upload_prove_register_enroll_and_get_tokens_end_to_end()
     {
