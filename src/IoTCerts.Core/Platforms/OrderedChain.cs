@@ -37,10 +37,22 @@ public sealed class OrderedChain
 
     /// <summary>Orders <paramref name="bag"/> (any order, duplicates allowed).</summary>
     /// <exception cref="ArgumentException">The bag is empty or holds more than <see cref="MaxCertificates"/> certificates.</exception>
-    public static OrderedChain FromBag(IEnumerable<Certificate> bag)
+    public static OrderedChain FromBag(IEnumerable<Certificate> bag) => FromBag(bag, endEntity: null);
+
+    /// <summary>
+    /// Orders <paramref name="bag"/> starting at <paramref name="endEntity"/> (e.g. the certificate of a private key),
+    /// or, when it is null, at the end entity found in the bag. The end entity need not be in the bag.
+    /// </summary>
+    /// <exception cref="ArgumentException">The bag (with the end entity) is empty or holds more than <see cref="MaxCertificates"/> certificates.</exception>
+    public static OrderedChain FromBag(IEnumerable<Certificate> bag, Certificate? endEntity)
     {
         ArgumentNullException.ThrowIfNull(bag);
         var unique = new List<Certificate>();
+        if (endEntity is not null)
+        {
+            bag = bag.Prepend(endEntity);
+        }
+
         var duplicates = 0;
         foreach (var certificate in bag)
         {
@@ -85,8 +97,8 @@ public sealed class OrderedChain
         }
 
         // The end entity issues nothing in the bag; among several, the one with the longest chain, preferring non-CAs.
-        List<Certificate>? best = null;
-        for (var i = 0; i < unique.Count; i++)
+        List<Certificate>? best = endEntity is null ? null : Walk(unique, issuerOf, 0);
+        for (var i = 0; i < unique.Count && endEntity is null; i++)
         {
             if (issuesOthers[i] && unique.Count > 1)
             {

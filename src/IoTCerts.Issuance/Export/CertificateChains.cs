@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using IoTCerts.Core;
 
 namespace IoTCerts.Issuance;
 
@@ -21,32 +22,21 @@ public static class CertificateChains
             throw new IssuanceException(IssuanceErrorCode.InvalidOption, $"a chain needs 1 to {MaxCertificates} certificates");
         }
 
-        if (leaf is null)
+        // Core's OrderedChain does the ordering (issuer names confirmed by signatures); this keeps the X509Certificate2 view.
+        var parsed = certificates.Select(c => Certificate.Parse(c.RawData)).ToList();
+        var ordered = OrderedChain.FromBag(parsed, leaf is null ? null : Certificate.Parse(leaf.RawData));
+        if (leaf is null && ordered.Extras.Count > 0)
         {
-            var leaves = certificates.Where(c => !certificates.Any(o => !ReferenceEquals(o, c) && !IsSelfIssued(o) && o.IssuerName.RawData.AsSpan().SequenceEqual(c.SubjectName.RawData))).ToList();
-            if (leaves.Count != 1)
-            {
-                throw new IssuanceException(IssuanceErrorCode.InvalidOption, $"the certificates do not form one chain ({leaves.Count} candidates for the first certificate)");
-            }
-
-            leaf = leaves[0];
+            throw new IssuanceException(IssuanceErrorCode.InvalidOption, $"the certificates do not form one chain ({ordered.Extras.Count} of {parsed.Count} are not on the chain of {ordered.Certificates[0].Subject})");
         }
 
-        var chain = new List<X509Certificate2> { leaf };
-        var current = leaf;
-        while (!IsSelfIssued(current) && chain.Count < MaxCertificates)
+        var byContent = new Dictionary<string, X509Certificate2>(StringComparer.Ordinal);
+        foreach (var certificate in certificates.Append(leaf).OfType<X509Certificate2>())
         {
-            var next = certificates.FirstOrDefault(c => !chain.Contains(c) && c.SubjectName.RawData.AsSpan().SequenceEqual(current.IssuerName.RawData) && SignedBy(current, c));
-            if (next is null)
-            {
-                break;
-            }
-
-            chain.Add(next);
-            current = next;
+            byContent.TryAdd(Convert.ToHexString(certificate.RawData), certificate);
         }
 
-        return chain;
+        return [.. ordered.Certificates.Select(c => byContent[Convert.ToHexString(c.RawData.Span)])];
     }
 
     /// <summary>The chain as concatenated PEM, in the given order.</summary>
@@ -60,14 +50,5 @@ public static class CertificateChains
         }
 
         return text.ToString();
-    }
-
-    private static bool IsSelfIssued(X509Certificate2 certificate) => certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData);
-
-    private static bool SignedBy(X509Certificate2 subject, X509Certificate2 issuer)
-    {
-        var parsed = IoTCerts.Core.Certificate.Parse(subject.RawData);
-        var issuerParsed = IoTCerts.Core.Certificate.Parse(issuer.RawData);
-        return parsed.IsSignatureValid(issuerParsed.PublicKey);
     }
 }
