@@ -113,6 +113,54 @@ public sealed class VerifyCommandTests(OpenSslFixtures pki) : IClassFixture<Open
     }
 
     [Theory]
+    [InlineData("rfc5280", false, 0, null)]
+    [InlineData("webpki", false, 1, "CaCertificateAsEndEntity")]
+    [InlineData("webpki", true, 1, "CaCertificateAsEndEntity")]
+    public void Rules_decide_whether_a_CA_certificate_may_be_the_end_entity(string rules, bool withMaxDepth, int exitCode, string? code)
+    {
+        // The issuing CA presented as if it were the device: RFC 5280 accepts it, the Web PKI rules do not
+        // (also when --max-depth builds its own policy).
+        string[] args = ["verify", "--chain", pki.PathOf("int.pem"), "--trust", pki.PathOf("root.pem"), "--rules", rules, "--json"];
+        var r = CliRunner.Run(withMaxDepth ? [.. args, "--max-depth", "3"] : args);
+
+        Assert.True(exitCode == r.ExitCode, r.ToString());
+        using var doc = JsonDocument.Parse(r.Out);
+        var errors = doc.RootElement.GetProperty("errors").EnumerateArray().ToList();
+        Assert.Equal(code, errors.Select(e => e.GetProperty("code").GetString()).FirstOrDefault());
+    }
+
+    [Theory]
+    [InlineData("client", 0)]
+    [InlineData("server", 1)]
+    public void Webpki_rules_accept_the_device_for_its_explicit_purpose(string purpose, int exitCode)
+    {
+        var r = CliRunner.Run("verify", "--chain", pki.PathOf("chain.pem"), "--trust", pki.PathOf("root.pem"), "--rules", "webpki", "--purpose", purpose);
+
+        Assert.True(exitCode == r.ExitCode, r.ToString());
+    }
+
+    [Fact]
+    public void Unknown_rules_value_is_a_usage_error_listing_the_choices()
+    {
+        var r = CliRunner.Run("verify", "--chain", pki.PathOf("chain.pem"), "--trust", pki.PathOf("root.pem"), "--rules", "cabf");
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith("iotcerts: usage:", r.Error);
+        Assert.Contains("'rfc5280'", r.Error);
+        Assert.Contains("'webpki'", r.Error);
+    }
+
+    [Fact]
+    public void Default_rules_are_rfc5280()
+    {
+        var withDefault = CliRunner.Run("verify", "--chain", pki.PathOf("int.pem"), "--trust", pki.PathOf("root.pem"));
+        var explicitRfc = CliRunner.Run("verify", "--chain", pki.PathOf("int.pem"), "--trust", pki.PathOf("root.pem"), "--rules", "rfc5280");
+
+        Assert.Equal(0, withDefault.ExitCode);
+        Assert.Equal(explicitRfc.Out, withDefault.Out);
+    }
+
+    [Theory]
     [InlineData("--crl", "root.pem")]
     [InlineData("--profile", "no-such-platform")]
     [InlineData("--at", "yesterday")]

@@ -13,9 +13,15 @@ internal static class LimboCommand
         var output = new Option<string>("--out") { Description = "Where to write the results in the upstream format (results.json).", Required = true };
         var include = new Option<string[]>("--include") { Description = "Only cases whose id matches this glob (repeatable; '*' matches any text)." };
         var exclude = new Option<string[]>("--exclude") { Description = "Leave out cases whose id matches this glob (repeatable)." };
+        var rules = new Option<string>("--rules")
+        {
+            Description = "Which rules each case runs with: by-family (webpki::* cases with the Web PKI rules, the rest with RFC 5280), rfc5280 or webpki.",
+            DefaultValueFactory = _ => "by-family",
+        };
+        rules.AcceptOnlyFromAmong("by-family", "rfc5280", "webpki");
         var command = new Command("limbo", "Run the x509-limbo path-validation suite and write upstream-format results.")
         {
-            suite, output, include, exclude,
+            suite, output, include, exclude, rules,
         };
         command.SetGuardedAction(invocation =>
         {
@@ -36,7 +42,13 @@ internal static class LimboCommand
                 throw new CliException("bad-suite", $"{suitePath} is not an x509-limbo suite: {ex.Message}");
             }
 
-            var outcomes = LimboHarness.Run(cases, parse.GetValue(include) ?? [], parse.GetValue(exclude) ?? []);
+            var selection = parse.GetValue(rules) switch
+            {
+                "rfc5280" => LimboRuleSelection.Rfc5280,
+                "webpki" => LimboRuleSelection.WebPki,
+                _ => LimboRuleSelection.ByFamily,
+            };
+            var outcomes = LimboHarness.Run(cases, parse.GetValue(include) ?? [], parse.GetValue(exclude) ?? [], selection);
             using (var stream = File.Create(parse.GetValue(output)!))
             {
                 LimboHarness.WriteResults(stream, outcomes);

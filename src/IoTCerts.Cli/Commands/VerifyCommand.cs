@@ -22,11 +22,17 @@ internal static class VerifyCommand
         purpose.AcceptOnlyFromAmong("client", "server", "any");
         var host = new Option<string>("--host") { Description = "The expected peer name (DNS name, IP address or e-mail) the certificate must hold." };
         var maxDepth = new Option<int?>("--max-depth") { Description = "The most intermediate CA certificates allowed (default 8)." };
+        var rules = new Option<string>("--rules")
+        {
+            Description = "Which certificate rules apply: rfc5280 (RFC 5280) or webpki (adds the CA/Browser Forum rules for TLS server certificates: no CA certificate as the end entity, an explicit non-critical extendedKeyUsage without anyExtendedKeyUsage).",
+            DefaultValueFactory = _ => "rfc5280",
+        };
+        rules.AcceptOnlyFromAmong("rfc5280", "webpki");
         var profile = ProfileOptions.Profile(required: false);
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var command = new Command("verify", "Build and validate a certificate chain against trusted CAs.")
         {
-            chain, untrusted, trust, crl, online, at, purpose, host, maxDepth, profile, json,
+            chain, untrusted, trust, crl, online, at, purpose, host, maxDepth, rules, profile, json,
         };
 
         command.SetGuardedAction(async (invocation, cancellationToken) =>
@@ -50,11 +56,11 @@ internal static class VerifyCommand
                 },
                 ExpectedPeerName = parse.GetValue(host) is { } name ? PeerName.Parse(name) : null,
             };
-            var policy = ChainPolicy.Default;
+            var policy = parse.GetValue(rules) == "webpki" ? ChainPolicy.WebPki : ChainPolicy.Default;
             if (parse.GetValue(maxDepth) is { } depth)
             {
                 policy = depth is >= 0 and <= 64
-                    ? new ChainPolicy { MaxDepth = depth }
+                    ? new ChainPolicy { MaxDepth = depth, Rules = policy.Rules }
                     : throw new CliException("bad-max-depth", "--max-depth must be between 0 and 64");
             }
 

@@ -28,6 +28,19 @@ internal sealed record LimboCase(
     public string Family => Id.Split("::")[0];
 }
 
+/// <summary>Which <see cref="ChainRuleSet"/> the harness validates each case with.</summary>
+internal enum LimboRuleSelection
+{
+    /// <summary><c>webpki::*</c> cases with <see cref="ChainRuleSet.WebPki"/>, every other case with <see cref="ChainRuleSet.Rfc5280"/>.</summary>
+    ByFamily,
+
+    /// <summary>Every case with <see cref="ChainRuleSet.Rfc5280"/>.</summary>
+    Rfc5280,
+
+    /// <summary>Every case with <see cref="ChainRuleSet.WebPki"/>.</summary>
+    WebPki,
+}
+
 /// <summary>The harness's verdict on one case.</summary>
 internal sealed record LimboOutcome(LimboCase Case, string ActualResult, string Context)
 {
@@ -43,6 +56,13 @@ internal sealed record LimboOutcome(LimboCase Case, string ActualResult, string 
 /// Runs x509-limbo cases through <see cref="ChainValidator"/>: the one place that maps a case's fields
 /// (validation kind, expected peer name, extended key usage, maximum depth, validation time, features) to a validation.
 /// </summary>
+/// <remarks>
+/// The suite holds cases that contradict each other on purpose (<c>conflicts_with</c>): RFC 5280 and the CA/B Forum
+/// Baseline Requirements disagree, so no single configuration passes both sides. Like x509-limbo's own per-implementation
+/// harnesses, this one chooses the rules per ecosystem: by default <c>webpki::*</c> cases run with
+/// <see cref="ChainRuleSet.WebPki"/> and every other family with <see cref="ChainRuleSet.Rfc5280"/>
+/// (<see cref="LimboRuleSelection.ByFamily"/>); the other selections run the whole suite with one rule set.
+/// </remarks>
 internal static class LimboHarness
 {
     public const string HarnessName = "iotcerts";
@@ -50,8 +70,20 @@ internal static class LimboHarness
     /// <summary>Features whose cases are skipped, with the reason written into the result's context.</summary>
     public static readonly IReadOnlyDictionary<string, string> SkippedFeatures = new Dictionary<string, string>
     {
-        ["pedantic-webpki-eku"] = "EKU follows RFC 5280 with the usual anyExtendedKeyUsage handling, not the CA/B Forum's stricter profile",
         ["pedantic-rfc5280"] = "pedantic RFC 5280 rule (authorityKeyIdentifier on a cross-signed trust anchor) is not enforced on trust anchors",
+    };
+
+    /// <summary>The CA/B Forum EKU cases: decided by <see cref="ChainRuleSet.WebPki"/>, skipped when a case runs with RFC 5280 rules.</summary>
+    public const string WebPkiEkuFeature = "pedantic-webpki-eku";
+
+    private const string WebPkiEkuSkipReason = "EKU follows RFC 5280 with the usual anyExtendedKeyUsage handling under the Rfc5280 rules; the CA/B Forum profile is ChainRuleSet.WebPki";
+
+    /// <summary>The rule set a case runs with under <paramref name="selection"/>.</summary>
+    public static ChainRuleSet RulesFor(LimboCase c, LimboRuleSelection selection) => selection switch
+    {
+        LimboRuleSelection.Rfc5280 => ChainRuleSet.Rfc5280,
+        LimboRuleSelection.WebPki => ChainRuleSet.WebPki,
+        _ => c.Family == "webpki" ? ChainRuleSet.WebPki : ChainRuleSet.Rfc5280,
     };
 
     public static IReadOnlyList<LimboCase> LoadSuite(string path)
@@ -107,14 +139,20 @@ internal static class LimboHarness
         return list;
     }
 
-    /// <summary>Evaluates one case; never throws for a bad certificate (that is a FAILURE with the reason).</summary>
-    public static LimboOutcome Evaluate(LimboCase c)
+    /// <summary>Evaluates one case with the rule set <paramref name="selection"/> gives it; never throws for a bad certificate (that is a FAILURE with the reason).</summary>
+    public static LimboOutcome Evaluate(LimboCase c, LimboRuleSelection selection = LimboRuleSelection.ByFamily)
     {
+        var rules = RulesFor(c, selection);
         foreach (var feature in c.Features)
         {
             if (SkippedFeatures.TryGetValue(feature, out var reason))
             {
                 return new LimboOutcome(c, "SKIPPED", $"feature {feature}: {reason}");
+            }
+
+            if (feature == WebPkiEkuFeature && rules == ChainRuleSet.Rfc5280)
+            {
+                return new LimboOutcome(c, "SKIPPED", $"feature {feature}: {WebPkiEkuSkipReason}");
             }
         }
 
@@ -138,7 +176,7 @@ internal static class LimboHarness
             return new LimboOutcome(c, "FAILURE", $"certificate rejected while parsing: {ex.Message}");
         }
 
-        var policy = c.MaxChainDepth is { } depth ? new ChainPolicy { MaxDepth = Math.Min(depth, 64) } : ChainPolicy.Default;
+        var policy = new ChainPolicy { Rules = rules, MaxDepth = c.MaxChainDepth is { } depth ? Math.Min(depth, 64) : ChainPolicy.Default.MaxDepth };
         var context = new ValidationContext
         {
             ValidationTime = c.ValidationTime is null ? null : DateTimeOffset.Parse(c.ValidationTime, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
@@ -211,15 +249,15 @@ internal static class LimboHarness
         return Certificate.Parse(der);
     }
 
-    /// <summary>Runs the cases selected by the include/exclude globs (on ids; '*' matches any text).</summary>
-    public static List<LimboOutcome> Run(IEnumerable<LimboCase> cases, IReadOnlyList<string> include, IReadOnlyList<string> exclude)
+    /// <summary>Runs the cases selected by the include/exclude globs (on ids; '*' matches any text) with the rules <paramref name="selection"/> gives them.</summary>
+    public static List<LimboOutcome> Run(IEnumerable<LimboCase> cases, IReadOnlyList<string> include, IReadOnlyList<string> exclude, LimboRuleSelection selection = LimboRuleSelection.ByFamily)
     {
         var outcomes = new List<LimboOutcome>();
         foreach (var c in cases)
         {
             if ((include.Count == 0 || include.Any(g => Glob(g, c.Id))) && !exclude.Any(g => Glob(g, c.Id)))
             {
-                outcomes.Add(Evaluate(c));
+                outcomes.Add(Evaluate(c, selection));
             }
         }
 

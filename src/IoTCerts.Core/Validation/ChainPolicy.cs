@@ -56,13 +56,54 @@ public enum SignatureHashStrength
 }
 
 /// <summary>
-/// The rules a <see cref="ChainValidator"/> applies to every chain: maximum depth, algorithms, budget and
-/// the treatment of revocation results. Immutable; purpose, time and peer name are given per validation.
+/// Which profile of certificate rules a chain must follow. RFC 5280 and the CA/Browser Forum Baseline Requirements
+/// (the Web PKI) disagree on a few points, so one validator cannot satisfy both: the ecosystem decides.
+/// </summary>
+public enum ChainRuleSet
+{
+    /// <summary>
+    /// RFC 5280 §6.1 (the default): a CA certificate may be validated as the end entity, an end entity without
+    /// extendedKeyUsage or with anyExtendedKeyUsage serves any purpose, and nameConstraints must be critical.
+    /// </summary>
+    Rfc5280,
+
+    /// <summary>
+    /// RFC 5280 plus the CA/Browser Forum Baseline Requirements for TLS server certificates (BR 7.1.2), as
+    /// rustls-webpki applies them:
+    /// <list type="bullet">
+    /// <item>the end entity must not be a CA: basicConstraints cA must be false (BR 7.1.2.7.8) and keyUsage must not
+    /// allow keyCertSign (BR 7.1.2.7.11); reported as <see cref="ChainStatus.CaCertificateAsEndEntity"/>. For IoT
+    /// this matters: a device certificate that is itself a CA could mint other device identities;</item>
+    /// <item>the end entity must carry a non-critical extendedKeyUsage (BR 7.1.2.7.6) without anyExtendedKeyUsage
+    /// (BR 7.1.2.7.10), and it must name the asked purpose explicitly (anyExtendedKeyUsage does not stand in for it);</item>
+    /// <item>a self-signed trust anchor (a root CA) must not carry extendedKeyUsage (BR 7.1.2.1.2);</item>
+    /// <item>nameConstraints may be non-critical, the BR's explicit exception to RFC 5280 (BR 7.1.2.10.8).</item>
+    /// </list>
+    /// </summary>
+    WebPki,
+}
+
+/// <summary>
+/// The rules a <see cref="ChainValidator"/> applies to every chain: the rule set, maximum depth, algorithms, budget
+/// and the treatment of revocation results. Immutable; purpose, time and peer name are given per validation.
 /// </summary>
 public sealed class ChainPolicy
 {
-    /// <summary>The defaults: at most 8 intermediate CAs, <see cref="AlgorithmPolicy.Default"/>, <see cref="ValidationBudget.Default"/>, hard-fail revocation.</summary>
+    /// <summary>The defaults: <see cref="ChainRuleSet.Rfc5280"/>, at most 8 intermediate CAs, <see cref="AlgorithmPolicy.Default"/>, <see cref="ValidationBudget.Default"/>, hard-fail revocation.</summary>
     public static ChainPolicy Default { get; } = new();
+
+    /// <summary>
+    /// The defaults with <see cref="ChainRuleSet.WebPki"/>: the CA/Browser Forum rules for TLS server certificates on top of
+    /// RFC 5280 (for example the platform's MQTT broker or an HTTPS endpoint a device connects to).
+    /// </summary>
+    public static ChainPolicy WebPki { get; } = new() { Rules = ChainRuleSet.WebPki };
+
+    /// <summary>Which profile of certificate rules applies. Default <see cref="ChainRuleSet.Rfc5280"/>.</summary>
+    public ChainRuleSet Rules
+    {
+        get;
+        init => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "unknown rule set");
+    }
 
     /// <summary>
     /// The most intermediate CA certificates allowed between the end entity and the trust anchor; self-issued

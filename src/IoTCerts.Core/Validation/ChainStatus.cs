@@ -45,7 +45,7 @@ public enum ChainStatus
     /// <summary>The certificate has a critical extension the validator does not understand.</summary>
     HasNotSupportedCriticalExtension,
 
-    /// <summary>An extension is malformed, duplicated, or marked critical/non-critical against RFC 5280.</summary>
+    /// <summary>An extension is malformed, duplicated, marked critical/non-critical against RFC 5280, or present/critical against the policy's <see cref="ChainRuleSet"/>.</summary>
     InvalidExtension,
 
     /// <summary>A name in the certificate is outside the permitted subtrees of an issuing CA's name constraints.</summary>
@@ -83,6 +83,12 @@ public enum ChainStatus
 
     /// <summary>The search for a chain used up its budget (signature checks, build steps or name-constraint comparisons) before finding one.</summary>
     BudgetExceeded,
+
+    /// <summary>
+    /// A CA certificate (basicConstraints CA:TRUE or keyUsage keyCertSign) is presented as the end entity, which
+    /// <see cref="ChainRuleSet.WebPki"/> forbids (CA/B Forum BR 7.1.2.7.8, 7.1.2.7.11): it could issue other identities.
+    /// </summary>
+    CaCertificateAsEndEntity,
 }
 
 /// <summary>Stable codes and ranking for <see cref="ChainStatus"/>.</summary>
@@ -113,6 +119,7 @@ public static class ChainStatusCodes
         ChainStatus.HasExcludedNameConstraint => 61,
         ChainStatus.HasNotPermittedNameConstraint => 60,
         ChainStatus.HasNotSupportedNameConstraint => 59,
+        ChainStatus.CaCertificateAsEndEntity => 68,
         ChainStatus.InvalidBasicConstraints => 67,
         ChainStatus.PathLengthExceeded => 66,
         ChainStatus.ChainTooLong => 53,

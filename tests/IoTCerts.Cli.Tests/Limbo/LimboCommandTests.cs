@@ -37,6 +37,31 @@ public sealed class LimboCommandTests
         }
     }
 
+    [Theory]
+    [InlineData(null, "FAILURE")]
+    [InlineData("by-family", "FAILURE")]
+    [InlineData("webpki", "FAILURE")]
+    [InlineData("rfc5280", "SUCCESS")]
+    public void Rules_option_chooses_the_rule_set_of_the_cases(string? rules, string caAsLeaf)
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"limbo-{Guid.NewGuid():N}.json");
+        try
+        {
+            string[] args = ["limbo", "--suite", LimboConformanceTests.SuitePath, "--out", output, "--include", "*::ca-as-leaf"];
+            var r = CliRunner.Run(rules is null ? args : [.. args, "--rules", rules]);
+
+            Assert.True(r.ExitCode == 0, r.ToString());
+            using var doc = JsonDocument.Parse(File.ReadAllText(output));
+            var results = doc.RootElement.GetProperty("results").EnumerateArray().ToDictionary(e => e.GetProperty("id").GetString()!, e => e.GetProperty("actual_result").GetString());
+            Assert.Equal(caAsLeaf, results["webpki::ca-as-leaf"]);
+            Assert.Equal(rules == "webpki" ? "FAILURE" : "SUCCESS", results["rfc5280::ca-as-leaf"]);
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
     [Fact]
     public void Missing_suite_exits_2()
     {

@@ -47,7 +47,7 @@ internal sealed class PathSearch
     {
         _path.Add(endEntity);
         var leafViolations = new List<RuleViolation>();
-        CertificateRules.Apply(endEntity, ChainRole.EndEntity, _at, _context.Purpose, _validator.Policy.Algorithms, leafViolations);
+        CertificateRules.Apply(endEntity, ChainRole.EndEntity, _at, _context.Purpose, _validator.Policy.Algorithms, _validator.Policy.Rules, leafViolations);
         _violations.Add(leafViolations);
 
         bool found;
@@ -126,7 +126,7 @@ internal sealed class PathSearch
                     continue;
             }
 
-            var violations = CertificateRules.ForIssuer(candidate, isAnchor ? ChainRole.TrustAnchor : ChainRole.Intermediate, _at, _context.Purpose, _validator.Policy.Algorithms);
+            var violations = CertificateRules.ForIssuer(candidate, isAnchor ? ChainRole.TrustAnchor : ChainRole.Intermediate, _at, _context.Purpose, _validator.Policy.Algorithms, _validator.Policy.Rules);
             _path.Add(candidate);
             _violations.Add(violations);
             if (isAnchor ? Complete() : Extend())

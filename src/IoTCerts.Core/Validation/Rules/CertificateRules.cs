@@ -29,13 +29,14 @@ internal static class CertificateRules
     /// The rules for a CA certificate (intermediate or anchor): the time-independent part is computed once per
     /// certificate, role and purpose and kept with the certificate's facts (the warm path re-checks only validity).
     /// </summary>
-    public static IReadOnlyList<RuleViolation> ForIssuer(CertificateFacts cert, ChainRole role, DateTimeOffset at, CertificatePurpose purpose, AlgorithmPolicy algorithms)
+    public static IReadOnlyList<RuleViolation> ForIssuer(CertificateFacts cert, ChainRole role, DateTimeOffset at, CertificatePurpose purpose, AlgorithmPolicy algorithms, ChainRuleSet rules)
     {
+        // Cached per role and purpose only: facts live per validator, and so does the policy's rule set.
         var cached = cert.GetIssuerRules(role, purpose);
         if (cached is null)
         {
             var list = new List<RuleViolation>();
-            ApplyTimeless(cert, role, purpose, algorithms, list);
+            ApplyTimeless(cert, role, purpose, algorithms, rules, list);
             cached = cert.SetIssuerRules(role, purpose, list.Count == 0 ? None : [.. list]);
         }
 
@@ -50,13 +51,13 @@ internal static class CertificateRules
     }
 
     /// <summary>Runs every rule that depends only on the certificate, its role and the validation time.</summary>
-    public static void Apply(CertificateFacts cert, ChainRole role, DateTimeOffset at, CertificatePurpose purpose, AlgorithmPolicy algorithms, List<RuleViolation> found)
+    public static void Apply(CertificateFacts cert, ChainRole role, DateTimeOffset at, CertificatePurpose purpose, AlgorithmPolicy algorithms, ChainRuleSet rules, List<RuleViolation> found)
     {
         CheckValidityPeriod(cert, at, found);
-        ApplyTimeless(cert, role, purpose, algorithms, found);
+        ApplyTimeless(cert, role, purpose, algorithms, rules, found);
     }
 
-    private static void ApplyTimeless(CertificateFacts cert, ChainRole role, CertificatePurpose purpose, AlgorithmPolicy algorithms, List<RuleViolation> found)
+    private static void ApplyTimeless(CertificateFacts cert, ChainRole role, CertificatePurpose purpose, AlgorithmPolicy algorithms, ChainRuleSet rules, List<RuleViolation> found)
     {
         if (cert.Defects is { } defects)
         {
@@ -83,13 +84,25 @@ internal static class CertificateRules
         if (role == ChainRole.EndEntity)
         {
             CheckEndEntityExtensions(cert, found);
-            CheckPurpose(cert, purpose, isCa: false, found);
+            if (rules == ChainRuleSet.WebPki)
+            {
+                WebPkiRules.ApplyToEndEntity(cert, purpose, found);
+            }
+            else
+            {
+                CheckPurpose(cert, purpose, isCa: false, found);
+            }
         }
         else
         {
             CheckCaBasicConstraints(cert, found);
+            CheckNameConstraintsCriticality(cert, rules, found);
             CheckCaKeyUsage(cert, found);
             CheckPurpose(cert, purpose, isCa: true, found);
+            if (rules == ChainRuleSet.WebPki && role == ChainRole.TrustAnchor)
+            {
+                WebPkiRules.ApplyToTrustAnchor(cert, found);
+            }
         }
     }
 
@@ -293,8 +306,14 @@ internal static class CertificateRules
         {
             found.Add(new RuleViolation(ChainStatus.Malformed, "a CA certificate has an empty subject name (RFC 5280 §4.1.2.6)"));
         }
+    }
 
-        if (cert.Extensions.HasNameConstraints && !cert.Extensions.NameConstraintsCritical)
+    // RFC 5280 §4.2.1.10: conforming CAs MUST mark nameConstraints critical. The CA/B Forum BR 7.1.2.10.8 makes an
+    // explicit exception (MAY be non-critical for legacy clients), so the Web PKI rules accept either; the constraints
+    // are enforced all the same.
+    private static void CheckNameConstraintsCriticality(CertificateFacts cert, ChainRuleSet rules, List<RuleViolation> found)
+    {
+        if (rules != ChainRuleSet.WebPki && cert.Extensions.HasNameConstraints && !cert.Extensions.NameConstraintsCritical)
         {
             found.Add(new RuleViolation(ChainStatus.InvalidNameConstraints, $"CA certificate \"{cert.SubjectText}\" has a non-critical nameConstraints extension; RFC 5280 §4.2.1.10 requires it critical"));
         }
