@@ -1,4 +1,5 @@
 using IoTCerts.Samples.DeviceAgent;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -7,8 +8,8 @@ using Microsoft.Extensions.Options;
 using IHost host = DeviceAgentHost.CreateBuilder(args).Build();
 try
 {
-    await host.RunAsync();
-    return 0;
+    // The host validates at start too (ValidateOnStart); asking first keeps a configuration mistake to a short list.
+    _ = host.Services.GetRequiredService<IOptions<DeviceAgentOptions>>().Value;
 }
 catch (OptionsValidationException ex)
 {
@@ -20,3 +21,6 @@ catch (OptionsValidationException ex)
 
     return 2;
 }
+
+await host.RunAsync();
+return 0;
