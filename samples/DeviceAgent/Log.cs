@@ -15,7 +15,7 @@ internal static partial class Log
     [LoggerMessage(7801, LogLevel.Information, "Device identity {Subject} ({Thumbprint}) valid until {NotAfter:u}; next renewal check at {NextAttempt:u}")]
     public static partial void IdentityLoaded(ILogger logger, string subject, string thumbprint, DateTime notAfter, DateTimeOffset nextAttempt);
 
-    [LoggerMessage(7802, LogLevel.Information, "Device identity {Subject} renewed: certificate {Thumbprint} valid until {NotAfter:u} (new key: {KeyRotated})")]
+    [LoggerMessage(7802, LogLevel.Information, "Device identity {Subject} enrolled or renewed: now certificate {Thumbprint}, valid until {NotAfter:u} (new key: {KeyRotated})")]
     public static partial void IdentityRenewed(ILogger logger, string subject, string thumbprint, DateTime notAfter, bool keyRotated);
 
     [LoggerMessage(7803, LogLevel.Warning, "No usable device identity yet ({Status}: {Detail}); next attempt at {NextAttempt:u}")]
@@ -27,8 +27,11 @@ internal static partial class Log
     [LoggerMessage(7805, LogLevel.Warning, "MQTT connect failed: {Reason}; next attempt in {Delay}")]
     public static partial void ConnectFailed(ILogger logger, string reason, TimeSpan delay);
 
-    [LoggerMessage(7806, LogLevel.Warning, "MQTT connection lost or closed: {Reason} (will reconnect: {WillReconnect})")]
-    public static partial void Disconnected(ILogger logger, string reason, bool willReconnect);
+    [LoggerMessage(7806, LogLevel.Warning, "MQTT connection lost: {Reason} (will reconnect: {WillReconnect})")]
+    public static partial void ConnectionLost(ILogger logger, string reason, bool willReconnect);
+
+    [LoggerMessage(7815, LogLevel.Information, "MQTT connection closed: {Reason} (will reconnect: {WillReconnect})")]
+    public static partial void ConnectionClosed(ILogger logger, string reason, bool willReconnect);
 
     [LoggerMessage(7807, LogLevel.Warning, "MQTT reconnect attempt {FailureStreak} failed: {Reason}")]
     public static partial void ReconnectFailed(ILogger logger, int failureStreak, string reason);

@@ -44,7 +44,16 @@ internal sealed class TelemetryWorker(DeviceIdentity identity, ILogger<Telemetry
         };
         client.DisconnectedAsync += e =>
         {
-            Log.Disconnected(logger, e.Reason, e.WillReconnect);
+            if (e.Exception is null)
+            {
+                // On purpose: a swap to the renewed certificate, or shutdown.
+                Log.ConnectionClosed(logger, e.Reason, e.WillReconnect);
+            }
+            else
+            {
+                Log.ConnectionLost(logger, e.Reason, e.WillReconnect);
+            }
+
             return Task.CompletedTask;
         };
         client.ConnectionAttemptFailedAsync += e =>
