@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Text.Json;
 using IoTCerts.Cli.Infrastructure;
+using IoTCerts.Cli.Rendering;
 using IoTCerts.Issuance;
 
 namespace IoTCerts.Cli.Commands;
@@ -29,7 +31,8 @@ internal static class CaCommand
         var passwordFile = IssuanceCli.CaPasswordFile();
         var noPassword = new Option<bool>("--no-password") { Description = "Store the CA key unencrypted (mode 0600). For tests only." };
         var force = IssuanceCli.Force();
-        var command = new Command("init", "Create a self-signed root CA in a new directory.") { dir, subject, key, keyUri, profile, days, pathlen, passwordFile, noPassword, force };
+        var json = CommonOptions.Json();
+        var command = new Command("init", "Create a self-signed root CA in a new directory.") { dir, subject, key, keyUri, profile, days, pathlen, passwordFile, noPassword, force, json };
         common.AddTo(command);
         command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
         {
@@ -49,6 +52,12 @@ internal static class CaCommand
                 Settings = common.Read(p),
                 Overwrite = p.GetValue(force),
             });
+            if (p.GetValue(json))
+            {
+                JsonOutput.Write(invocation.Out, writer => WriteCreated(writer, ca, chosen, signingKey is null && password is not null, null));
+                return CliApp.Ok;
+            }
+
             invocation.Out.WriteLine($"created {chosen.Name} '{ca.Certificate.Subject}' in {p.GetValue(dir)} (serial {ca.Certificate.SerialNumber}, valid until {ca.Certificate.NotAfter.ToUniversalTime():yyyy-MM-dd})");
             return CliApp.Ok;
         }));
@@ -68,7 +77,8 @@ internal static class CaCommand
         var passwordFile = IssuanceCli.CaPasswordFile();
         var newPasswordFile = new Option<string>("--new-password-file") { Description = "File holding the passphrase for the new CA key (default: the issuing CA's passphrase)." };
         var force = IssuanceCli.Force();
-        var command = new Command("intermediate", "Create an intermediate CA signed by an existing CA, in a new directory.") { caDir, dir, subject, key, pathlen, profile, days, passwordFile, newPasswordFile, force };
+        var json = CommonOptions.Json();
+        var command = new Command("intermediate", "Create an intermediate CA signed by an existing CA, in a new directory.") { caDir, dir, subject, key, pathlen, profile, days, passwordFile, newPasswordFile, force, json };
         common.AddTo(command);
         command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
         {
@@ -88,6 +98,12 @@ internal static class CaCommand
                 Settings = common.Read(p),
                 Overwrite = p.GetValue(force),
             });
+            if (p.GetValue(json))
+            {
+                JsonOutput.Write(invocation.Out, writer => WriteCreated(writer, ca, chosen, newPassword is not null, parent));
+                return CliApp.Ok;
+            }
+
             invocation.Out.WriteLine($"created {chosen.Name} '{ca.Certificate.Subject}' in {p.GetValue(dir)} (serial {ca.Certificate.SerialNumber}, signed by '{parent.Certificate.Subject}')");
             return CliApp.Ok;
         }));
@@ -101,7 +117,8 @@ internal static class CaCommand
         var keyPasswordFile = new Option<string>("--key-password-file") { Description = "File holding the passphrase of the OpenSSL caKey.pem, if it is encrypted." };
         var passwordFile = IssuanceCli.CaPasswordFile();
         var force = IssuanceCli.Force();
-        var command = new Command("import", "Import an openssl ca directory made with the documented recipe; serials continue where OpenSSL stopped.") { from, dir, keyPasswordFile, passwordFile, force };
+        var json = CommonOptions.Json();
+        var command = new Command("import", "Import an openssl ca directory made with the documented recipe; serials continue where OpenSSL stopped.") { from, dir, keyPasswordFile, passwordFile, force, json };
         command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
         {
             var p = invocation.Parse;
@@ -111,11 +128,66 @@ internal static class CaCommand
             using var key = SigningKey.LoadFile(Path.Combine(source, "caKey.pem"), IssuanceCli.FromFile(p, keyPasswordFile));
             var database = new DirectoryCaDatabase(p.GetValue(dir)!);
             database.ImportOpenSsl(source, key, password, p.GetValue(force));
-            invocation.Out.WriteLine($"imported {database.ReadRecords().Count} index entries from {source} into {database.Directory}");
+            var records = database.ReadRecords();
+            if (p.GetValue(json))
+            {
+                JsonOutput.Write(invocation.Out, writer => WriteImported(writer, database, source, records));
+                return CliApp.Ok;
+            }
+
+            invocation.Out.WriteLine($"imported {records.Count} index entries from {source} into {database.Directory}");
             return CliApp.Ok;
         }));
         return command;
     }
+
+    /// <summary>The <c>ca init|intermediate --json</c> object; the key is named by its file or token URI (PIN removed), never printed.</summary>
+    private static void WriteCreated(Utf8JsonWriter json, CertificateAuthority ca, CertificateProfile profile, bool keyEncrypted, CertificateAuthority? parent)
+    {
+        var directory = ca.Database.Name;
+        json.WriteStartObject();
+        json.WritePath("dir", directory);
+        json.WriteString("profile", profile.Name);
+        CertificateSummary.Write(json, "certificate", ca.Certificate);
+        json.WritePath("certificatePath", Path.Combine(directory, "caCert.pem"));
+        json.WritePath("chainPath", parent is null ? null : Path.Combine(directory, "chain.pem"));
+        json.WriteString("keyType", CertificateSummary.KeyType(ca.Certificate));
+        json.WritePath("key", ca.Settings.KeyUri is null ? Path.Combine(directory, "caKey.pem") : null);
+        json.WriteNullableString("keyUri", ca.Settings.KeyUri is { } uri ? IoTCerts.Core.Pkcs11Key.WithoutPin(uri) : null);
+        json.WriteBoolean("keyEncrypted", ca.Settings.KeyUri is null && keyEncrypted);
+        json.WriteString("serialMode", SerialMode(ca.Settings.SerialNumbers));
+        if (parent is not null)
+        {
+            CertificateSummary.Write(json, "signedBy", parent.Certificate);
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void WriteImported(Utf8JsonWriter json, DirectoryCaDatabase database, string source, IReadOnlyList<CertificateRecord> records)
+    {
+        var certificatePath = Path.Combine(database.Directory, "caCert.pem");
+        json.WriteStartObject();
+        json.WritePath("dir", database.Directory);
+        json.WritePath("source", source);
+        CertificateSummary.Write(json, "certificate", IssuanceCli.LoadCertificates(certificatePath)[0]);
+        json.WritePath("certificatePath", certificatePath);
+        json.WritePath("key", Path.Combine(database.Directory, "caKey.pem"));
+        json.WriteBoolean("keyEncrypted", true);
+
+        // An imported openssl ca directory keeps numbering its serials where OpenSSL stopped.
+        json.WriteString("serialMode", SerialMode(SerialNumberMode.Sequential));
+        json.WriteStartObject("imported");
+        json.WriteNumber("records", records.Count);
+        json.WriteNumber("valid", records.Count(r => r.Status == CertificateStatus.Valid));
+        json.WriteNumber("revoked", records.Count(r => r.Status == CertificateStatus.Revoked));
+        json.WriteNumber("expired", records.Count(r => r.Status == CertificateStatus.Expired));
+        json.WriteNumber("certificates", records.Count(r => File.Exists(database.CertificatePath(r.SerialNumber))));
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    private static string SerialMode(SerialNumberMode mode) => mode == SerialNumberMode.Sequential ? "sequential" : "random";
 
     private static string? KeyPassword(ParseResult p, Option<string> passwordFile, Option<bool> noPassword, bool tokenKey)
     {

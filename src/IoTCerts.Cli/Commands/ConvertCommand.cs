@@ -23,10 +23,11 @@ internal static class ConvertCommand
         var passwordFile = CommonOptions.PasswordFile();
         var outPassword = new Option<string?>("--out-password") { Description = "Passphrase for the output, when it differs from the input's." };
         var force = new Option<bool>("--force") { Description = "Replace the output file if it exists." };
+        var json = CommonOptions.Json();
 
         var command = new Command("convert", "Convert certificates, keys, CSRs and CRLs between PEM, DER and PKCS#12.")
         {
-            input, to, output, key, password, passwordFile, outPassword, force,
+            input, to, output, key, password, passwordFile, outPassword, force, json,
         };
 
         command.SetGuardedAction(invocation =>
@@ -61,6 +62,26 @@ internal static class ConvertCommand
 
             var bytes = Encode(parse.GetValue(to)!, material, keys, outSecret);
             MaterialWriter.WriteFile(outPath, bytes, holdsPrivateKey: keys.Count > 0);
+            if (parse.GetValue(json))
+            {
+                var format = parse.GetValue(to)!;
+                JsonOutput.Write(invocation.Out, writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WritePath("out", outPath);
+                    writer.WriteString("format", format);
+                    writer.WriteNumber("certificates", material.Certificates.Count);
+                    writer.WriteNumber("privateKeys", keys.Count);
+                    writer.WriteNumber("certificateRequests", material.CertificationRequests.Count);
+                    writer.WriteNumber("crls", material.Crls.Count);
+
+                    // A PKCS#12 file is always sealed; PEM and DER keys are encrypted PKCS#8 exactly when a password is set.
+                    writer.WriteBoolean("passwordProtected", format == "p12" || (keys.Count > 0 && outSecret is not null));
+                    writer.WriteEndObject();
+                });
+                return CliApp.Ok;
+            }
+
             invocation.Out.WriteLine($"wrote {outPath} ({Describe(material, keys)})");
             return CliApp.Ok;
         });

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Globalization;
 using IoTCerts.Cli.Infrastructure;
+using IoTCerts.Cli.Rendering;
 using IoTCerts.Issuance;
 
 namespace IoTCerts.Cli.Commands;
@@ -15,7 +17,8 @@ internal static class CrlCommand
         var derOut = new Option<string>("--der-out") { Description = "Also write the CRL as DER to this file." };
         var days = IssuanceCli.Days("30");
         var passwordFile = IssuanceCli.CaPasswordFile();
-        var command = new Command("crl", "Publish a CRL: next crlNumber, authorityKeyIdentifier, nextUpdate after --days (30 by default).") { caDir, output, format, derOut, days, passwordFile };
+        var json = CommonOptions.Json();
+        var command = new Command("crl", "Publish a CRL: next crlNumber, authorityKeyIdentifier, nextUpdate after --days (30 by default).") { caDir, output, format, derOut, days, passwordFile, json };
         command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
         {
             var p = invocation.Parse;
@@ -41,6 +44,26 @@ internal static class CrlCommand
             if (p.GetValue(derOut) is { } der)
             {
                 AtomicFile.Write(der, crl.Der, AtomicFile.PublicMode, overwrite: true);
+            }
+
+            if (p.GetValue(json))
+            {
+                JsonOutput.Write(invocation.Out, writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WritePath("ca", p.GetValue(caDir));
+
+                    // Decimal, as inspect --json prints a CRL's crlNumber.
+                    writer.WriteString("crlNumber", crl.CrlNumber.ToString(CultureInfo.InvariantCulture));
+                    writer.WriteString("thisUpdate", Formats.Time(crl.ThisUpdate));
+                    writer.WriteString("nextUpdate", Formats.Time(crl.NextUpdate));
+                    writer.WriteNumber("revokedCount", crl.RevokedCount);
+                    writer.WritePath("out", p.GetValue(output));
+                    writer.WriteString("format", asDer ? "der" : "pem");
+                    writer.WritePath("derOut", p.GetValue(derOut));
+                    writer.WriteEndObject();
+                });
+                return CliApp.Ok;
             }
 
             invocation.Out.WriteLine($"published CRL number {crl.CrlNumber} with {crl.RevokedCount} revoked certificate(s), next update {crl.NextUpdate:yyyy-MM-dd HH:mm}Z");

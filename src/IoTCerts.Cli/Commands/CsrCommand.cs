@@ -1,5 +1,10 @@
 using System.CommandLine;
+using System.Text;
+using System.Text.Json;
 using IoTCerts.Cli.Infrastructure;
+using IoTCerts.Cli.Rendering;
+using IoTCerts.Core;
+using AtomicFile = IoTCerts.Issuance.AtomicFile;
 using IoTCerts.Issuance;
 
 namespace IoTCerts.Cli.Commands;
@@ -21,9 +26,10 @@ internal static class CsrCommand
         var output = new Option<string>("--out") { Description = "Where to write the CSR (PEM)." };
         var verify = new Option<string>("--verify") { Description = "Only verify the self-signature of this CSR file (exit 0 valid, 1 invalid)." };
         var force = IssuanceCli.Force();
+        var json = CommonOptions.Json();
         var command = new Command("csr", "Create a certificate signing request for a device or messaging server, or verify one.")
         {
-            subject, san, profile, keyOut, keyIn, keyUri, keyType, keyPasswordFile, challengeFile, output, verify, force,
+            subject, san, profile, keyOut, keyIn, keyUri, keyType, keyPasswordFile, challengeFile, output, verify, force, json,
         };
         command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
         {
@@ -36,6 +42,12 @@ internal static class CsrCommand
                 }
 
                 var ok = CertificationRequests.Verify(File.ReadAllBytes(toVerify));
+                if (p.GetValue(json))
+                {
+                    JsonOutput.Write(invocation.Out, writer => WriteVerified(writer, toVerify, ok));
+                    return ok ? CliApp.Ok : CliApp.Invalid;
+                }
+
                 invocation.Out.WriteLine(ok ? $"{toVerify}: signature OK" : $"{toVerify}: signature INVALID (or not a CSR)");
                 return ok ? CliApp.Ok : CliApp.Invalid;
             }
@@ -72,9 +84,58 @@ internal static class CsrCommand
             }
 
             AtomicFile.WriteText(outPath, pem, AtomicFile.PublicMode, overwrite);
+            if (p.GetValue(json))
+            {
+                var request = MaterialLoader.Load(Encoding.ASCII.GetBytes(pem)).CertificationRequests[0];
+                JsonOutput.Write(invocation.Out, writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WritePath("out", outPath);
+                    WriteRequestFacts(writer, request);
+                    writer.WriteNullableString("profile", p.GetValue(profile) is null ? null : CertificateProfile.FromName(p.GetValue(profile)!).Name);
+                    writer.WritePath("key", p.GetValue(keyOut) ?? p.GetValue(keyIn));
+                    writer.WriteBoolean("keyGenerated", p.GetValue(keyOut) is not null);
+                    writer.WriteNullableString("keyUri", p.GetValue(keyUri) is { } tokenUri ? Pkcs11Key.WithoutPin(tokenUri) : null);
+                    writer.WriteBoolean("keyEncrypted", p.GetValue(keyOut) is not null && keyPassword is not null);
+                    writer.WriteBoolean("hasChallengePassword", request.ChallengePassword is not null);
+                    writer.WriteEndObject();
+                });
+                return CliApp.Ok;
+            }
+
             invocation.Out.WriteLine($"wrote CSR for '{subjectText}' to {outPath}");
             return CliApp.Ok;
         }));
         return command;
+    }
+
+    private static void WriteRequestFacts(Utf8JsonWriter json, CertificationRequest request)
+    {
+        json.WriteString("subject", request.Subject.Rfc4514Name);
+        json.WriteStrings("subjectAltNames", request.SubjectAlternativeNames?.Select(n => n.ToString()) ?? []);
+        json.WriteString("keyType", CertificateSummary.KeyType(request.PublicKey));
+        json.WriteString("signatureAlgorithm", request.SignatureAlgorithm.FriendlyName);
+    }
+
+    /// <summary>The <c>csr --verify --json</c> verdict; a file that is not a CSR is invalid with null facts.</summary>
+    private static void WriteVerified(Utf8JsonWriter json, string path, bool valid)
+    {
+        json.WriteStartObject();
+        json.WriteBoolean("valid", valid);
+        json.WritePath("file", path);
+        if (MaterialLoader.TryLoadFile(path, null, out var material, out _) && material.CertificationRequests.Count > 0)
+        {
+            WriteRequestFacts(json, material.CertificationRequests[0]);
+        }
+        else
+        {
+            json.WriteNull("subject");
+            json.WriteStartArray("subjectAltNames");
+            json.WriteEndArray();
+            json.WriteNull("keyType");
+            json.WriteNull("signatureAlgorithm");
+        }
+
+        json.WriteEndObject();
     }
 }

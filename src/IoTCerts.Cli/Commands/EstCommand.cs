@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using IoTCerts.Cli.Infrastructure;
+using IoTCerts.Cli.Rendering;
 using IoTCerts.Est;
 using IoTCerts.Issuance;
 
@@ -43,13 +44,18 @@ internal static class EstCommand
 
         public Option<int> MaxWait { get; } = new("--max-wait") { Description = "Seconds to keep resending while the server answers 202 (pending); default 300.", DefaultValueFactory = _ => 300 };
 
+        public Option<bool> Json { get; } = CommonOptions.Json();
+
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { Server, Label, Trust, SystemTrust, Cert, Key, User, PasswordFile, MaxWait })
+            foreach (var option in new Option[] { Server, Label, Trust, SystemTrust, Cert, Key, User, PasswordFile, MaxWait, Json })
             {
                 command.Add(option);
             }
         }
+
+        /// <summary>What the --json object needs to name the request, or null when text output was asked for.</summary>
+        public JsonRequest? JsonFor(ParseResult parse, string operation) => parse.GetValue(Json) ? new JsonRequest(parse.GetValue(Server)!, operation) : null;
 
         public (EstClient Client, EstClientOptions Options, IDisposable Lifetime) Build(ParseResult parse, X509Certificate2? clientCertificateOverride = null)
         {
@@ -125,6 +131,20 @@ internal static class EstCommand
                 var path = Path.Combine(invocation.Parse.GetValue(output)!, "cacerts.pem");
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
                 IoTCerts.Issuance.AtomicFile.WriteCertificates(path, certificates, overwrite: true);
+                if (client.JsonFor(invocation.Parse, "cacerts") is { } json)
+                {
+                    JsonOutput.Write(invocation.Out, writer =>
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString("server", json.Server);
+                        writer.WritePath("out", path);
+                        writer.WriteNumber("certificateCount", certificates.Count);
+                        CertificateSummary.WriteArray(writer, "certificates", certificates);
+                        writer.WriteEndObject();
+                    });
+                    return CliApp.Ok;
+                }
+
                 foreach (var certificate in certificates)
                 {
                     await invocation.Out.WriteLineAsync($"{certificate.Subject} (serial {certificate.SerialNumber}, until {certificate.NotAfter.ToUniversalTime():u})").ConfigureAwait(false);
@@ -148,6 +168,32 @@ internal static class EstCommand
             using (lifetime)
             {
                 var attributes = await est.GetCsrAttributesAsync(cancellationToken).ConfigureAwait(false);
+                if (client.JsonFor(invocation.Parse, "csrattrs") is { } json)
+                {
+                    JsonOutput.Write(invocation.Out, writer =>
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString("server", json.Server);
+                        writer.WriteBoolean("requestsChallengePassword", attributes.RequestsChallengePassword);
+                        writer.WriteStartArray("attributes");
+                        foreach (var entry in attributes.Entries)
+                        {
+                            writer.WriteStartObject();
+                            writer.WriteString("oid", entry.Oid);
+                            writer.WriteNullableString("name", new Oid(entry.Oid).FriendlyName);
+
+                            // RFC 7030 §4.5.2: an entry is a bare OID (e.g. the signature algorithm wanted) or an attribute with values.
+                            writer.WriteBoolean("attribute", entry.IsAttribute);
+                            writer.WriteNumber("values", entry.Values.Count);
+                            writer.WriteEndObject();
+                        }
+
+                        writer.WriteEndArray();
+                        writer.WriteEndObject();
+                    });
+                    return CliApp.Ok;
+                }
+
                 if (attributes.Entries.Count == 0)
                 {
                     await invocation.Out.WriteLineAsync("no CSR attributes").ConfigureAwait(false);
@@ -193,16 +239,16 @@ internal static class EstCommand
                     var generated = await est.ServerKeyGenAsync(request, cancellationToken).ConfigureAwait(false);
                     if (generated.IsPending)
                     {
-                        return await Pending(invocation, generated.RetryAfter).ConfigureAwait(false);
+                        return await Pending(invocation, generated.RetryAfter, client.JsonFor(p, name)).ConfigureAwait(false);
                     }
 
-                    return await WriteResult(invocation, p.GetValue(output)!, generated.Certificates, PemEncoding.WriteString("PRIVATE KEY", generated.PrivateKeyPkcs8) + "\n").ConfigureAwait(false);
+                    return await WriteResult(invocation, p.GetValue(output)!, generated.Certificates, PemEncoding.WriteString("PRIVATE KEY", generated.PrivateKeyPkcs8) + "\n", client.JsonFor(p, name)).ConfigureAwait(false);
                 }
 
                 var result = await est.EnrollAsync(request, cancellationToken).ConfigureAwait(false);
                 return result.IsPending
-                    ? await Pending(invocation, result.RetryAfter).ConfigureAwait(false)
-                    : await WriteResult(invocation, p.GetValue(output)!, result.Certificates, key.ExportPkcs8PrivateKeyPem() + "\n").ConfigureAwait(false);
+                    ? await Pending(invocation, result.RetryAfter, client.JsonFor(p, name)).ConfigureAwait(false)
+                    : await WriteResult(invocation, p.GetValue(output)!, result.Certificates, key.ExportPkcs8PrivateKeyPem() + "\n", client.JsonFor(p, name)).ConfigureAwait(false);
             }
         }).ConfigureAwait(false));
         return command;
@@ -226,15 +272,16 @@ internal static class EstCommand
             {
                 using var key = p.GetValue(rekey) ? EnrollmentRequest.CreateKeyLike(current.Certificate) : EnrollmentRequest.PrivateKeyOf(current.Certificate);
                 var result = await est.ReenrollAsync(EnrollmentRequest.CreateRenewal(current.Certificate, key), cancellationToken).ConfigureAwait(false);
+                var json = client.JsonFor(p, "reenroll") is { } request ? request with { KeyRotated = p.GetValue(rekey) } : null;
                 return result.IsPending
-                    ? await Pending(invocation, result.RetryAfter).ConfigureAwait(false)
-                    : await WriteResult(invocation, p.GetValue(output)!, result.Certificates, p.GetValue(rekey) ? key.ExportPkcs8PrivateKeyPem() + "\n" : current.KeyPem).ConfigureAwait(false);
+                    ? await Pending(invocation, result.RetryAfter, json).ConfigureAwait(false)
+                    : await WriteResult(invocation, p.GetValue(output)!, result.Certificates, p.GetValue(rekey) ? key.ExportPkcs8PrivateKeyPem() + "\n" : current.KeyPem, json).ConfigureAwait(false);
             }
         }).ConfigureAwait(false));
         return command;
     }
 
-    private static async Task<int> WriteResult(CommandInvocation invocation, string directory, X509Certificate2Collection certificates, string keyPem)
+    private static async Task<int> WriteResult(CommandInvocation invocation, string directory, X509Certificate2Collection certificates, string keyPem, JsonRequest? json)
     {
         Directory.CreateDirectory(directory);
         var certificatePath = Path.Combine(directory, "cert.pem");
@@ -243,15 +290,66 @@ internal static class EstCommand
         var ordered = ResponseCertificates.LeafFirst(certificates);
         IoTCerts.Issuance.AtomicFile.WriteCertificates(certificatePath, ordered, overwrite: true);
         var leaf = ordered[0];
+        if (json is not null)
+        {
+            JsonOutput.Write(invocation.Out, writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("server", json.Server);
+                writer.WriteString("operation", json.Operation);
+                writer.WriteString("status", "issued");
+                CertificateSummary.Write(writer, "certificate", leaf);
+                writer.WriteString("keyType", CertificateSummary.KeyType(leaf));
+                if (json.KeyRotated is { } rotated)
+                {
+                    writer.WriteBoolean("keyRotated", rotated);
+                }
+
+                writer.WritePath("certificatePath", certificatePath);
+                writer.WritePath("keyPath", keyPath);
+                writer.WriteNumber("certificateCount", ordered.Count);
+                writer.WriteEndObject();
+            });
+            return CliApp.Ok;
+        }
+
         await invocation.Out.WriteLineAsync($"issued {leaf.Subject} (serial {leaf.SerialNumber}, until {leaf.NotAfter.ToUniversalTime():u}) by {leaf.Issuer}").ConfigureAwait(false);
         await invocation.Out.WriteLineAsync($"wrote {certificatePath} and {keyPath}").ConfigureAwait(false);
         return CliApp.Ok;
     }
 
-    private static async Task<int> Pending(CommandInvocation invocation, TimeSpan? retryAfter)
+    private static async Task<int> Pending(CommandInvocation invocation, TimeSpan? retryAfter, JsonRequest? json)
     {
+        // 202 is a verdict (exit 1), not bad input: with --json it is the one object on stdout; the stderr line stays.
+        if (json is not null)
+        {
+            JsonOutput.Write(invocation.Out, writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("server", json.Server);
+                writer.WriteString("operation", json.Operation);
+                writer.WriteString("status", "pending");
+                if (retryAfter is { } seconds)
+                {
+                    writer.WriteNumber("retryAfter", (long)Math.Ceiling(seconds.TotalSeconds));
+                }
+                else
+                {
+                    writer.WriteNull("retryAfter");
+                }
+
+                writer.WriteEndObject();
+            });
+        }
+
         await invocation.Error.WriteLineAsync($"iotcerts: pending: the server has not decided yet; run the same command again{(retryAfter is { } r ? $" in {r.TotalSeconds:0} s" : string.Empty)}").ConfigureAwait(false);
         return CliApp.Invalid;
+    }
+
+    /// <summary>The request a --json object describes: the server as given and the operation (enroll, reenroll, serverkeygen, …).</summary>
+    private sealed record JsonRequest(string Server, string Operation)
+    {
+        public bool? KeyRotated { get; init; }
     }
 
     internal static async Task<int> Guard(Func<Task<int>> body)

@@ -34,9 +34,11 @@ internal static class EstServeCommand
         var tlsKey = new Option<string>("--tls-key") { Description = "Private key (PEM) of --tls-cert." };
         var passwordFile = IssuanceCli.CaPasswordFile();
         var days = IssuanceCli.Days("the device profile's");
+        var json = CommonOptions.Json();
+        json.Description = "Print one JSON line {listening, server, ca} once the server listens (then nothing more on stdout).";
         var command = new Command("serve", "Serve EST (RFC 7030) on 127.0.0.1 for a CA directory until stopped (Ctrl+C).")
         {
-            ca, port, bind, bootstrapCa, basicUser, basicPasswordFile, tlsCert, tlsKey, passwordFile, days,
+            ca, port, bind, bootstrapCa, basicUser, basicPasswordFile, tlsCert, tlsKey, passwordFile, days, json,
         };
         command.SetGuardedAction(async (invocation, cancellationToken) => await EstCommand.Guard(async () =>
         {
@@ -84,7 +86,23 @@ internal static class EstServeCommand
             });
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            await invocation.Out.WriteLineAsync($"EST server for '{authority.Certificate.Subject}' listening on {url}/.well-known/est/").ConfigureAwait(false);
+            if (p.GetValue(json))
+            {
+                JsonOutput.WriteLine(invocation.Out, writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("listening", $"{url}/.well-known/est/");
+                    writer.WriteString("server", url);
+                    writer.WritePropertyName("ca");
+                    IoTCerts.Cli.Rendering.CertificateSummary.WriteValue(writer, IoTCerts.Core.Certificate.FromX509Certificate2(authority.Certificate));
+                    writer.WriteEndObject();
+                });
+            }
+            else
+            {
+                await invocation.Out.WriteLineAsync($"EST server for '{authority.Certificate.Subject}' listening on {url}/.well-known/est/").ConfigureAwait(false);
+            }
+
             if (anchors.Count == 0 && basicPassword is null)
             {
                 await invocation.Error.WriteLineAsync("iotcerts: warning: no --bootstrap-ca or --basic-user: only re-enrollment with certificates of this CA is possible").ConfigureAwait(false);

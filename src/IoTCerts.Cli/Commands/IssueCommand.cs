@@ -1,5 +1,6 @@
 using System.CommandLine;
 using IoTCerts.Cli.Infrastructure;
+using IoTCerts.Cli.Rendering;
 using IoTCerts.Issuance;
 
 namespace IoTCerts.Cli.Commands;
@@ -22,9 +23,10 @@ internal static class IssueCommand
         var chainOut = new Option<string>("--chain-out") { Description = "Also write the device chain (certificate, then each CA up to the root, R-10)." };
         var passwordFile = IssuanceCli.CaPasswordFile();
         var force = IssuanceCli.Force();
+        var json = CommonOptions.Json();
         var command = new Command("issue", "Issue a certificate from a CSR or for a key generated on the spot; the CA records it in its index.")
         {
-            caDir, csr, subject, keyOut, keyType, keyPasswordFile, profile, san, days, output, chainOut, passwordFile, force,
+            caDir, csr, subject, keyOut, keyType, keyPasswordFile, profile, san, days, output, chainOut, passwordFile, force, json,
         };
         command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
         {
@@ -97,15 +99,38 @@ internal static class IssueCommand
                 var issued = ca.Issue(request);
 
                 // The key first: a certificate without its key is useless, a key without a certificate can be re-issued.
+                var keyPassword = generated is null ? null : IssuanceCli.FromFile(p, keyPasswordFile);
                 if (generated is not null)
                 {
-                    AtomicFile.WritePrivateKey(keyPath!, generated, IssuanceCli.FromFile(p, keyPasswordFile), overwrite);
+                    AtomicFile.WritePrivateKey(keyPath!, generated, keyPassword, overwrite);
                 }
 
                 AtomicFile.WriteCertificates(outPath, [issued.Certificate], overwrite);
                 if (p.GetValue(chainOut) is { } chain)
                 {
                     AtomicFile.WriteCertificates(chain, issued.Chain, overwrite);
+                }
+
+                if (p.GetValue(json))
+                {
+                    JsonOutput.Write(invocation.Out, writer =>
+                    {
+                        var certificate = IoTCerts.Core.Certificate.FromX509Certificate2(issued.Certificate);
+                        writer.WriteStartObject();
+                        writer.WritePath("ca", p.GetValue(caDir));
+                        writer.WriteString("profile", chosen.Name);
+                        writer.WritePropertyName("certificate");
+                        CertificateSummary.WriteValue(writer, certificate);
+                        writer.WriteStrings("subjectAltNames", certificate.SubjectAlternativeNames?.Select(n => n.ToString()) ?? []);
+                        writer.WriteString("keyType", CertificateSummary.KeyType(certificate.PublicKey));
+                        writer.WritePath("out", outPath);
+                        writer.WritePath("key", generated is null ? null : keyPath);
+                        writer.WriteBoolean("keyEncrypted", keyPassword is not null);
+                        writer.WritePath("chain", p.GetValue(chainOut));
+                        writer.WriteNumber("chainLength", issued.Chain.Count);
+                        writer.WriteEndObject();
+                    });
+                    return CliApp.Ok;
                 }
 
                 invocation.Out.WriteLine($"issued {chosen.Name} certificate '{issued.Certificate.Subject}' serial {issued.SerialNumber}, valid until {issued.Certificate.NotAfter.ToUniversalTime():yyyy-MM-dd}");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using IoTCerts.Cli.Infrastructure;
+using IoTCerts.Cli.Rendering;
 using IoTCerts.Issuance;
 
 namespace IoTCerts.Cli.Commands;
@@ -18,7 +19,8 @@ internal static class Pkcs12Command
         var name = new Option<string>("--name") { Description = "Alias (friendlyName) of the key entry; devicekeyentry by default." };
         var legacy = new Option<bool>("--legacy") { Description = "3DES/SHA-1 protection for old Java tools (default AES-256/PBKDF2-SHA256)." };
         var force = IssuanceCli.Force();
-        var command = new Command("pkcs12", "Write a PKCS#12 keystore: the key and its chain, one PrivateKeyEntry for Java keytool.") { key, keyPasswordFile, chain, output, password, passwordFile, name, legacy, force };
+        var json = CommonOptions.Json();
+        var command = new Command("pkcs12", "Write a PKCS#12 keystore: the key and its chain, one PrivateKeyEntry for Java keytool.") { key, keyPasswordFile, chain, output, password, passwordFile, name, legacy, force, json };
         command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
         {
             var p = invocation.Parse;
@@ -37,9 +39,28 @@ internal static class Pkcs12Command
                 Encryption = p.GetValue(legacy) ? Pkcs12Encryption.LegacyTripleDesSha1 : Pkcs12Encryption.Aes256Sha256,
             });
             AtomicFile.Write(outPath, bytes, AtomicFile.SecretMode, p.GetValue(force));
+            if (p.GetValue(json))
+            {
+                JsonOutput.Write(invocation.Out, writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WritePath("out", outPath);
+                    writer.WriteString("alias", p.GetValue(name) ?? "devicekeyentry");
+                    writer.WriteString("encryption", EncryptionName(p.GetValue(legacy)));
+                    writer.WriteString("keyType", CertificateSummary.KeyType(leaf));
+                    writer.WriteNumber("certificateCount", ordered.Count);
+                    CertificateSummary.WriteArray(writer, "certificates", ordered);
+                    writer.WriteEndObject();
+                });
+                return CliApp.Ok;
+            }
+
             invocation.Out.WriteLine($"wrote keystore {outPath}: key entry '{p.GetValue(name) ?? "devicekeyentry"}' with {ordered.Count} certificate(s)");
             return CliApp.Ok;
         }));
         return command;
     }
+
+    /// <summary>The <c>--json</c> name of the protection: <c>aes256</c> (AES-256-CBC, PBKDF2-SHA256) or <c>legacy-3des</c> (--legacy).</summary>
+    internal static string EncryptionName(bool legacy) => legacy ? "legacy-3des" : "aes256";
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using IoTCerts.Cli.Infrastructure;
+using IoTCerts.Cli.Rendering;
 using IoTCerts.Est;
 using IoTCerts.Issuance;
 
@@ -15,15 +16,22 @@ internal static class RenewCommand
     {
         var config = new Option<string>("--config") { Description = "Renewal configuration (JSON; see 'iotcerts renew --help').", Required = true };
         var loop = new Option<bool>("--loop") { Description = "Keep running and renew each credential on schedule (otherwise look once and exit)." };
+        var json = CommonOptions.Json();
+        json.Description = "Print one JSON object {credentials:[…]}; with --loop one such object per pass, each on one line.";
         var command = new Command("renew", "Renew certificates over EST when due: writes the new pair next to the live one, verifies it, then promotes it atomically. Exit 0 when every credential is fine, 1 when one failed (the old pair is kept).")
         {
-            config, loop,
+            config, loop, json,
         };
         command.SetGuardedAction(async (invocation, cancellationToken) => await EstCommand.Guard(async () =>
         {
             var path = invocation.Parse.GetValue(config)!;
             var credentials = Load(path);
             var engine = new CertificateRenewalEngine(credentials);
+            if (invocation.Parse.GetValue(json))
+            {
+                return await RunJsonAsync(engine, invocation.Out, invocation.Parse.GetValue(loop), cancellationToken).ConfigureAwait(false);
+            }
+
             engine.CredentialChanged += (_, e) => invocation.Out.WriteLine($"{e.Credential.Name}: new certificate {e.Certificate.SerialNumber} valid until {e.Certificate.NotAfter.ToUniversalTime():u}{(e.KeyRotated ? " (new key)" : string.Empty)}");
             if (invocation.Parse.GetValue(loop))
             {
@@ -47,6 +55,89 @@ internal static class RenewCommand
             return failed ? CliApp.Invalid : CliApp.Ok;
         }).ConfigureAwait(false));
         return command;
+    }
+
+    private static readonly TimeSpan MaxSleep = TimeSpan.FromHours(12);
+
+    /// <summary>
+    /// Once: one indented object. With --loop: the engine's own schedule (sleep until the earliest next attempt, 1 s to
+    /// 12 h), but run pass by pass here so that each pass prints its outcomes as one JSON line.
+    /// </summary>
+    private static async Task<int> RunJsonAsync(CertificateRenewalEngine engine, TextWriter output, bool loop, CancellationToken cancellationToken)
+    {
+        if (!loop)
+        {
+            var outcomes = await engine.RunOnceAsync(cancellationToken).ConfigureAwait(false);
+            JsonOutput.Write(output, writer => WritePass(writer, outcomes));
+            return outcomes.Any(Failed) ? CliApp.Invalid : CliApp.Ok;
+        }
+
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            IReadOnlyList<RenewalOutcome> outcomes;
+            try
+            {
+                outcomes = await engine.RunOnceAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            JsonOutput.WriteLine(output, writer => WritePass(writer, outcomes));
+            var sleep = (outcomes.Count == 0 ? MaxSleep : outcomes.Min(o => o.NextAttempt) - DateTimeOffset.UtcNow) switch
+            {
+                var s when s < TimeSpan.FromSeconds(1) => TimeSpan.FromSeconds(1),
+                var s when s > MaxSleep => MaxSleep,
+                var s => s,
+            };
+            try
+            {
+                await Task.Delay(sleep, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+
+        return CliApp.Ok;
+    }
+
+    private static bool Failed(RenewalOutcome outcome) => outcome.Status is RenewalStatus.Failed or RenewalStatus.Rejected or RenewalStatus.Pending;
+
+    private static void WritePass(Utf8JsonWriter json, IReadOnlyList<RenewalOutcome> outcomes)
+    {
+        json.WriteStartObject();
+        json.WriteStartArray("credentials");
+        foreach (var outcome in outcomes)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", outcome.Credential.Name);
+            json.WriteString("outcome", outcome.Status switch
+            {
+                RenewalStatus.NotDue => "not-due",
+                var other => other.ToString().ToLowerInvariant(),
+            });
+            if (outcome.Certificate is { } certificate)
+            {
+                CertificateSummary.Write(json, "certificate", certificate);
+                json.WriteString("notAfter", Formats.Time(certificate.NotAfter));
+            }
+            else
+            {
+                json.WriteNull("certificate");
+                json.WriteNull("notAfter");
+            }
+
+            json.WriteNullableString("scheduledRenewal", outcome.ScheduledRenewal is { } due ? Formats.Time(due) : null);
+            json.WriteString("nextCheck", Formats.Time(outcome.NextAttempt));
+            json.WriteNullableString("error", Failed(outcome) ? outcome.Detail ?? outcome.Status.ToString() : null);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
     }
 
     internal static List<RenewalCredential> Load(string path)

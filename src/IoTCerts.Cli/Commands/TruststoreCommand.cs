@@ -1,5 +1,8 @@
 using System.CommandLine;
 using IoTCerts.Cli.Infrastructure;
+using IoTCerts.Cli.Rendering;
+using IoTCerts.Core;
+using AtomicFile = IoTCerts.Issuance.AtomicFile;
 using IoTCerts.Issuance;
 
 namespace IoTCerts.Cli.Commands;
@@ -15,7 +18,8 @@ internal static class TruststoreCommand
         var passwordFile = new Option<string>("--password-file") { Description = "File holding the truststore password." };
         var legacy = new Option<bool>("--legacy") { Description = "3DES/SHA-1 protection for old Java tools (default AES-256/PBKDF2-SHA256)." };
         var force = IssuanceCli.Force();
-        var command = new Command("truststore", "Write a PKCS#12 truststore of trusted certificates (no keys) that Java keytool lists as trustedCertEntry.") { certs, output, password, passwordFile, legacy, force };
+        var json = CommonOptions.Json();
+        var command = new Command("truststore", "Write a PKCS#12 truststore of trusted certificates (no keys) that Java keytool lists as trustedCertEntry.") { certs, output, password, passwordFile, legacy, force, json };
         command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
         {
             var p = invocation.Parse;
@@ -29,6 +33,32 @@ internal static class TruststoreCommand
                 Encryption = p.GetValue(legacy) ? Pkcs12Encryption.LegacyTripleDesSha1 : Pkcs12Encryption.Aes256Sha256,
             });
             AtomicFile.Write(outPath, bytes, AtomicFile.PublicMode, p.GetValue(force));
+            if (p.GetValue(json))
+            {
+                // The aliases are made unique while the store is built: read them back from what was written.
+                var written = MaterialLoader.Load(bytes, new LoadOptions { Password = secret });
+                JsonOutput.Write(invocation.Out, writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WritePath("out", outPath);
+                    writer.WriteString("encryption", Pkcs12Command.EncryptionName(p.GetValue(legacy)));
+                    writer.WriteNumber("certificateCount", written.Certificates.Count);
+                    writer.WriteStartArray("entries");
+                    for (var i = 0; i < written.Certificates.Count; i++)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteNullableString("alias", written.CertificateOrigins[i].FriendlyName);
+                        writer.WritePropertyName("certificate");
+                        CertificateSummary.WriteValue(writer, written.Certificates[i]);
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteEndArray();
+                    writer.WriteEndObject();
+                });
+                return CliApp.Ok;
+            }
+
             invocation.Out.WriteLine($"wrote truststore {outPath} with {all.Count} trusted certificate(s)");
             return CliApp.Ok;
         }));

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace IoTCerts.Cli.Infrastructure;
 
-/// <summary>Writes exactly one indented JSON object followed by a newline.</summary>
+/// <summary>Writes exactly one indented JSON object followed by a newline (or one object per line for streams).</summary>
 internal static class JsonOutput
 {
     private static readonly JsonWriterOptions Options = new()
@@ -15,14 +15,65 @@ internal static class JsonOutput
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static void Write(TextWriter output, Action<Utf8JsonWriter> write)
+    private static readonly JsonWriterOptions LineOptions = new()
+    {
+        Indented = false,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static void Write(TextWriter output, Action<Utf8JsonWriter> write) => output.WriteLine(Render(write, Options));
+
+    /// <summary>One object on one line: for long-running commands that print an object per event (JSON Lines).</summary>
+    public static void WriteLine(TextWriter output, Action<Utf8JsonWriter> write)
+    {
+        output.WriteLine(Render(write, LineOptions));
+        output.Flush();
+    }
+
+    /// <summary>A file the command wrote, as an absolute path (scripts may run from another directory).</summary>
+    public static void WritePath(this Utf8JsonWriter json, string name, string? path)
+    {
+        if (path is null)
+        {
+            json.WriteNull(name);
+        }
+        else
+        {
+            json.WriteString(name, Path.GetFullPath(path));
+        }
+    }
+
+    public static void WriteNullableString(this Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is null)
+        {
+            json.WriteNull(name);
+        }
+        else
+        {
+            json.WriteString(name, value);
+        }
+    }
+
+    public static void WriteStrings(this Utf8JsonWriter json, string name, IEnumerable<string> values)
+    {
+        json.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            json.WriteStringValue(value);
+        }
+
+        json.WriteEndArray();
+    }
+
+    private static string Render(Action<Utf8JsonWriter> write, JsonWriterOptions options)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, Options))
+        using (var writer = new Utf8JsonWriter(buffer, options))
         {
             write(writer);
         }
 
-        output.WriteLine(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 }
