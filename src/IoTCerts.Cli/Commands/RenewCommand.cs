@@ -57,11 +57,8 @@ internal static class RenewCommand
         return command;
     }
 
-    private static readonly TimeSpan MaxSleep = TimeSpan.FromHours(12);
-
     /// <summary>
-    /// Once: one indented object. With --loop: the engine's own schedule (sleep until the earliest next attempt, 1 s to
-    /// 12 h), but run pass by pass here so that each pass prints its outcomes as one JSON line.
+    /// Once: one indented object. With --loop: the engine's own loop, each pass printed as one JSON line.
     /// </summary>
     private static async Task<int> RunJsonAsync(CertificateRenewalEngine engine, TextWriter output, bool loop, CancellationToken cancellationToken)
     {
@@ -72,33 +69,12 @@ internal static class RenewCommand
             return outcomes.Any(Failed) ? CliApp.Invalid : CliApp.Ok;
         }
 
-        while (!cancellationToken.IsCancellationRequested)
+        try
         {
-            IReadOnlyList<RenewalOutcome> outcomes;
-            try
-            {
-                outcomes = await engine.RunOnceAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                break;
-            }
-
-            JsonOutput.WriteLine(output, writer => WritePass(writer, outcomes));
-            var sleep = (outcomes.Count == 0 ? MaxSleep : outcomes.Min(o => o.NextAttempt) - DateTimeOffset.UtcNow) switch
-            {
-                var s when s < TimeSpan.FromSeconds(1) => TimeSpan.FromSeconds(1),
-                var s when s > MaxSleep => MaxSleep,
-                var s => s,
-            };
-            try
-            {
-                await Task.Delay(sleep, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                break;
-            }
+            await engine.RunAsync(outcomes => JsonOutput.WriteLine(output, writer => WritePass(writer, outcomes)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
         }
 
         return CliApp.Ok;

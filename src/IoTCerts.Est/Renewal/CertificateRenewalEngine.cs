@@ -88,11 +88,18 @@ public sealed class CertificateRenewalEngine
     }
 
     /// <summary>Runs until cancelled, sleeping until the earliest next attempt (at most 12 hours at a time).</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
+    public Task RunAsync(CancellationToken cancellationToken) => RunAsync(passCompleted: null, cancellationToken);
+
+    /// <summary>
+    /// Runs until cancelled like <see cref="RunAsync(CancellationToken)"/>, handing the outcomes of every pass to
+    /// <paramref name="passCompleted"/> (e.g. to print or export them) before sleeping.
+    /// </summary>
+    public async Task RunAsync(Action<IReadOnlyList<RenewalOutcome>>? passCompleted, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
             var outcomes = await RunOnceAsync(cancellationToken).ConfigureAwait(false);
+            passCompleted?.Invoke(outcomes);
             var next = outcomes.Count == 0 ? _clock.GetUtcNow() + MaxSleep : outcomes.Min(o => o.NextAttempt);
             var sleep = next - _clock.GetUtcNow();
             sleep = sleep < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : sleep > MaxSleep ? MaxSleep : sleep;
