@@ -211,6 +211,13 @@ public sealed class CertificateRenewalEngine
             return null;
         }
 
+        if (ConfiguredAnchors(credential) is { } configured)
+        {
+            // No /cacerts to ask: the configured set is the CA set (a new CA arrives with new configuration).
+            state.NextCaCheck = now + interval;
+            return IssuedCertificateCheck.ChainProblem(current.Certificate, current.Chain, configured, now);
+        }
+
         var options = credential.Est.Clone();
         options.ClientCertificate = current.Certificate;
         options.ClientCertificateChain.Clear();
@@ -246,6 +253,9 @@ public sealed class CertificateRenewalEngine
             lifetime.Dispose();
         }
     }
+
+    private static X509Certificate2Collection? ConfiguredAnchors(RenewalCredential credential) =>
+        credential.IssuerTrustAnchors is { Count: > 0 } configured ? [.. configured] : null;
 
     private async Task<RenewalOutcome> AttemptAsync(RenewalCredential credential, CredentialState state, LoadedCredential? current, bool currentValid, DateTimeOffset now, CancellationToken cancellationToken, bool issuerChanged = false)
     {
@@ -289,7 +299,7 @@ public sealed class CertificateRenewalEngine
         var (client, lifetime) = ClientFactory(options);
         try
         {
-            var anchors = await client.GetCaCertificatesAsync(cancellationToken).ConfigureAwait(false);
+            var anchors = ConfiguredAnchors(credential) ?? await client.GetCaCertificatesAsync(cancellationToken).ConfigureAwait(false);
             var reenroll = currentValid;
             var result = reenroll
                 ? await client.ReenrollAsync(request, cancellationToken).ConfigureAwait(false)

@@ -35,6 +35,14 @@ public sealed class RenewalCredential
     /// <summary>True (the default, R-72) to generate a new key at every renewal; false to re-certify the same key.</summary>
     public bool RotateKey { get; init; } = true;
 
+    /// <summary>
+    /// The CA certificates what the server issues must chain to, for servers without <c>/cacerts</c> (Cumulocity's
+    /// certificate-authority enrollment has none). When set, <c>/cacerts</c> is never requested: issued certificates are
+    /// checked against these, and the periodic CA check compares the live certificate with them. Null (the
+    /// default): the server's <c>/cacerts</c> answer, fetched before every request, is the set (est-notes).
+    /// </summary>
+    public IReadOnlyList<X509Certificate2>? IssuerTrustAnchors { get; init; }
+
     /// <summary>Where to write the /cacerts answer (PEM), the trust anchors for what the server issues; optional.</summary>
     public string? CaCertificatesPath { get; init; }
 

@@ -53,6 +53,9 @@ internal sealed class FakeEstBackend : HttpMessageHandler
 
     public EstFault Fault { get; set; }
 
+    /// <summary>Answer 404 to /cacerts, like Cumulocity's EST-style enrollment endpoint.</summary>
+    public bool WithoutCaCertificates { get; set; }
+
     public List<string> Paths { get; } = [];
 
     public List<X509Certificate2?> ClientCertificates { get; } = [];
@@ -82,6 +85,11 @@ internal sealed class FakeEstBackend : HttpMessageHandler
 
         if (path.EndsWith("/cacerts", StringComparison.Ordinal))
         {
+            if (WithoutCaCertificates)
+            {
+                return ScriptedHandler.Text(HttpStatusCode.NotFound, "no such endpoint");
+            }
+
             return ScriptedHandler.CertsOnly(Ca);
         }
 

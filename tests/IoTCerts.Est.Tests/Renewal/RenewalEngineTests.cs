@@ -9,7 +9,7 @@ public sealed class RenewalEngineTests
     internal sealed class Setup : IDisposable
     {
         // The periodic /cacerts check is off unless a test asks for it: the schedule tests jump from one renewal to the next.
-        public Setup(TimeSpan validity, string threshold = "80%", string retry = "4%", bool rotateKey = true, double jitter = 0.05, TimeSpan? caCheckInterval = null)
+        public Setup(TimeSpan validity, string threshold = "80%", string retry = "4%", bool rotateKey = true, double jitter = 0.05, TimeSpan? caCheckInterval = null, bool configuredAnchors = false)
         {
             Clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
             Backend = new FakeEstBackend(Clock, validity);
@@ -28,6 +28,7 @@ public sealed class RenewalEngineTests
                 RotateKey = rotateKey,
                 CaCertificatesPath = Temp.File("ca.pem"),
                 CaCheckInterval = caCheckInterval,
+                IssuerTrustAnchors = configuredAnchors ? [Backend.Ca] : null,
                 Est = Backend.ClientOptions(),
             };
             Engine = new CertificateRenewalEngine([Credential], Clock) { ClientFactory = Backend.CreateClient };
@@ -72,6 +73,41 @@ public sealed class RenewalEngineTests
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(setup.Credential.KeyPath));
         }
+    }
+
+    [Fact]
+    public async Task WithoutCaCertsTheConfiguredIssuerAnchorsCheckWhatTheServerIssues()
+    {
+        // A server without /cacerts (Cumulocity's enrollment): by default the engine cannot verify what it would get.
+        using (var fetching = new Setup(TimeSpan.FromDays(30), caCheckInterval: TimeSpan.FromDays(1)))
+        {
+            fetching.Backend.WithoutCaCertificates = true;
+            var refused = await fetching.RunAsync();
+            Assert.Equal(RenewalStatus.Failed, refused.Status);
+            Assert.DoesNotContain("/.well-known/est/simpleenroll", fetching.Backend.Paths);
+            Assert.False(File.Exists(fetching.Credential.CertificatePath));
+        }
+
+        // With configured issuer anchors it enrolls, renews and checks the CA without ever asking for /cacerts.
+        using var setup = new Setup(TimeSpan.FromDays(30), caCheckInterval: TimeSpan.FromDays(1), configuredAnchors: true);
+        setup.Backend.WithoutCaCertificates = true;
+        Assert.Equal(RenewalStatus.Renewed, (await setup.RunAsync()).Status);
+        var first = setup.Live().Certificate;
+        setup.Clock.Advance(TimeSpan.FromDays(2));
+        Assert.Equal(RenewalStatus.NotDue, (await setup.RunAsync()).Status);
+        setup.Clock.Advance(TimeSpan.FromDays(26));
+        Assert.Equal(RenewalStatus.Renewed, (await setup.RunAsync()).Status);
+        Assert.NotEqual(first.Thumbprint, setup.Live().Certificate.Thumbprint);
+        Assert.DoesNotContain(setup.Backend.Paths, p => p.EndsWith("/cacerts", StringComparison.Ordinal));
+        Assert.Contains("/.well-known/est/simplereenroll", setup.Backend.Paths);
+
+        // An issued certificate that does not chain to the configured anchors is discarded; the live pair stays.
+        var live = setup.Live().Certificate.Thumbprint;
+        setup.Backend.Fault = EstFault.NotChaining;
+        setup.Clock.Advance(TimeSpan.FromDays(27)); // past 80% ± 5% jitter of the second certificate, before its expiry
+        var rejected = await setup.RunAsync();
+        Assert.Equal(RenewalStatus.Rejected, rejected.Status);
+        Assert.Equal(live, setup.Live().Certificate.Thumbprint);
     }
 
     [Fact]
