@@ -56,8 +56,8 @@ internal static class PlatformValidatorApp
         });
 
         var app = builder.Build();
-        var authentication = app.Services.GetRequiredService<DeviceAuthentication>();
-        app.Use((Func<HttpContext, RequestDelegate, Task>)authentication.InvokeAsync);
+        // Resolved per request (a singleton): resolving it here would read the options before the host checks them at start.
+        app.Use((http, next) => http.RequestServices.GetRequiredService<DeviceAuthentication>().InvokeAsync(http, next));
         app.MapGet("/whoami", (RequestDelegate)DeviceAuthentication.WhoAmIAsync);
         app.Lifetime.ApplicationStarted.Register(() => LogStarted(app));
         return app;

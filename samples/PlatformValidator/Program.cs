@@ -20,9 +20,11 @@ if (demo || configured.IsUnconfigured())
     builder.Configuration.AddInMemoryCollection(pki.Configuration(address, configured.Port));
 }
 
-var app = PlatformValidatorApp.Build(builder);
+WebApplication app;
 try
 {
+    // Kestrel's listener options are read when the app is built, the other sections when it starts: both are checked.
+    app = PlatformValidatorApp.Build(builder);
     await app.StartAsync();
 }
 catch (OptionsValidationException ex)
