@@ -106,20 +106,25 @@ internal sealed class DemoPki
         return pki;
     }
 
-    /// <summary>The configuration that points the validator at this PKI (offline revocation with both CRLs).</summary>
-    public IEnumerable<KeyValuePair<string, string?>> Configuration(string address, int port)
+    /// <summary>The configuration that points the validator at this PKI (with <paramref name="crlFiles"/>, offline revocation with both CRLs).</summary>
+    public IEnumerable<KeyValuePair<string, string?>> Configuration(string address, int port, bool crlFiles = true)
     {
         const string P = PlatformValidatorOptions.Section + ":";
-        return new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             [P + "Address"] = address,
             [P + "Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [P + "ServerCertificateFile"] = ServerCertificateFile,
             [P + "ServerKeyFile"] = ServerKeyFile,
             [P + "TrustAnchorFiles:0"] = RootFile,
-            [P + "CrlFiles:0"] = RootCrlFile,
-            [P + "CrlFiles:1"] = IntermediateCrlFile,
         };
+        if (crlFiles)
+        {
+            settings[P + "CrlFiles:0"] = RootCrlFile;
+            settings[P + "CrlFiles:1"] = IntermediateCrlFile;
+        }
+
+        return settings;
     }
 
     private static DirectoryCaDatabase Database(DemoPki pki, string name) =>

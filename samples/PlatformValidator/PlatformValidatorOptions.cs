@@ -98,9 +98,30 @@ internal sealed class PlatformValidatorOptionsValidator : IValidateOptions<Platf
             failures.Add($"{Prefix}TrustAnchorFiles is empty; name the CA certificates devices chain up to (or run with --demo).");
         }
 
+        // The companion package checks these again when it builds the ChainValidator; here they are reported with the rest.
+        foreach (var file in options.TrustAnchorFiles)
+        {
+            if (string.IsNullOrWhiteSpace(file))
+            {
+                failures.Add($"{Prefix}TrustAnchorFiles holds an empty path.");
+            }
+            else if (!MaterialLoader.TryLoadFile(file, null, out var material, out var error))
+            {
+                failures.Add($"{Prefix}TrustAnchorFiles: '{file}' cannot be read [{error.CodeString}]: {error.Message}");
+            }
+            else if (material.Certificates.Count == 0)
+            {
+                failures.Add($"{Prefix}TrustAnchorFiles: '{file}' holds no certificate.");
+            }
+        }
+
         foreach (var file in options.CrlFiles)
         {
-            if (!MaterialLoader.TryLoadFile(file, null, out var material, out var error))
+            if (string.IsNullOrWhiteSpace(file))
+            {
+                failures.Add($"{Prefix}CrlFiles holds an empty path.");
+            }
+            else if (!MaterialLoader.TryLoadFile(file, null, out var material, out var error))
             {
                 failures.Add($"{Prefix}CrlFiles: '{file}' cannot be read [{error.CodeString}]: {error.Message}");
             }

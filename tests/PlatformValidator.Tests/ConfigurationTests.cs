@@ -40,7 +40,7 @@ public sealed class ConfigurationTests : IDisposable
         var missing = Path.Combine(_directory.Path, "nowhere", "root.pem");
         var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => BuildAndStartAsync(pki, new Dictionary<string, string?> { ["PlatformValidator:TrustAnchorFiles:0"] = missing }));
 
-        Assert.Contains(refused.Failures, f => f.Contains($"trust anchor file '{missing}' cannot be read", StringComparison.Ordinal));
+        Assert.Contains(refused.Failures, f => f.Contains($"PlatformValidator:TrustAnchorFiles: '{missing}' cannot be read [file-not-found]", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -29,19 +29,19 @@ internal sealed class ValidatorHost : IAsyncDisposable
     public Uri WhoAmI => new(Address, "/whoami");
 
     /// <summary>Builds the app over <paramref name="pki"/> (offline CRLs unless <paramref name="overrides"/> say otherwise) and starts it.</summary>
-    public static async Task<ValidatorHost> StartAsync(DemoPki pki, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    public static async Task<ValidatorHost> StartAsync(DemoPki pki, IEnumerable<KeyValuePair<string, string?>>? overrides = null, bool crlFiles = true)
     {
         var logs = new LogCapture();
-        var app = Build(pki, logs, overrides);
+        var app = Build(pki, logs, overrides, crlFiles);
         await app.StartAsync();
         return new ValidatorHost(app, pki, logs);
     }
 
-    public static WebApplication Build(DemoPki pki, LogCapture logs, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    public static WebApplication Build(DemoPki pki, LogCapture logs, IEnumerable<KeyValuePair<string, string?>>? overrides = null, bool crlFiles = true)
     {
         // The content root is the PKI folder: no appsettings.json of the sample leaks in.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = pki.Directory, EnvironmentName = "Test" });
-        builder.Configuration.AddInMemoryCollection(pki.Configuration("127.0.0.1", 0));
+        builder.Configuration.AddInMemoryCollection(pki.Configuration("127.0.0.1", 0, crlFiles));
         if (overrides is not null)
         {
             builder.Configuration.AddInMemoryCollection(overrides);
