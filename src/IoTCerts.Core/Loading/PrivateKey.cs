@@ -103,11 +103,11 @@ public sealed class PrivateKey
     /// <summary>Exports the unencrypted PKCS#8 DER (a fresh copy the caller should clear after use).</summary>
     public byte[] ExportPkcs8() => (byte[])pkcs8.Clone();
 
-    /// <summary>Exports unencrypted PKCS#8 PEM (<c>-----BEGIN PRIVATE KEY-----</c>).</summary>
+    /// <summary>Exports unencrypted PKCS#8 PEM (PEM label <c>PRIVATE KEY</c>).</summary>
     public string ExportPkcs8Pem() => PemWriter.Write("PRIVATE KEY", pkcs8);
 
     /// <summary>
-    /// Exports encrypted PKCS#8 PEM (<c>-----BEGIN ENCRYPTED PRIVATE KEY-----</c>) with PBES2 AES-256-CBC and
+    /// Exports encrypted PKCS#8 PEM (PEM label <c>ENCRYPTED PRIVATE KEY</c>) with PBES2 AES-256-CBC and
     /// PBKDF2-HMAC-SHA256, which OpenSSL 3, Java and .NET all read.
     /// </summary>
     /// <param name="password">The passphrase.</param>

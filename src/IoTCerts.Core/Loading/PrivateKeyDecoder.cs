@@ -7,7 +7,7 @@ namespace IoTCerts.Core;
 /// <summary>Turns every supported private-key encoding into a <see cref="PrivateKey"/> (R-02).</summary>
 internal static class PrivateKeyDecoder
 {
-    /// <summary>PKCS#1 RSAPrivateKey (RFC 8017 Appendix A.1.2), as in <c>-----BEGIN RSA PRIVATE KEY-----</c>.</summary>
+    /// <summary>PKCS#1 RSAPrivateKey (RFC 8017 Appendix A.1.2), PEM label <c>RSA PRIVATE KEY</c>.</summary>
     public static PrivateKey FromPkcs1(ReadOnlySpan<byte> der, MaterialOrigin origin)
     {
         if (der.Length > PrivateKey.MaxRsaKeyDerBytes)
@@ -42,7 +42,7 @@ internal static class PrivateKeyDecoder
         }
     }
 
-    /// <summary>SEC1 ECPrivateKey (RFC 5915), as in <c>-----BEGIN EC PRIVATE KEY-----</c>.</summary>
+    /// <summary>SEC1 ECPrivateKey (RFC 5915), PEM label <c>EC PRIVATE KEY</c>.</summary>
     public static PrivateKey FromSec1(ReadOnlySpan<byte> der, MaterialOrigin origin)
     {
         byte[]? pkcs8 = null;

@@ -53,6 +53,9 @@ public sealed partial class MqttClientCredential
     /// <summary>The context given to <see cref="SslStream"/> so that the chain is sent, built once.</summary>
     internal SslStreamCertificateContext CertificateContext => _context.Value;
 
+    // The end of any PEM private-key BEGIN line: PKCS#8, encrypted PKCS#8, RSA and EC labels all end with it.
+    private const string PrivateKeyLabelEnd = "PRIVATE KEY" + "-----";
+
     /// <summary>
     /// Loads a credential from PEM files: <paramref name="certificatePath"/> holds the client certificate first and
     /// optionally its intermediates; <paramref name="keyPath"/> the private key (PKCS#8, PKCS#1 or SEC1; encrypted
@@ -65,7 +68,7 @@ public sealed partial class MqttClientCredential
         ArgumentException.ThrowIfNullOrEmpty(keyPath);
         X509Certificate2Collection certificates = ReadCertificates(certificatePath);
         string keyPem = ReadText(keyPath);
-        if (!keyPem.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
+        if (!keyPem.Contains(PrivateKeyLabelEnd, StringComparison.Ordinal))
         {
             throw new MqttCredentialException(MqttCredentialError.Malformed, $"'{keyPath}' holds no PEM private key");
         }
