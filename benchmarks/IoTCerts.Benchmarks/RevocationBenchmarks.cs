@@ -37,9 +37,11 @@ public class RevocationBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        using var rootKey = NewKey();
-        using var intKey = NewKey();
-        using var leafKey = NewKey();
+        // The same keys in every benchmark process: each row runs in its own process, and rows that differ only by
+        // the revocation checker must not also differ by freshly generated keys.
+        using var rootKey = StableKey("root");
+        using var intKey = StableKey("issuing-ca");
+        using var leafKey = StableKey("leaf");
         using var root = Create("CN=Revocation Bench Root", rootKey, null, ca: true, 1);
         using var intermediate = Create("CN=Revocation Bench CA", intKey, root, ca: true, 2);
         _leafDers = [.. Enumerable.Range(0, 512).Select(i =>
@@ -104,6 +106,25 @@ public class RevocationBenchmarks
     private RSASignaturePadding? Padding() => Kind == "Rsa2048" ? RSASignaturePadding.Pkcs1 : null;
 
     private AsymmetricAlgorithm NewKey() => Kind == "Rsa2048" ? RSA.Create(2048) : ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+    // Generated once per machine into the temp directory (PKCS#8), then read back by every later process.
+    private AsymmetricAlgorithm StableKey(string role)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "iotcerts-benchmark-keys");
+        var path = Path.Combine(directory, $"revocation-{Kind}-{role}.p8");
+        var key = NewKey();
+        if (File.Exists(path))
+        {
+            key.ImportPkcs8PrivateKey(File.ReadAllBytes(path), out _);
+            return key;
+        }
+
+        Directory.CreateDirectory(directory);
+        var temporary = path + "." + Environment.ProcessId + ".tmp";
+        File.WriteAllBytes(temporary, key.ExportPkcs8PrivateKey());
+        File.Move(temporary, path, overwrite: true);
+        return key;
+    }
 
     private static byte[] Serial(int value)
     {

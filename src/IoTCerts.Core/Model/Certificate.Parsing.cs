@@ -10,11 +10,17 @@ public sealed partial class Certificate
     private static readonly Asn1Tag s_subjectUniqueIdTag = new(TagClass.ContextSpecific, 2);
     private static readonly Asn1Tag s_extensionsTag = new(TagClass.ContextSpecific, 3, true);
 
-    private readonly ReadOnlyMemory<byte> _signatureAlgorithmRaw;
-    private readonly ReadOnlyMemory<byte> _tbsSignatureAlgorithmRaw;
-    private readonly ReadOnlyMemory<byte> _issuerRaw;
-    private readonly ReadOnlyMemory<byte> _subjectRaw;
-    private readonly ReadOnlyMemory<byte> _publicKeyRaw;
+    // Offsets into RawData rather than memory views: half the size, and slicing on access allocates nothing.
+    private readonly Range _tbs;
+    private readonly Range _serial;
+    private readonly Range _signature;
+    private readonly Range _signatureAlgorithm;
+    private readonly Range _tbsSignatureAlgorithm;
+    private readonly Range _issuerName;
+    private readonly Range _subjectName;
+    private readonly Range _publicKeyInfo;
+    private readonly Range? _issuerUniqueId;
+    private readonly Range? _subjectUniqueId;
     private readonly ExtensionList _extensions;
     private readonly ExtensionFacts _facts;
 
@@ -63,12 +69,12 @@ public sealed partial class Certificate
         var publicKey = SubjectPublicKeyInfo.Validate(ref tbs);
         if (tbs.PeekIs(s_issuerUniqueIdTag))
         {
-            IssuerUniqueId = der[tbs.ReadBitString("the issuerUniqueID", out _, s_issuerUniqueIdTag)];
+            _issuerUniqueId = tbs.ReadBitString("the issuerUniqueID", out _, s_issuerUniqueIdTag);
         }
 
         if (tbs.PeekIs(s_subjectUniqueIdTag))
         {
-            SubjectUniqueId = der[tbs.ReadBitString("the subjectUniqueID", out _, s_subjectUniqueIdTag)];
+            _subjectUniqueId = tbs.ReadBitString("the subjectUniqueID", out _, s_subjectUniqueIdTag);
         }
 
         var facts = default(ExtensionFacts);
@@ -84,16 +90,16 @@ public sealed partial class Certificate
         tbs.ExpectEnd("the TBSCertificate");
 
         RawData = der;
-        TbsCertificate = der[tbsEncoded];
+        _tbs = tbsEncoded;
         Version = version;
-        SerialNumber = der[serial];
+        _serial = serial;
         HasNonPositiveSerial = (serialBytes[0] & 0x80) != 0 || !serialBytes.ContainsAnyExcept((byte)0);
-        _signatureAlgorithmRaw = der[sigAlg];
-        _tbsSignatureAlgorithmRaw = der[innerSigAlg];
-        _issuerRaw = der[issuer];
-        _subjectRaw = der[subject];
-        _publicKeyRaw = der[publicKey];
-        Signature = der[signature];
+        _signatureAlgorithm = sigAlg;
+        _tbsSignatureAlgorithm = innerSigAlg;
+        _issuerName = issuer;
+        _subjectName = subject;
+        _publicKeyInfo = publicKey;
+        _signature = signature;
         _facts = facts;
     }
 
@@ -116,4 +122,31 @@ public sealed partial class Certificate
             throw DerEnvelope.Wrap(ex, "certificate");
         }
     }
+
+    // Raw views for the chain validator's warm path: no DistinguishedName, SubjectPublicKeyInfo or
+    // SignatureAlgorithm object is built for a certificate that only passes through a validation.
+
+    /// <summary>The DER of the issuer Name.</summary>
+    internal ReadOnlyMemory<byte> IssuerRaw => RawData[_issuerName];
+
+    /// <summary>The DER of the subject Name.</summary>
+    internal ReadOnlyMemory<byte> SubjectRaw => RawData[_subjectName];
+
+    /// <summary>The DER of the SubjectPublicKeyInfo.</summary>
+    internal ReadOnlyMemory<byte> PublicKeyRaw => RawData[_publicKeyInfo];
+
+    /// <summary>The DER of the outer signature AlgorithmIdentifier.</summary>
+    internal ReadOnlyMemory<byte> SignatureAlgorithmRaw => RawData[_signatureAlgorithm];
+
+    /// <summary>True when the issuer Name has no relative names (a validated empty SEQUENCE is exactly 30 00).</summary>
+    internal bool IssuerIsEmpty => _issuerName.End.Value - _issuerName.Start.Value == 2;
+
+    /// <summary>True when the subject Name has no relative names.</summary>
+    internal bool SubjectIsEmpty => _subjectName.End.Value - _subjectName.Start.Value == 2;
+
+    /// <summary>The extensions as validated, for reading without materialising <see cref="CertificateExtension"/> objects.</summary>
+    internal ExtensionList ExtensionEntries => _extensions;
+
+    /// <summary>What extension validation recorded (AKI key id, EKU value, ...), as offsets into <see cref="RawData"/>.</summary>
+    internal ref readonly ExtensionFacts KnownExtensionFacts => ref _facts;
 }

@@ -31,54 +31,42 @@ namespace IoTCerts.Core;
 /// </summary>
 public sealed partial class Certificate
 {
-    private DistinguishedName? _issuer;
-    private DistinguishedName? _subject;
-    private SignatureAlgorithm? _signatureAlgorithm;
-    private SignatureAlgorithm? _tbsSignatureAlgorithm;
-    private SubjectPublicKeyInfo? _publicKey;
-    private string? _serialNumberHex;
-    private string? _thumbprint;
-    private IReadOnlyList<string>? _extendedKeyUsages;
-    private AuthorityKeyIdentifier? _authorityKeyIdentifier;
-    private IReadOnlyList<GeneralName>? _subjectAlternativeNames;
-    private IReadOnlyList<GeneralName>? _issuerAlternativeNames;
-    private IReadOnlyList<DistributionPoint>? _crlDistributionPoints;
-    private IReadOnlyList<AccessDescription>? _authorityInformationAccess;
-    private NameConstraints? _nameConstraints;
-    private IReadOnlyList<CertificatePolicy>? _certificatePolicies;
+    // Decoded objects are built on first access; their cache fields live in one object allocated then, so a
+    // certificate that only passes through the validator's warm path carries no empty cache slots.
+    private DecodedParts? _decoded;
 
     /// <summary>The complete DER encoding; a view over the buffer given to <see cref="Parse(ReadOnlyMemory{byte})"/>.</summary>
     public ReadOnlyMemory<byte> RawData { get; }
 
     /// <summary>The DER of the TBSCertificate (the signed part).</summary>
-    public ReadOnlyMemory<byte> TbsCertificate { get; }
+    public ReadOnlyMemory<byte> TbsCertificate => RawData[_tbs];
 
     /// <summary>The certificate version: 1, 2 or 3.</summary>
     public int Version { get; }
 
     /// <summary>The serial number as encoded: big-endian two's-complement INTEGER bytes.</summary>
-    public ReadOnlyMemory<byte> SerialNumber { get; }
+    public ReadOnlyMemory<byte> SerialNumber => RawData[_serial];
 
     /// <summary>The serial number as upper-case hex of the encoded bytes (like <see cref="X509Certificate2.SerialNumber"/>).</summary>
-    public string SerialNumberHex => _serialNumberHex ??= Convert.ToHexString(SerialNumber.Span);
+    public string SerialNumberHex => Decoded.SerialNumberHex ??= Convert.ToHexString(SerialNumber.Span);
 
     /// <summary>True when the serial is zero or negative, which RFC 5280 4.1.2.2 forbids (the validator reports it).</summary>
     public bool HasNonPositiveSerial { get; }
 
     /// <summary>The outer signatureAlgorithm (RFC 5280 4.1.1.2).</summary>
-    public SignatureAlgorithm SignatureAlgorithm => _signatureAlgorithm ?? Publish(ref _signatureAlgorithm, SignatureAlgorithm.Create(_signatureAlgorithmRaw));
+    public SignatureAlgorithm SignatureAlgorithm => _decoded?.SignatureAlgorithm ?? Publish(ref Decoded.SignatureAlgorithm, SignatureAlgorithm.Create(SignatureAlgorithmRaw));
 
     /// <summary>The signature field inside the TBSCertificate (RFC 5280 4.1.2.3).</summary>
-    public SignatureAlgorithm TbsSignatureAlgorithm => _tbsSignatureAlgorithm ?? Publish(ref _tbsSignatureAlgorithm, SignatureAlgorithm.Create(_tbsSignatureAlgorithmRaw));
+    public SignatureAlgorithm TbsSignatureAlgorithm => _decoded?.TbsSignatureAlgorithm ?? Publish(ref Decoded.TbsSignatureAlgorithm, SignatureAlgorithm.Create(RawData[_tbsSignatureAlgorithm]));
 
     /// <summary>True when the outer and inner signature algorithm identifiers are byte-identical, as RFC 5280 4.1.1.2 requires.</summary>
-    public bool SignatureAlgorithmsMatch => _signatureAlgorithmRaw.Span.SequenceEqual(_tbsSignatureAlgorithmRaw.Span);
+    public bool SignatureAlgorithmsMatch => SignatureAlgorithmRaw.Span.SequenceEqual(RawData[_tbsSignatureAlgorithm].Span);
 
     /// <summary>The issuer name.</summary>
-    public DistinguishedName Issuer => _issuer ?? Publish(ref _issuer, new DistinguishedName(_issuerRaw));
+    public DistinguishedName Issuer => _decoded?.Issuer ?? Publish(ref Decoded.Issuer, new DistinguishedName(IssuerRaw));
 
     /// <summary>The subject name.</summary>
-    public DistinguishedName Subject => _subject ?? Publish(ref _subject, new DistinguishedName(_subjectRaw));
+    public DistinguishedName Subject => _decoded?.Subject ?? Publish(ref Decoded.Subject, new DistinguishedName(SubjectRaw));
 
     /// <summary>notBefore (UTCTime years 50-99 are 19xx, RFC 5280 4.1.2.5).</summary>
     public DateTimeOffset NotBefore { get; }
@@ -87,22 +75,22 @@ public sealed partial class Certificate
     public DateTimeOffset NotAfter { get; }
 
     /// <summary>The subject public key.</summary>
-    public SubjectPublicKeyInfo PublicKey => _publicKey ?? Publish(ref _publicKey, SubjectPublicKeyInfo.Create(_publicKeyRaw));
+    public SubjectPublicKeyInfo PublicKey => _decoded?.PublicKey ?? Publish(ref Decoded.PublicKey, SubjectPublicKeyInfo.Create(PublicKeyRaw));
 
     /// <summary>issuerUniqueID bits, or null when absent.</summary>
-    public ReadOnlyMemory<byte>? IssuerUniqueId { get; }
+    public ReadOnlyMemory<byte>? IssuerUniqueId => _issuerUniqueId is { } range ? RawData[range] : (ReadOnlyMemory<byte>?)null;
 
     /// <summary>subjectUniqueID bits, or null when absent.</summary>
-    public ReadOnlyMemory<byte>? SubjectUniqueId { get; }
+    public ReadOnlyMemory<byte>? SubjectUniqueId => _subjectUniqueId is { } range ? RawData[range] : (ReadOnlyMemory<byte>?)null;
 
     /// <summary>The signature BIT STRING contents (for ECDSA the DER Ecdsa-Sig-Value).</summary>
-    public ReadOnlyMemory<byte> Signature { get; }
+    public ReadOnlyMemory<byte> Signature => RawData[_signature];
 
     /// <summary>The SHA-256 of <see cref="RawData"/> as upper-case hex.</summary>
-    public string Sha256Thumbprint => _thumbprint ??= Convert.ToHexString(SHA256.HashData(RawData.Span));
+    public string Sha256Thumbprint => Decoded.Thumbprint ??= Convert.ToHexString(SHA256.HashData(RawData.Span));
 
     /// <summary>True when issuer and subject are byte-identical (RFC 5280 6.1: self-issued).</summary>
-    public bool IsSelfIssued => _issuerRaw.Span.SequenceEqual(_subjectRaw.Span);
+    public bool IsSelfIssued => IssuerRaw.Span.SequenceEqual(SubjectRaw.Span);
 
     /// <summary>Every extension in encoding order (empty for v1/v2 certificates).</summary>
     public IReadOnlyList<CertificateExtension> Extensions => _extensions.All;
@@ -118,35 +106,35 @@ public sealed partial class Certificate
 
     /// <summary>extendedKeyUsage purpose OIDs (see <see cref="ExtendedKeyUsageOids"/>), or null when absent.</summary>
     public IReadOnlyList<string>? ExtendedKeyUsages =>
-        _extendedKeyUsages ?? (_extensions.Find(WellKnownOids.ExtendedKeyUsage) is { } v ? Publish(ref _extendedKeyUsages, ExtensionDecoding.ExtendedKeyUsages(v)) : null);
+        _decoded?.ExtendedKeyUsages ?? (_extensions.Find(WellKnownOids.ExtendedKeyUsage) is { } v ? Publish(ref Decoded.ExtendedKeyUsages, ExtensionDecoding.ExtendedKeyUsages(v)) : null);
 
     /// <summary>authorityKeyIdentifier, or null when absent.</summary>
     public AuthorityKeyIdentifier? AuthorityKeyIdentifier =>
-        _authorityKeyIdentifier ?? (_extensions.Find(WellKnownOids.AuthorityKeyIdentifier) is { } v ? Publish(ref _authorityKeyIdentifier, ExtensionDecoding.AuthorityKeyIdentifier(v)) : null);
+        _decoded?.AuthorityKeyIdentifier ?? (_extensions.Find(WellKnownOids.AuthorityKeyIdentifier) is { } v ? Publish(ref Decoded.AuthorityKeyIdentifier, ExtensionDecoding.AuthorityKeyIdentifier(v)) : null);
 
     /// <summary>subjectAltName names, or null when absent.</summary>
     public IReadOnlyList<GeneralName>? SubjectAlternativeNames =>
-        _subjectAlternativeNames ?? (_extensions.Find(WellKnownOids.SubjectAltName) is { } v ? Publish(ref _subjectAlternativeNames, ExtensionDecoding.GeneralNames(v)) : null);
+        _decoded?.SubjectAlternativeNames ?? (_extensions.Find(WellKnownOids.SubjectAltName) is { } v ? Publish(ref Decoded.SubjectAlternativeNames, ExtensionDecoding.GeneralNames(v)) : null);
 
     /// <summary>issuerAltName names, or null when absent.</summary>
     public IReadOnlyList<GeneralName>? IssuerAlternativeNames =>
-        _issuerAlternativeNames ?? (_extensions.Find(WellKnownOids.IssuerAltName) is { } v ? Publish(ref _issuerAlternativeNames, ExtensionDecoding.GeneralNames(v)) : null);
+        _decoded?.IssuerAlternativeNames ?? (_extensions.Find(WellKnownOids.IssuerAltName) is { } v ? Publish(ref Decoded.IssuerAlternativeNames, ExtensionDecoding.GeneralNames(v)) : null);
 
     /// <summary>cRLDistributionPoints, or null when absent.</summary>
     public IReadOnlyList<DistributionPoint>? CrlDistributionPoints =>
-        _crlDistributionPoints ?? (_extensions.Find(WellKnownOids.CrlDistributionPoints) is { } v ? Publish(ref _crlDistributionPoints, ExtensionDecoding.DistributionPoints(v)) : null);
+        _decoded?.CrlDistributionPoints ?? (_extensions.Find(WellKnownOids.CrlDistributionPoints) is { } v ? Publish(ref Decoded.CrlDistributionPoints, ExtensionDecoding.DistributionPoints(v)) : null);
 
     /// <summary>authorityInfoAccess descriptions, or null when absent.</summary>
     public IReadOnlyList<AccessDescription>? AuthorityInformationAccess =>
-        _authorityInformationAccess ?? (_extensions.Find(WellKnownOids.AuthorityInfoAccess) is { } v ? Publish(ref _authorityInformationAccess, ExtensionDecoding.AccessDescriptions(v)) : null);
+        _decoded?.AuthorityInformationAccess ?? (_extensions.Find(WellKnownOids.AuthorityInfoAccess) is { } v ? Publish(ref Decoded.AuthorityInformationAccess, ExtensionDecoding.AccessDescriptions(v)) : null);
 
     /// <summary>nameConstraints, or null when absent.</summary>
     public NameConstraints? NameConstraints =>
-        _nameConstraints ?? (_extensions.Find(WellKnownOids.NameConstraints) is { } v ? Publish(ref _nameConstraints, ExtensionDecoding.NameConstraints(v)) : null);
+        _decoded?.NameConstraints ?? (_extensions.Find(WellKnownOids.NameConstraints) is { } v ? Publish(ref Decoded.NameConstraints, ExtensionDecoding.NameConstraints(v)) : null);
 
     /// <summary>certificatePolicies, or null when absent.</summary>
     public IReadOnlyList<CertificatePolicy>? CertificatePolicies =>
-        _certificatePolicies ?? (_extensions.Find(WellKnownOids.CertificatePolicies) is { } v ? Publish(ref _certificatePolicies, ExtensionDecoding.CertificatePolicies(v)) : null);
+        _decoded?.CertificatePolicies ?? (_extensions.Find(WellKnownOids.CertificatePolicies) is { } v ? Publish(ref Decoded.CertificatePolicies, ExtensionDecoding.CertificatePolicies(v)) : null);
 
     /// <summary>The URIs of every CRL distribution point's full name (plain http in IoT deployments, R-13).</summary>
     public IEnumerable<string> CrlDistributionPointUris => CrlDistributionPoints?.SelectMany(p => p.Uris) ?? [];
@@ -218,6 +206,28 @@ public sealed partial class Certificate
     private IEnumerable<string> AccessUris(string method) =>
         AuthorityInformationAccess?.Where(a => a.AccessMethod == method && a.AccessLocation.Kind == GeneralNameKind.Uri).Select(a => a.AccessLocation.Value!) ?? [];
 
+    private DecodedParts Decoded => _decoded ?? Publish(ref _decoded, new DecodedParts());
+
     private static T Publish<T>(ref T? field, T value)
         where T : class => Interlocked.CompareExchange(ref field, value, null) ?? value;
+
+    // Fields, not properties: each is published by reference with Interlocked.CompareExchange.
+    private sealed class DecodedParts
+    {
+        public DistinguishedName? Issuer;
+        public DistinguishedName? Subject;
+        public SignatureAlgorithm? SignatureAlgorithm;
+        public SignatureAlgorithm? TbsSignatureAlgorithm;
+        public SubjectPublicKeyInfo? PublicKey;
+        public string? SerialNumberHex;
+        public string? Thumbprint;
+        public IReadOnlyList<string>? ExtendedKeyUsages;
+        public AuthorityKeyIdentifier? AuthorityKeyIdentifier;
+        public IReadOnlyList<GeneralName>? SubjectAlternativeNames;
+        public IReadOnlyList<GeneralName>? IssuerAlternativeNames;
+        public IReadOnlyList<DistributionPoint>? CrlDistributionPoints;
+        public IReadOnlyList<AccessDescription>? AuthorityInformationAccess;
+        public NameConstraints? NameConstraints;
+        public IReadOnlyList<CertificatePolicy>? CertificatePolicies;
+    }
 }

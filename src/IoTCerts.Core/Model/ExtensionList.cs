@@ -10,6 +10,16 @@ internal struct ExtensionFacts
     public Range SubjectKeyIdentifier;
     public bool HasSubjectKeyIdentifier;
     public long? CrlReason;
+
+    // authorityKeyIdentifier (RFC 5280 4.2.1.1): the keyIdentifier, and whether issuer or serial are named.
+    public bool HasAuthorityKeyIdentifier;
+    public bool HasAuthorityKeyId;
+    public Range AuthorityKeyId;
+    public bool AuthorityKeyIdNamesIssuerOrSerial;
+
+    // extendedKeyUsage: the value (a SEQUENCE OF OID), read by the validator without decoding the OIDs to text.
+    public bool HasExtendedKeyUsage;
+    public Range ExtendedKeyUsage;
 }
 
 /// <summary>
@@ -48,7 +58,28 @@ internal sealed class ExtensionList
         return null;
     }
 
-    public CertificateExtension? Get(string oid) => All.FirstOrDefault(e => e.Oid == oid);
+    public CertificateExtension? Get(string oid)
+    {
+        foreach (var extension in All)
+        {
+            if (extension.Oid == oid)
+            {
+                return extension;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The OID of entry <paramref name="index"/> when it is a known one (a shared string, no allocation), else null.</summary>
+    public string? KnownOidAt(int index) => _entries[index].KnownOid;
+
+    /// <summary>The OID text of entry <paramref name="index"/> (decoded, so allocated, when it is not a known one).</summary>
+    public string OidAt(int index) => _entries[index].KnownOid ?? WellKnownOids.Decode(_buffer.Span[_entries[index].Oid]);
+
+    public bool IsCriticalAt(int index) => _entries[index].Critical;
+
+    public ReadOnlySpan<byte> ValueAt(int index) => _buffer.Span[_entries[index].Value];
 
     /// <summary>
     /// Validates a SEQUENCE OF Extension whose content is <paramref name="content"/> (RFC 5280 4.1.2.9):

@@ -42,6 +42,8 @@ internal static class ExtensionValidation
                 facts.KeyUsage = (KeyUsage)ReadBits(ref walker, what);
                 break;
             case WellKnownOids.ExtendedKeyUsage:
+                facts.HasExtendedKeyUsage = true;
+                facts.ExtendedKeyUsage = value;
                 var eku = walker.ReadSequence(what);
                 while (eku.HasData)
                 {
@@ -55,20 +57,24 @@ internal static class ExtensionValidation
                 break;
             case WellKnownOids.AuthorityKeyIdentifier:
                 var aki = walker.ReadSequence(what);
+                facts.HasAuthorityKeyIdentifier = true;
                 if (aki.PeekIs(new Asn1Tag(TagClass.ContextSpecific, 0)))
                 {
-                    aki.ReadOctetString(what, new Asn1Tag(TagClass.ContextSpecific, 0));
+                    facts.AuthorityKeyId = aki.ReadOctetString(what, new Asn1Tag(TagClass.ContextSpecific, 0));
+                    facts.HasAuthorityKeyId = true;
                 }
 
                 if (aki.PeekIs(new Asn1Tag(TagClass.ContextSpecific, 1, true)))
                 {
                     var issuer = aki.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 1, true), what);
+                    facts.AuthorityKeyIdNamesIssuerOrSerial |= issuer.HasData;
                     GeneralName.ValidateNameList(ref issuer, limits, what);
                 }
 
                 if (aki.HasData)
                 {
                     aki.ReadInteger(what, new Asn1Tag(TagClass.ContextSpecific, 2));
+                    facts.AuthorityKeyIdNamesIssuerOrSerial = true;
                 }
 
                 aki.ExpectEnd(what);

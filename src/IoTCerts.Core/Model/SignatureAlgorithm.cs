@@ -124,7 +124,7 @@ public sealed class SignatureAlgorithm
 
     private static readonly byte[] s_pssOid = WellKnownOids.EncodeContent(WellKnownOids.RsaPss);
 
-    private static SignatureAlgorithmKind KindOf(string oid) => oid switch
+    internal static SignatureAlgorithmKind KindOf(string oid) => oid switch
     {
         WellKnownOids.Sha256WithRsa or WellKnownOids.Sha384WithRsa or WellKnownOids.Sha512WithRsa or WellKnownOids.Sha1WithRsa
             or WellKnownOids.Sha224WithRsa or WellKnownOids.Md5WithRsa => SignatureAlgorithmKind.RsaPkcs1,

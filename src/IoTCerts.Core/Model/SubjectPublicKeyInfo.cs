@@ -152,6 +152,14 @@ public sealed class SubjectPublicKeyInfo
         return Read(rawData, ref walker, 0);
     }
 
+    /// <summary>Kind, size, curve and algorithm OID of a validated encoding, as <see cref="Create"/> would give them, without the object.</summary>
+    internal static void ReadFacts(ReadOnlySpan<byte> encoded, out PublicKeyKind kind, out int size, out string? curve, out string algorithmOid)
+    {
+        var walker = new DerWalker(encoded, 0, encoded.Length);
+        ReadParts(ref walker, out var oid, out _, out _, out kind, out size, out curve);
+        algorithmOid = WellKnownOids.Decode(encoded[oid]);
+    }
+
     private static SubjectPublicKeyInfo Read(ReadOnlyMemory<byte> buffer, ref DerWalker walker, int start)
     {
         ReadParts(ref walker, out var oid, out var parameters, out var key, out var kind, out var size, out var curve);

@@ -54,7 +54,7 @@ internal sealed class CrlFacts
             return true;
         }
 
-        var key = issuer.PublicKey.RawData;
+        var key = issuer.PublicKeyRaw;
         lock (_signatureByIssuerKey)
         {
             if (_signatureByIssuerKey.TryGetValue(key, out var known))

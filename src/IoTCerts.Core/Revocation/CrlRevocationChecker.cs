@@ -84,7 +84,7 @@ public sealed class CrlRevocationChecker : IRevocationChecker
     private RevocationCheckResult Evaluate(Certificate certificate, Certificate issuer, bool isCa, DateTimeOffset at)
     {
         var problems = new Problems();
-        _byIssuer.TryGetValue(certificate.Issuer.RawData, out var handedIn);
+        _byIssuer.TryGetValue(certificate.IssuerRaw, out var handedIn);
         var handedInCount = handedIn?.Count ?? 0;
         List<CertificateRevocationList>? fetchedCrls = null;
         if (Fetcher is not null)
@@ -102,7 +102,7 @@ public sealed class CrlRevocationChecker : IRevocationChecker
                 }
                 else if (fetched.Crl is { } crl)
                 {
-                    if (crl.Issuer.RawData.Span.SequenceEqual(certificate.Issuer.RawData.Span))
+                    if (crl.Issuer.RawData.Span.SequenceEqual(certificate.IssuerRaw.Span))
                     {
                         (fetchedCrls ??= []).Add(crl);
                     }
@@ -166,7 +166,7 @@ public sealed class CrlRevocationChecker : IRevocationChecker
     // RFC 5280 §5.2.4: a delta lists changes since its base; removeFromCRL takes a held certificate off the list.
     private RevokedCertificate? ApplyDeltas(CrlFacts complete, Certificate certificate, Certificate issuer, bool isCa, DateTimeOffset at)
     {
-        if (!_byIssuer.TryGetValue(certificate.Issuer.RawData, out var sameIssuer))
+        if (!_byIssuer.TryGetValue(certificate.IssuerRaw, out var sameIssuer))
         {
             return null;
         }

@@ -96,36 +96,53 @@ public sealed class ChainValidator
 
         // End entities are many and seen once: their facts are not kept (intermediates' and anchors' are).
         var leaf = CertificateFacts.Read(endEntity);
-        var intermediates = new List<CertificateFacts>();
-        if (untrustedIntermediates is not null)
+        var search = PathSearch.Rent(this, context, at);
+        ChainValidationResult result;
+        try
         {
-            foreach (var certificate in untrustedIntermediates)
+            if (untrustedIntermediates is IReadOnlyList<Certificate> list)
             {
-                if (certificate is null)
+                // Indexed: enumerating an array through IEnumerable<T> would allocate an enumerator per validation.
+                for (var i = 0; i < list.Count; i++)
                 {
-                    continue;
-                }
-
-                if (ReferenceEquals(certificate, endEntity) || certificate.RawData.Span.SequenceEqual(endEntity.RawData.Span))
-                {
-                    continue;
-                }
-
-                var facts = FactsOf(certificate);
-                if (!_anchorKeys.Contains(facts.ContentKey) && !Contains(intermediates, facts))
-                {
-                    intermediates.Add(facts);
+                    AddCandidate(search.Intermediates, list[i], endEntity);
                 }
             }
+            else if (untrustedIntermediates is not null)
+            {
+                foreach (var certificate in untrustedIntermediates)
+                {
+                    AddCandidate(search.Intermediates, certificate, endEntity);
+                }
+            }
+
+            result = search.Run(leaf);
+        }
+        finally
+        {
+            search.Return();
         }
 
-        var result = new PathSearch(this, intermediates, context, at).Run(leaf);
         CoreDiagnostics.ChainValidated(result.IsValid);
         return result;
     }
 
     /// <summary>Forgets every learned issuer key and verified edge (benchmarks: the cold state with anchors configured).</summary>
     internal void ForgetLearned() => Verifier.ForgetLearned();
+
+    private void AddCandidate(List<CertificateFacts> intermediates, Certificate? certificate, Certificate endEntity)
+    {
+        if (certificate is null || ReferenceEquals(certificate, endEntity) || certificate.RawData.Span.SequenceEqual(endEntity.RawData.Span))
+        {
+            return;
+        }
+
+        var facts = FactsOf(certificate);
+        if (!_anchorKeys.Contains(facts.ContentKey) && !Contains(intermediates, facts))
+        {
+            intermediates.Add(facts);
+        }
+    }
 
     private static bool Contains(List<CertificateFacts> list, CertificateFacts facts)
     {

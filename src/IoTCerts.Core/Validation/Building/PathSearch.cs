@@ -19,26 +19,73 @@ internal sealed class RawNameComparer : IEqualityComparer<ReadOnlyMemory<byte>>
 /// One depth-first search for a path from an end entity to a trust anchor, the way Go's crypto/x509 and
 /// rustls-webpki build paths: candidate issuers by raw subject bytes, trust anchors first, ordered by AKI/SKI
 /// match; loops cut by subject+key; a failed candidate makes the search try the next; every step charged to a
-/// budget. Not thread-safe: one instance per validation.
+/// budget. Not thread-safe: one instance per validation at a time.
 /// </summary>
+/// <remarks>
+/// The working lists are kept per thread and reused (<see cref="Rent"/>, <see cref="Return"/>), so a warm validation
+/// allocates only its result; a revocation checker that validates from inside a validation gets a fresh instance.
+/// </remarks>
 internal sealed class PathSearch
 {
-    private readonly ChainValidator _validator;
-    private readonly IReadOnlyList<CertificateFacts> _intermediates;
-    private readonly ValidationContext _context;
-    private readonly DateTimeOffset _at;
+    // Lists that grew past this for a hostile bag of certificates are not kept for the thread.
+    private const int MaxRetainedCapacity = 64;
+
+    [ThreadStatic]
+    private static PathSearch? t_cached;
+
+    private readonly List<CertificateFacts> _intermediates = [];
     private readonly List<CertificateFacts> _path = [];
     private readonly List<IReadOnlyList<RuleViolation>> _violations = [];
+    private readonly List<RuleViolation> _leafViolations = [];
+    private readonly List<PathViolation> _pathViolations = [];
+    private readonly List<List<(CertificateFacts Facts, bool IsAnchor)>> _candidatesByDepth = [];
+    private ChainValidator _validator = null!;
+    private ValidationContext _context = null!;
+    private DateTimeOffset _at;
     private ValidationBudgetCounter _budget;
     private Attempt? _best;
 
-    public PathSearch(ChainValidator validator, IReadOnlyList<CertificateFacts> intermediates, ValidationContext context, DateTimeOffset at)
+    private PathSearch()
     {
-        _validator = validator;
-        _intermediates = intermediates;
-        _context = context;
-        _at = at;
-        _budget = new ValidationBudgetCounter(validator.Policy.Budget);
+    }
+
+    /// <summary>The candidate intermediates of this validation (filled by the validator before <see cref="Run"/>).</summary>
+    public List<CertificateFacts> Intermediates => _intermediates;
+
+    public static PathSearch Rent(ChainValidator validator, ValidationContext context, DateTimeOffset at)
+    {
+        var search = t_cached ?? new PathSearch();
+        t_cached = null;
+        search._validator = validator;
+        search._context = context;
+        search._at = at;
+        search._budget = new ValidationBudgetCounter(validator.Policy.Budget);
+        search._best = null;
+        return search;
+    }
+
+    /// <summary>Drops every reference the search holds (certificates must not outlive the validation here) and keeps it for the thread.</summary>
+    public void Return()
+    {
+        var retain = _intermediates.Capacity <= MaxRetainedCapacity && _path.Capacity <= MaxRetainedCapacity && _candidatesByDepth.Count <= MaxRetainedCapacity;
+        _intermediates.Clear();
+        _path.Clear();
+        _violations.Clear();
+        _leafViolations.Clear();
+        _pathViolations.Clear();
+        foreach (var candidates in _candidatesByDepth)
+        {
+            retain &= candidates.Capacity <= MaxRetainedCapacity;
+            candidates.Clear();
+        }
+
+        _validator = null!;
+        _context = null!;
+        _best = null;
+        if (retain)
+        {
+            t_cached = this;
+        }
     }
 
     private sealed record Attempt(CertificateFacts[] Chain, List<ChainError> Errors, bool Complete);
@@ -46,9 +93,8 @@ internal sealed class PathSearch
     public ChainValidationResult Run(CertificateFacts endEntity)
     {
         _path.Add(endEntity);
-        var leafViolations = new List<RuleViolation>();
-        CertificateRules.Apply(endEntity, ChainRole.EndEntity, _at, _context.Purpose, _validator.Policy.Algorithms, _validator.Policy.Rules, leafViolations);
-        _violations.Add(leafViolations);
+        CertificateRules.Apply(endEntity, ChainRole.EndEntity, _at, _context.Purpose, _validator.Policy.Algorithms, _validator.Policy.Rules, _leafViolations);
+        _violations.Add(_leafViolations);
 
         bool found;
         if (_validator.IsTrustAnchor(endEntity))
@@ -63,7 +109,13 @@ internal sealed class PathSearch
 
         if (found)
         {
-            return new ChainValidationResult(_path.ConvertAll(f => f.Certificate), [], _at);
+            var chain = new Certificate[_path.Count];
+            for (var i = 0; i < chain.Length; i++)
+            {
+                chain[i] = _path[i].Certificate;
+            }
+
+            return new ChainValidationResult(chain, [], _at);
         }
 
         var best = _best ?? new Attempt([endEntity], [], false);
@@ -154,7 +206,8 @@ internal sealed class PathSearch
     // The path ends at a trust anchor: apply the rules that need the whole path, then revocation.
     private bool Complete()
     {
-        var pathViolations = new List<PathViolation>();
+        var pathViolations = _pathViolations;
+        pathViolations.Clear();
         PathRules.Apply(_path, _validator.Policy, _context.ExpectedPeerName, ref _budget, pathViolations);
         if (_budget.Exhausted)
         {
@@ -270,7 +323,7 @@ internal sealed class PathSearch
     {
         foreach (var member in _path)
         {
-            if (member.SubjectAndKeyId == candidate.SubjectAndKeyId)
+            if (member.IsSameSubjectAndKey(candidate))
             {
                 return true;
             }
@@ -297,34 +350,43 @@ internal sealed class PathSearch
     // within each group, a candidate whose SKI matches the child's AKI first and a mismatching one last.
     private List<(CertificateFacts Facts, bool IsAnchor)> Candidates(CertificateFacts child)
     {
-        var result = new List<(CertificateFacts, bool)>();
+        // One list per depth: a deeper Extend runs while this level still walks its own candidates.
+        var depth = _path.Count - 1;
+        while (_candidatesByDepth.Count <= depth)
+        {
+            _candidatesByDepth.Add([]);
+        }
+
+        var result = _candidatesByDepth[depth];
+        result.Clear();
         if (_validator.AnchorsBySubject.TryGetValue(child.Issuer, out var anchors))
         {
             AddOrdered(result, child, anchors, isAnchor: true);
         }
 
-        List<CertificateFacts>? matching = null;
-        foreach (var intermediate in _intermediates)
-        {
-            if (intermediate.Subject.Span.SequenceEqual(child.Issuer.Span))
-            {
-                (matching ??= []).Add(intermediate);
-            }
-        }
-
-        if (matching is not null)
-        {
-            AddOrdered(result, child, matching, isAnchor: false);
-        }
-
+        AddOrdered(result, child, _intermediates, isAnchor: false);
         return result;
     }
 
+    // Candidates whose subject is the child's issuer, in the given order; with more than one, those whose SKI matches
+    // the child's AKI first and mismatching ones last (the anchors' lists hold only names that match already).
     private static void AddOrdered(List<(CertificateFacts, bool)> result, CertificateFacts child, List<CertificateFacts> candidates, bool isAnchor)
     {
-        if (candidates.Count == 1)
+        var issuer = child.Issuer.Span;
+        var matching = 0;
+        CertificateFacts? only = null;
+        foreach (var candidate in candidates)
         {
-            result.Add((candidates[0], isAnchor));
+            if (candidate.Subject.Span.SequenceEqual(issuer))
+            {
+                matching++;
+                only = candidate;
+            }
+        }
+
+        if (matching == 1)
+        {
+            result.Add((only!, isAnchor));
             return;
         }
 
@@ -332,7 +394,7 @@ internal sealed class PathSearch
         {
             foreach (var candidate in candidates)
             {
-                if (KeyIdPreference(child, candidate) == preference)
+                if (candidate.Subject.Span.SequenceEqual(issuer) && KeyIdPreference(child, candidate) == preference)
                 {
                     result.Add((candidate, isAnchor));
                 }

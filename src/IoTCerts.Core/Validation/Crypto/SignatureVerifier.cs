@@ -97,14 +97,14 @@ internal sealed class SignatureVerifier(int capacity)
         return Outcome.Valid;
     }
 
-    private long _verifications;
+    private readonly StripedCounter _verifications = new();
 
     /// <summary>Signature verifications actually performed (cache hits excluded): lets tests show what the caches save.</summary>
-    public long Verifications => Interlocked.Read(ref _verifications);
+    public long Verifications => _verifications.Sum();
 
     private bool VerifyUncached(CertificateFacts issuer, CertificateFacts subject)
     {
-        Interlocked.Increment(ref _verifications);
+        _verifications.Increment();
         var algorithm = subject.SignatureAlgorithm;
         var key = ImportKey(issuer);
         try
@@ -115,7 +115,9 @@ internal sealed class SignatureVerifier(int capacity)
                 (SignatureScheme.RsaPkcs1, RSA rsa) => rsa.VerifyData(subject.Tbs.Span, subject.SignatureValue.Span, algorithm.Hash, RSASignaturePadding.Pkcs1),
                 (SignatureScheme.RsaPss, RSA rsa) => algorithm.PssSaltLength == HashLength(algorithm.Hash)
                     && rsa.VerifyData(subject.Tbs.Span, subject.SignatureValue.Span, algorithm.Hash, RSASignaturePadding.Pss),
-                (SignatureScheme.Ecdsa, ECDsa ec) => ec.VerifyData(subject.Tbs.Span, subject.SignatureValue.Span, algorithm.Hash, DSASignatureFormat.Rfc3279DerSequence),
+                (SignatureScheme.Ecdsa, ECDsa ec) => EcdsaDerSignature.FieldSizeOf(issuer.PublicKey.CurveOid) is > 0 and var fieldSize
+                    ? EcdsaDerSignature.Verify(ec, subject.Tbs.Span, subject.SignatureValue.Span, algorithm.Hash, fieldSize)
+                    : ec.VerifyData(subject.Tbs.Span, subject.SignatureValue.Span, algorithm.Hash, DSASignatureFormat.Rfc3279DerSequence),
                 _ => false,
             };
         }

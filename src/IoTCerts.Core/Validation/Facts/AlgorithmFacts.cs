@@ -13,6 +13,27 @@ internal enum SignatureScheme
 /// <summary>A certificate's signature algorithm reduced to what verification needs: scheme, hash, PSS salt.</summary>
 internal readonly record struct SignatureAlgorithmFacts(SignatureScheme Scheme, HashAlgorithmName Hash, string Name, int PssSaltLength)
 {
+    /// <summary>
+    /// The facts of a certificate's outer signature algorithm. PKCS#1 v1.5 and ECDSA (nearly every certificate) are
+    /// recognised from the OID bytes with shared strings; RSA-PSS and unknown algorithms go through the model's object.
+    /// </summary>
+    public static SignatureAlgorithmFacts From(Certificate certificate)
+    {
+        var encoded = certificate.SignatureAlgorithmRaw.Span;
+        var walker = new DerWalker(encoded, 0, encoded.Length);
+        var identifier = walker.ReadSequence("the signature algorithm");
+        var oid = WellKnownOids.TryGetKnown(identifier.Slice(identifier.ReadOid("the signature algorithm")));
+        switch (oid is null ? SignatureAlgorithmKind.Unknown : SignatureAlgorithm.KindOf(oid))
+        {
+            case SignatureAlgorithmKind.RsaPkcs1:
+                return new(SignatureScheme.RsaPkcs1, SignatureAlgorithm.HashOf(oid!) ?? default, WellKnownOids.FriendlyName(oid!) ?? oid!, 0);
+            case SignatureAlgorithmKind.Ecdsa:
+                return new(SignatureScheme.Ecdsa, SignatureAlgorithm.HashOf(oid!) ?? default, WellKnownOids.FriendlyName(oid!) ?? oid!, 0);
+            default:
+                return From(certificate.SignatureAlgorithm);
+        }
+    }
+
     public static SignatureAlgorithmFacts From(SignatureAlgorithm algorithm)
     {
         var hash = algorithm.HashAlgorithm ?? default;
@@ -50,6 +71,13 @@ internal readonly record struct PublicKeyFacts(PublicKeyKind Algorithm, int KeyS
     public bool ExplicitCurve => Algorithm == PublicKeyKind.EllipticCurve && CurveOid is null;
 
     public static PublicKeyFacts From(SubjectPublicKeyInfo key) => new(key.Kind, key.KeySize, key.CurveOid, key.AlgorithmOid);
+
+    /// <summary>The same facts read from a validated SubjectPublicKeyInfo encoding without building the model's object.</summary>
+    public static PublicKeyFacts From(ReadOnlySpan<byte> subjectPublicKeyInfo)
+    {
+        SubjectPublicKeyInfo.ReadFacts(subjectPublicKeyInfo, out var kind, out var size, out var curve, out var algorithmOid);
+        return new(kind, size, curve, algorithmOid);
+    }
 
     public string Describe() => Algorithm switch
     {

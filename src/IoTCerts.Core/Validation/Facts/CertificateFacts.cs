@@ -10,42 +10,45 @@ internal readonly record struct CertificateDefect(ChainStatus Status, string Mes
 /// while the certificate lives: content hashes for the caches, the key and signature facts for R-15, and the
 /// extensions in the shape the RFC 5280 rules use. Gathering never throws; problems become <see cref="Defects"/>.
 /// </summary>
+/// <remarks>
+/// An end entity's facts are read on every warm validation, so reading them builds no name, key or algorithm object
+/// and no text (raw views and shared strings only); hashes and the issuer-rule cache are made when first needed,
+/// which for an end entity is never on a valid path.
+/// </remarks>
 internal sealed class CertificateFacts
 {
-    private readonly RuleViolation[]?[] _issuerRules = new RuleViolation[]?[6];
+    private const int IssuerRuleSlots = 6;
+
+    private RuleViolation[]?[]? _issuerRules;
     private string? _subjectText;
     // Boxed so that a lazily computed value is published by one reference write (facts of issuers are shared
     // between threads; a Nullable<struct> of 32+ bytes could be read torn on weakly ordered CPUs).
     private StrongBox<Sha256Key>? _contentKey;
-    private StrongBox<(Sha256Key, Sha256Key)>? _subjectAndKeyId;
+    private StrongBox<Sha256Key>? _spkiHash;
 
     private CertificateFacts(Certificate certificate)
     {
         Certificate = certificate;
-        Issuer = certificate.Issuer.RawData;
-        Subject = certificate.Subject.RawData;
-        SubjectPublicKeyInfo = certificate.PublicKey.RawData;
-        SpkiHash = Sha256Key.Of(SubjectPublicKeyInfo.Span);
-        SignatureAlgorithm = SignatureAlgorithmFacts.From(certificate.SignatureAlgorithm);
-        PublicKey = PublicKeyFacts.From(certificate.PublicKey);
-        var defects = new List<CertificateDefect>(0);
-        Extensions = ExtensionSummary.Read(certificate, defects);
+        SignatureAlgorithm = SignatureAlgorithmFacts.From(certificate);
+        PublicKey = PublicKeyFacts.From(certificate.PublicKeyRaw.Span);
+        List<CertificateDefect>? defects = null;
+        Extensions = ExtensionSummary.Read(certificate, ref defects);
         if (!certificate.SignatureAlgorithmsMatch)
         {
-            defects.Add(new CertificateDefect(ChainStatus.Malformed, "the signature algorithm inside the certificate differs from the one outside it (RFC 5280 §4.1.1.2)"));
+            (defects ??= []).Add(new CertificateDefect(ChainStatus.Malformed, "the signature algorithm inside the certificate differs from the one outside it (RFC 5280 §4.1.1.2)"));
         }
 
-        if (certificate.Issuer.IsEmpty)
+        if (certificate.IssuerIsEmpty)
         {
-            defects.Add(new CertificateDefect(ChainStatus.Malformed, "the issuer name is empty; RFC 5280 §4.1.2.4 requires a non-empty issuer"));
+            (defects ??= []).Add(new CertificateDefect(ChainStatus.Malformed, "the issuer name is empty; RFC 5280 §4.1.2.4 requires a non-empty issuer"));
         }
 
         if (certificate.Version != 3)
         {
-            defects.Add(new CertificateDefect(ChainStatus.Malformed, $"the certificate is X.509 v{certificate.Version}; only v3 certificates (with extensions) are accepted"));
+            (defects ??= []).Add(new CertificateDefect(ChainStatus.Malformed, $"the certificate is X.509 v{certificate.Version}; only v3 certificates (with extensions) are accepted"));
         }
 
-        Defects = defects.Count == 0 ? null : defects;
+        Defects = defects;
     }
 
     public Certificate Certificate { get; }
@@ -53,11 +56,8 @@ internal sealed class CertificateFacts
     /// <summary>SHA-256 of the whole DER: the identity used by every cache (a forged certificate with the same names differs here).</summary>
     public Sha256Key ContentKey => (_contentKey ??= new(Sha256Key.Of(Certificate.RawData.Span))).Value;
 
-    /// <summary>SHA-256 of the SubjectPublicKeyInfo: the identity of the key in the key and edge caches.</summary>
-    public Sha256Key SpkiHash { get; }
-
-    /// <summary>Subject and key together: two certificates with equal values are the same CA for loop prevention (Go's crypto/x509).</summary>
-    public (Sha256Key Subject, Sha256Key Key) SubjectAndKeyId => (_subjectAndKeyId ??= new((Sha256Key.Of(Subject.Span), SpkiHash))).Value;
+    /// <summary>SHA-256 of the SubjectPublicKeyInfo: the identity of the key in the key and edge caches (issuers only).</summary>
+    public Sha256Key SpkiHash => (_spkiHash ??= new(Sha256Key.Of(SubjectPublicKeyInfo.Span))).Value;
 
     public ReadOnlyMemory<byte> Tbs => Certificate.TbsCertificate;
 
@@ -67,16 +67,16 @@ internal sealed class CertificateFacts
 
     public ReadOnlyMemory<byte> Serial => Certificate.SerialNumber;
 
-    public ReadOnlyMemory<byte> Issuer { get; }
+    public ReadOnlyMemory<byte> Issuer => Certificate.IssuerRaw;
 
-    public ReadOnlyMemory<byte> Subject { get; }
+    public ReadOnlyMemory<byte> Subject => Certificate.SubjectRaw;
 
     public DateTimeOffset NotBefore => Certificate.NotBefore;
 
     public DateTimeOffset NotAfter => Certificate.NotAfter;
 
     /// <summary>The complete SubjectPublicKeyInfo encoding.</summary>
-    public ReadOnlyMemory<byte> SubjectPublicKeyInfo { get; }
+    public ReadOnlyMemory<byte> SubjectPublicKeyInfo => Certificate.PublicKeyRaw;
 
     public PublicKeyFacts PublicKey { get; }
 
@@ -96,11 +96,25 @@ internal sealed class CertificateFacts
 
     public static CertificateFacts Read(Certificate certificate) => new(certificate);
 
-    /// <summary>The cached time-independent rule results for this certificate as an issuer (facts live per validator, so the policy is fixed).</summary>
-    public RuleViolation[]? GetIssuerRules(ChainRole role, CertificatePurpose purpose) => Volatile.Read(ref _issuerRules[Slot(role, purpose)]);
+    /// <summary>
+    /// True when both are the same CA for loop prevention (Go's crypto/x509: same subject and same key), compared
+    /// on the bytes so that an end entity on the path is never hashed for it.
+    /// </summary>
+    public bool IsSameSubjectAndKey(CertificateFacts other) =>
+        ReferenceEquals(this, other)
+        || (Subject.Span.SequenceEqual(other.Subject.Span) && SubjectPublicKeyInfo.Span.SequenceEqual(other.SubjectPublicKeyInfo.Span));
 
-    public RuleViolation[] SetIssuerRules(ChainRole role, CertificatePurpose purpose, RuleViolation[] rules) =>
-        Interlocked.CompareExchange(ref _issuerRules[Slot(role, purpose)], rules, null) ?? rules;
+    /// <summary>The cached time-independent rule results for this certificate as an issuer (facts live per validator, so the policy is fixed).</summary>
+    public RuleViolation[]? GetIssuerRules(ChainRole role, CertificatePurpose purpose) =>
+        Volatile.Read(ref _issuerRules) is { } slots ? Volatile.Read(ref slots[Slot(role, purpose)]) : null;
+
+    public RuleViolation[] SetIssuerRules(ChainRole role, CertificatePurpose purpose, RuleViolation[] rules)
+    {
+        var slots = Volatile.Read(ref _issuerRules)
+            ?? Interlocked.CompareExchange(ref _issuerRules, new RuleViolation[]?[IssuerRuleSlots], null)
+            ?? _issuerRules!;
+        return Interlocked.CompareExchange(ref slots[Slot(role, purpose)], rules, null) ?? rules;
+    }
 
     private static int Slot(ChainRole role, CertificatePurpose purpose) => ((role == ChainRole.TrustAnchor ? 1 : 0) * 3) + (int)purpose;
 

@@ -2,13 +2,14 @@ namespace IoTCerts.Core;
 
 internal readonly record struct BasicConstraintsFacts(bool IsCa, int? PathLength, bool Critical);
 
-internal sealed record AuthorityKeyIdFacts(ReadOnlyMemory<byte>? KeyId, bool HasIssuerAndSerial);
+internal readonly record struct AuthorityKeyIdFacts(ReadOnlyMemory<byte>? KeyId, bool HasIssuerAndSerial);
 
 internal sealed record NameConstraintsFacts(IReadOnlyList<NameValue> Permitted, IReadOnlyList<NameValue> Excluded);
 
 /// <summary>
-/// A certificate's extensions (RFC 5280 §4.2) as the path rules use them, taken from the model's typed extensions,
-/// with the criticality rules of each extension's section checked once and kept as defects.
+/// A certificate's extensions (RFC 5280 §4.2) as the path rules use them, read from what the model recorded while
+/// validating the extensions (offsets, flags), with the criticality rules of each extension's section checked once
+/// and kept as defects. Nothing is decoded to objects or text on the way: an end entity is read once per validation.
 /// </summary>
 internal sealed class ExtensionSummary
 {
@@ -35,8 +36,12 @@ internal sealed class ExtensionSummary
     /// <summary>keyUsage bits, or null when the extension is absent.</summary>
     public KeyUsage? KeyUsage => _certificate.KeyUsage;
 
-    /// <summary>extendedKeyUsage purposes (OIDs), or null when absent; decoded by the model on first use.</summary>
-    public IReadOnlyList<string>? ExtendedKeyUsage => _certificate.ExtendedKeyUsages;
+    /// <summary>True when the certificate has an extendedKeyUsage extension.</summary>
+    public bool HasExtendedKeyUsage => _certificate.KnownExtensionFacts.HasExtendedKeyUsage;
+
+    /// <summary>The extendedKeyUsage value (a DER SEQUENCE OF OBJECT IDENTIFIER), empty when absent.</summary>
+    public ReadOnlySpan<byte> ExtendedKeyUsageValue =>
+        HasExtendedKeyUsage ? _certificate.RawData.Span[_certificate.KnownExtensionFacts.ExtendedKeyUsage] : default;
 
     public ReadOnlyMemory<byte>? SubjectKeyId { get; private set; }
 
@@ -62,81 +67,92 @@ internal sealed class ExtensionSummary
 
     // One pass over the extensions (no per-OID lookups): criticality rules, unknown critical extensions, and the
     // emptiness rules checked on the raw value, so lists are decoded only when a rule needs their entries.
-    public static ExtensionSummary Read(Certificate certificate, List<CertificateDefect> defects)
+    public static ExtensionSummary Read(Certificate certificate, ref List<CertificateDefect>? defects)
     {
-        var aki = certificate.AuthorityKeyIdentifier;
+        ref readonly var known = ref certificate.KnownExtensionFacts;
         var summary = new ExtensionSummary(certificate)
         {
             BasicConstraints = certificate.BasicConstraints is { } bc ? new BasicConstraintsFacts(bc.IsCertificateAuthority, bc.PathLengthConstraint, false) : null,
-            AuthorityKeyId = aki is null ? null : new AuthorityKeyIdFacts(aki.KeyIdentifier, aki.AuthorityCertIssuer.Count > 0 || aki.AuthorityCertSerialNumber is not null),
+            AuthorityKeyId = known.HasAuthorityKeyIdentifier
+                ? new AuthorityKeyIdFacts(known.HasAuthorityKeyId ? certificate.RawData[known.AuthorityKeyId] : (ReadOnlyMemory<byte>?)null, known.AuthorityKeyIdNamesIssuerOrSerial)
+                : null,
         };
 
-        var extensions = certificate.Extensions;
+        // Known OIDs are shared strings (reference-equal constants); an unknown OID is decoded only when critical.
+        var extensions = certificate.ExtensionEntries;
         for (var i = 0; i < extensions.Count; i++)
         {
-            var extension = extensions[i];
-            switch (extension.Oid)
+            var oid = extensions.KnownOidAt(i);
+            var critical = extensions.IsCriticalAt(i);
+            switch (oid)
             {
                 case WellKnownOids.BasicConstraints:
-                    summary.BasicConstraints = summary.BasicConstraints is { } value ? value with { Critical = extension.Critical } : null;
+                    summary.BasicConstraints = summary.BasicConstraints is { } value ? value with { Critical = critical } : null;
                     break;
                 case WellKnownOids.SubjectKeyIdentifier:
                     // The model's SubjectKeyIdentifier is only trusted when the extension is present (see the report's wishes).
                     summary.SubjectKeyId = certificate.SubjectKeyIdentifier;
-                    NonCritical(extension, "subjectKeyIdentifier", "§4.2.1.2", defects);
+                    NonCritical(critical, "subjectKeyIdentifier", "§4.2.1.2", ref defects);
                     break;
                 case WellKnownOids.AuthorityKeyIdentifier:
-                    NonCritical(extension, "authorityKeyIdentifier", "§4.2.1.1", defects);
+                    NonCritical(critical, "authorityKeyIdentifier", "§4.2.1.1", ref defects);
                     break;
                 case WellKnownOids.AuthorityInfoAccess:
-                    NonCritical(extension, "authorityInfoAccess", "§4.2.2.1", defects);
+                    NonCritical(critical, "authorityInfoAccess", "§4.2.2.1", ref defects);
                     break;
-                case PolicyConstraintsOid when !extension.Critical:
-                    defects.Add(new CertificateDefect(ChainStatus.InvalidExtension, "the policyConstraints extension is not critical; RFC 5280 §4.2.1.11 requires it critical"));
+                case PolicyConstraintsOid when !critical:
+                    Add(ref defects, new CertificateDefect(ChainStatus.InvalidExtension, "the policyConstraints extension is not critical; RFC 5280 §4.2.1.11 requires it critical"));
                     break;
                 case WellKnownOids.SubjectAltName:
                     summary.HasSubjectAltNames = true;
-                    summary.SubjectAltNamesCritical = extension.Critical;
-                    if (extension.Value.Span.SequenceEqual(EmptySequence))
+                    summary.SubjectAltNamesCritical = critical;
+                    if (extensions.ValueAt(i).SequenceEqual(EmptySequence))
                     {
-                        defects.Add(new CertificateDefect(ChainStatus.InvalidExtension, "the subjectAltName extension is empty (RFC 5280 §4.2.1.6)"));
+                        Add(ref defects, new CertificateDefect(ChainStatus.InvalidExtension, "the subjectAltName extension is empty (RFC 5280 §4.2.1.6)"));
                     }
 
                     break;
-                case WellKnownOids.ExtendedKeyUsage when extension.Value.Span.SequenceEqual(EmptySequence):
-                    defects.Add(new CertificateDefect(ChainStatus.InvalidExtension, "the extendedKeyUsage extension is empty (RFC 5280 §4.2.1.12: SIZE (1..MAX))"));
+                case WellKnownOids.ExtendedKeyUsage when extensions.ValueAt(i).SequenceEqual(EmptySequence):
+                    Add(ref defects, new CertificateDefect(ChainStatus.InvalidExtension, "the extendedKeyUsage extension is empty (RFC 5280 §4.2.1.12: SIZE (1..MAX))"));
                     break;
                 case WellKnownOids.NameConstraints:
                     summary.HasNameConstraints = true;
-                    summary.NameConstraintsCritical = extension.Critical;
+                    summary.NameConstraintsCritical = critical;
                     break;
             }
 
-            if (extension.Critical && !Understood.Contains(extension.Oid))
+            if (critical && (oid is null || !Understood.Contains(oid)))
             {
-                (summary.UnknownCritical ??= []).Add(extension.Oid);
+                (summary.UnknownCritical ??= []).Add(extensions.OidAt(i));
             }
         }
 
         if (summary.HasNameConstraints)
         {
-            CheckNameConstraints(certificate.NameConstraints!, defects);
+            var nameConstraintDefects = new List<CertificateDefect>();
+            CheckNameConstraints(certificate.NameConstraints!, nameConstraintDefects);
+            foreach (var defect in nameConstraintDefects)
+            {
+                Add(ref defects, defect);
+            }
         }
 
         if (summary.KeyUsage == Core.KeyUsage.None)
         {
-            defects.Add(new CertificateDefect(ChainStatus.InvalidExtension, "the keyUsage extension has no bit set (RFC 5280 §4.2.1.3)"));
+            Add(ref defects, new CertificateDefect(ChainStatus.InvalidExtension, "the keyUsage extension has no bit set (RFC 5280 §4.2.1.3)"));
         }
 
         return summary;
     }
 
+    private static void Add(ref List<CertificateDefect>? defects, CertificateDefect defect) => (defects ??= []).Add(defect);
+
     // RFC 5280: AKI §4.2.1.1, SKI §4.2.1.2 and AIA §4.2.2.1 MUST be non-critical.
-    private static void NonCritical(CertificateExtension extension, string name, string section, List<CertificateDefect> defects)
+    private static void NonCritical(bool critical, string name, string section, ref List<CertificateDefect>? defects)
     {
-        if (extension.Critical)
+        if (critical)
         {
-            defects.Add(new CertificateDefect(ChainStatus.InvalidExtension, $"the {name} extension is critical; RFC 5280 {section} requires it non-critical"));
+            Add(ref defects, new CertificateDefect(ChainStatus.InvalidExtension, $"the {name} extension is critical; RFC 5280 {section} requires it non-critical"));
         }
     }
 

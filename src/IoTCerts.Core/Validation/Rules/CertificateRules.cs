@@ -24,6 +24,9 @@ internal static class CertificateRules
     public const string AnyExtendedKeyUsageOid = "2.5.29.37.0";
 
     private static readonly RuleViolation[] None = [];
+    internal static readonly byte[] ServerAuthOidContent = WellKnownOids.EncodeContent(ServerAuthOid);
+    internal static readonly byte[] ClientAuthOidContent = WellKnownOids.EncodeContent(ClientAuthOid);
+    internal static readonly byte[] AnyExtendedKeyUsageOidContent = WellKnownOids.EncodeContent(AnyExtendedKeyUsageOid);
 
     /// <summary>
     /// The rules for a CA certificate (intermediate or anchor): the time-independent part is computed once per
@@ -212,10 +215,9 @@ internal static class CertificateRules
     // and a self-signed certificate's AKI, when present, names its own SKI.
     private static void CheckKeyIdentifiers(CertificateFacts cert, ChainRole role, List<RuleViolation> found)
     {
-        var aki = cert.Extensions.AuthorityKeyId;
         var ski = cert.Extensions.SubjectKeyId;
         var selfSigned = cert.IsSelfIssued; // self-issued; for a trust anchor that means self-signed
-        if (aki is null)
+        if (cert.Extensions.AuthorityKeyId is not { } aki)
         {
             // A trust anchor is configured, not presented: a cross-signed root without AKI is still a usable anchor.
             if (!selfSigned && role != ChainRole.TrustAnchor)
@@ -250,7 +252,7 @@ internal static class CertificateRules
     // RFC 5280 §4.2.1.6: with an empty subject the SAN MUST be critical; with a non-empty subject it SHOULD NOT be.
     private static void CheckSubjectAltNameCriticality(CertificateFacts cert, List<RuleViolation> found)
     {
-        var emptySubject = cert.Certificate.Subject.IsEmpty;
+        var emptySubject = cert.Certificate.SubjectIsEmpty;
         var hasSans = cert.Extensions.HasSubjectAltNames;
         if (emptySubject && (!hasSans || !cert.Extensions.SubjectAltNamesCritical))
         {
@@ -302,7 +304,7 @@ internal static class CertificateRules
             found.Add(new RuleViolation(ChainStatus.InvalidBasicConstraints, $"CA certificate \"{cert.SubjectText}\" has a non-critical basicConstraints extension; RFC 5280 §4.2.1.9 requires it critical"));
         }
 
-        if (cert.Certificate.Subject.IsEmpty)
+        if (cert.Certificate.SubjectIsEmpty)
         {
             found.Add(new RuleViolation(ChainStatus.Malformed, "a CA certificate has an empty subject name (RFC 5280 §4.1.2.6)"));
         }
@@ -332,24 +334,54 @@ internal static class CertificateRules
     // a CA's EKU, when present, restricts what it may issue for (the common EKU-chaining practice).
     private static void CheckPurpose(CertificateFacts cert, CertificatePurpose purpose, bool isCa, List<RuleViolation> found)
     {
-        var eku = cert.Extensions.ExtendedKeyUsage;
-        if (purpose == CertificatePurpose.Any || eku is null || eku.Count == 0)
+        if (purpose == CertificatePurpose.Any || !cert.Extensions.HasExtendedKeyUsage || AllowsPurpose(cert.Extensions.ExtendedKeyUsageValue, purpose) is not false)
         {
             return;
-        }
-
-        var wanted = purpose == CertificatePurpose.ServerAuth ? ServerAuthOid : ClientAuthOid;
-        for (var i = 0; i < eku.Count; i++)
-        {
-            if (eku[i] == wanted || eku[i] == AnyExtendedKeyUsageOid)
-            {
-                return;
-            }
         }
 
         var what = purpose == CertificatePurpose.ServerAuth ? "TLS server authentication (serverAuth)" : "TLS client authentication (clientAuth)";
         found.Add(new RuleViolation(ChainStatus.NotValidForUsage, isCa
             ? $"wrong purpose: CA certificate \"{cert.SubjectText}\" restricts its extendedKeyUsage and does not allow {what}"
             : $"wrong purpose: certificate \"{cert.SubjectText}\" is not valid for {what}: its extendedKeyUsage does not include it"));
+    }
+
+    // Compares the encoded OIDs (validated DER at parse, so equal bytes mean equal OIDs) without decoding them to text.
+    // Null when the list is empty (an empty EKU is reported as a defect of its own, not as a wrong purpose).
+    internal static bool? AllowsPurpose(ReadOnlySpan<byte> extendedKeyUsage, CertificatePurpose purpose)
+    {
+        var outer = new DerWalker(extendedKeyUsage, 0, extendedKeyUsage.Length);
+        var list = outer.ReadSequence("the extendedKeyUsage extension");
+        if (!list.HasData)
+        {
+            return null;
+        }
+
+        var wanted = purpose == CertificatePurpose.ServerAuth ? ServerAuthOidContent : ClientAuthOidContent;
+        while (list.HasData)
+        {
+            var oid = list.Slice(list.ReadOid("the extendedKeyUsage extension"));
+            if (oid.SequenceEqual(wanted) || oid.SequenceEqual(AnyExtendedKeyUsageOidContent))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // Whether the extendedKeyUsage value (a DER SEQUENCE OF OBJECT IDENTIFIER) lists the OID with these content bytes.
+    internal static bool ExtendedKeyUsageContains(ReadOnlySpan<byte> extendedKeyUsage, ReadOnlySpan<byte> oidContent)
+    {
+        var outer = new DerWalker(extendedKeyUsage, 0, extendedKeyUsage.Length);
+        var list = outer.ReadSequence("the extendedKeyUsage extension");
+        while (list.HasData)
+        {
+            if (list.Slice(list.ReadOid("the extendedKeyUsage extension")).SequenceEqual(oidContent))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -39,7 +39,7 @@ internal static class WebPkiRules
     // present. rustls-webpki matches the asked purpose by its own OID only, so anyExtendedKeyUsage never stands in.
     private static void CheckEndEntityExtendedKeyUsage(CertificateFacts cert, CertificatePurpose purpose, List<RuleViolation> found)
     {
-        if (cert.Extensions.ExtendedKeyUsage is not { } eku)
+        if (!cert.Extensions.HasExtendedKeyUsage)
         {
             found.Add(new RuleViolation(ChainStatus.NotValidForUsage,
                 $"wrong purpose: certificate \"{cert.SubjectText}\" has no extendedKeyUsage; the Web PKI rules (CA/B Forum BR 7.1.2.7.6) require one that names its purpose"));
@@ -52,7 +52,8 @@ internal static class WebPkiRules
                 $"certificate \"{cert.SubjectText}\" marks extendedKeyUsage critical; the Web PKI rules (CA/B Forum BR 7.1.2.7.6) require it non-critical"));
         }
 
-        if (eku.Contains(CertificateRules.AnyExtendedKeyUsageOid))
+        var eku = cert.Extensions.ExtendedKeyUsageValue;
+        if (CertificateRules.ExtendedKeyUsageContains(eku, CertificateRules.AnyExtendedKeyUsageOidContent))
         {
             found.Add(new RuleViolation(ChainStatus.NotValidForUsage,
                 $"wrong purpose: certificate \"{cert.SubjectText}\" allows any extended key usage (anyExtendedKeyUsage), which the Web PKI rules (CA/B Forum BR 7.1.2.7.10) forbid"));
@@ -63,8 +64,8 @@ internal static class WebPkiRules
             return;
         }
 
-        var wanted = purpose == CertificatePurpose.ServerAuth ? CertificateRules.ServerAuthOid : CertificateRules.ClientAuthOid;
-        if (!eku.Contains(wanted))
+        var wanted = purpose == CertificatePurpose.ServerAuth ? CertificateRules.ServerAuthOidContent : CertificateRules.ClientAuthOidContent;
+        if (!CertificateRules.ExtendedKeyUsageContains(eku, wanted))
         {
             var what = purpose == CertificatePurpose.ServerAuth ? "TLS server authentication (serverAuth)" : "TLS client authentication (clientAuth)";
             found.Add(new RuleViolation(ChainStatus.NotValidForUsage,
@@ -76,7 +77,7 @@ internal static class WebPkiRules
     // intermediate configured as the trust anchor (a partial chain) follows the subordinate CA profile instead.
     private static void CheckRootHasNoExtendedKeyUsage(CertificateFacts cert, List<RuleViolation> found)
     {
-        if (cert.IsSelfIssued && cert.Extensions.ExtendedKeyUsage is not null)
+        if (cert.IsSelfIssued && cert.Extensions.HasExtendedKeyUsage)
         {
             found.Add(new RuleViolation(ChainStatus.InvalidExtension,
                 $"root CA certificate \"{cert.SubjectText}\" carries extendedKeyUsage, which the Web PKI rules (CA/B Forum BR 7.1.2.1.2) forbid in root certificates"));
