@@ -122,6 +122,7 @@ internal sealed class DemoPki
         {
             settings[P + "CrlFiles:0"] = RootCrlFile;
             settings[P + "CrlFiles:1"] = IntermediateCrlFile;
+            settings[P + "CrlIssuerFiles:0"] = IntermediateFile;
         }
 
         return settings;

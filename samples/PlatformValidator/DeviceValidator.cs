@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using IoTCerts.Core;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace IoTCerts.Samples.PlatformValidator;
@@ -37,39 +36,22 @@ internal sealed class DeviceVerdict
 /// </summary>
 internal sealed class DeviceValidator
 {
-    /// <summary>The IHttpClientFactory client used for CRL downloads in online mode.</summary>
-    public const string CrlHttpClient = "IoTCerts.Crl";
-
     private static readonly ValidationContext s_clientAuth = new() { Purpose = CertificatePurpose.ClientAuth };
 
     private readonly ChainValidator _validator;
 
-    /// <param name="configured">
-    /// The validator registered by <c>AddIoTCertsChainValidation</c> (trust anchors read and checked at start). It has
-    /// no revocation checker, so its anchors and policy are reused for one that has.
+    /// <param name="validator">
+    /// The validator registered by <c>AddIoTCertsChainValidation</c>: trust anchors and CRL files read and checked at
+    /// start, offline or online revocation (CRLs downloaded through IHttpClientFactory, client <c>IoTCerts.Crl</c>).
     /// </param>
     /// <param name="options">The checked <c>PlatformValidator</c> section.</param>
-    /// <param name="services">Resolves IHttpClientFactory when online revocation downloads a CRL.</param>
-    /// <param name="time">The clock validations run at.</param>
-    public DeviceValidator(ChainValidator configured, IOptions<PlatformValidatorOptions> options, IServiceProvider services, TimeProvider time)
+    public DeviceValidator(ChainValidator validator, IOptions<PlatformValidatorOptions> options)
     {
         var settings = options.Value;
-        var revocation = settings.ToRevocationPolicy();
+        _validator = validator;
         Profile = settings.ResolveProfile();
-        RevocationMode = revocation.Mode;
-        CrlFiles = settings.CrlFiles.Count;
-
-        IRevocationChecker? checker = null;
-        if (revocation.Mode != Core.RevocationMode.None)
-        {
-            var crls = settings.CrlFiles.SelectMany(file => MaterialLoader.LoadFile(file).Crls).ToList();
-            var fetcher = revocation.Mode == Core.RevocationMode.Online
-                ? new CrlFetcher(() => services.GetRequiredService<IHttpClientFactory>().CreateClient(CrlHttpClient), timeProvider: time)
-                : null;
-            checker = new CrlRevocationChecker(revocation, crls, fetcher);
-        }
-
-        _validator = new ChainValidator(configured.TrustAnchors, configured.Policy, checker, time);
+        RevocationMode = settings.ParseRevocationMode();
+        CrlFiles = RevocationMode == RevocationMode.None ? 0 : settings.CrlFiles.Count;
     }
 
     public PlatformProfile Profile { get; }
@@ -96,7 +78,13 @@ internal sealed class DeviceValidator
             refusals.AddRange(result.Errors.Select(e => new DeviceRefusal(e.Code, e.Message, e.CertificateIndex)));
             if (result.IsValid)
             {
-                var report = Profile.CheckDeviceChain(presented.All, new ProfileCheckOptions { At = result.ValidationTime, UploadedCaCertificates = _validator.TrustAnchors });
+                // The validation result lets the connection rules take the signatures the validator verified as given.
+                var report = Profile.CheckDeviceChain(presented.All, new ProfileCheckOptions
+                {
+                    At = result.ValidationTime,
+                    UploadedCaCertificates = _validator.TrustAnchors,
+                    ValidatedChain = result,
+                });
                 refusals.AddRange(report.Violations.Select(v => new DeviceRefusal(v.Code, v.Message, v.CertificateIndex)));
             }
 

@@ -23,18 +23,11 @@ internal static class PlatformValidatorApp
         services.AddOptions<PlatformValidatorOptions>().Bind(builder.Configuration.GetSection(PlatformValidatorOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PlatformValidatorOptions>, PlatformValidatorOptionsValidator>());
 
-        // The companion package reads and checks the trust anchor files at start (a missing file stops the host, named).
+        // The companion package reads and checks the trust anchor and CRL files at start (a missing file, a file without a
+        // CRL or a CRL no configured CA signed stops the host, named) and builds the revocation checker; online revocation
+        // downloads through its IHttpClientFactory client "IoTCerts.Crl".
         services.AddIoTCertsChainValidation(_ => { });
-        services.AddOptions<ChainValidationOptions>().Configure<IOptions<PlatformValidatorOptions>>((chain, settings) =>
-        {
-            foreach (var file in settings.Value.TrustAnchorFiles)
-            {
-                chain.TrustAnchorFiles.Add(file);
-            }
-        });
-
-        // Online revocation downloads through IHttpClientFactory, with the handler CrlFetcher is designed for (it counts redirects itself).
-        services.AddHttpClient(DeviceValidator.CrlHttpClient).ConfigurePrimaryHttpMessageHandler(CrlFetcher.CreateHandler);
+        services.AddOptions<ChainValidationOptions>().Configure<IOptions<PlatformValidatorOptions>>((chain, settings) => settings.Value.ConfigureChainValidation(chain));
         services.AddSingleton<DeviceValidator>();
         services.AddSingleton<DeviceAuthentication>();
         services.AddSingleton(provider => ServerCredential.Load(provider.GetRequiredService<IOptions<PlatformValidatorOptions>>().Value));

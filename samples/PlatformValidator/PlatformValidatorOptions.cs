@@ -30,6 +30,12 @@ internal sealed class PlatformValidatorOptions
     /// <summary>CRL files (PEM or DER) for offline revocation; in online mode they are used next to fetched CRLs.</summary>
     public List<string> CrlFiles { get; set; } = [];
 
+    /// <summary>
+    /// Certificates of the CAs below the trust anchors that sign CRL files (the device CA whose certificate devices send).
+    /// They vouch for the CRL files at start only; they are not trusted for devices.
+    /// </summary>
+    public List<string> CrlIssuerFiles { get; set; } = [];
+
     /// <summary>The platform profile whose connection rules and device identity apply. Default <c>cumulocity</c>.</summary>
     public string Profile { get; set; } = "cumulocity";
 
@@ -53,6 +59,34 @@ internal sealed class PlatformValidatorOptions
         UnknownStatus = Enum.Parse<UnknownRevocationStatus>(UnknownRevocationStatus, ignoreCase: true),
         Scope = Enum.Parse<RevocationScope>(RevocationScope, ignoreCase: true),
     };
+
+    /// <summary>Copies this section into the companion package's options (the section itself is checked first, naming its own keys).</summary>
+    public void ConfigureChainValidation(IoTCerts.Extensions.DependencyInjection.ChainValidationOptions chain)
+    {
+        foreach (var file in TrustAnchorFiles)
+        {
+            chain.TrustAnchorFiles.Add(file);
+        }
+
+        var policy = ToRevocationPolicy();
+        chain.Revocation = policy.Mode;
+        chain.UnknownRevocationStatus = policy.UnknownStatus;
+        chain.RevocationScope = policy.Scope;
+        if (policy.Mode == RevocationMode.None)
+        {
+            return;
+        }
+
+        foreach (var file in CrlFiles)
+        {
+            chain.CrlFiles.Add(file);
+        }
+
+        foreach (var file in CrlIssuerFiles)
+        {
+            chain.CrlIssuerFiles.Add(file);
+        }
+    }
 
     public PlatformProfile ResolveProfile() => PlatformProfile.Get(Profile);
 

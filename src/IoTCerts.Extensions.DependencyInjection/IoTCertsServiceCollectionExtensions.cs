@@ -14,9 +14,19 @@ namespace IoTCerts.Extensions.DependencyInjection;
 public static class IoTCertsServiceCollectionExtensions
 {
     /// <summary>
+    /// The <c>IHttpClientFactory</c> client online revocation downloads CRLs with. Registered with
+    /// <see cref="CrlFetcher.CreateHandler"/> as its primary handler (the fetcher counts redirects itself); configure it
+    /// further with <c>services.AddHttpClient(CrlHttpClientName)</c> after the registration (a proxy, handlers).
+    /// </summary>
+    public const string CrlHttpClientName = "IoTCerts.Crl";
+
+    /// <summary>
     /// Registers a singleton <see cref="ChainValidator"/> trusting the certificates in
-    /// <see cref="ChainValidationOptions.TrustAnchorFiles"/>, read with <see cref="MaterialLoader"/>. Uses the
-    /// container's <see cref="TimeProvider"/> (registers <see cref="TimeProvider.System"/> when there is none).
+    /// <see cref="ChainValidationOptions.TrustAnchorFiles"/>, read with <see cref="MaterialLoader"/>, and checking
+    /// revocation as <see cref="ChainValidationOptions.Revocation"/> says (a <see cref="CrlRevocationChecker"/> over the
+    /// CRL files read at start; online, a singleton <see cref="CrlFetcher"/> on the <see cref="CrlHttpClientName"/> client).
+    /// Uses the container's <see cref="TimeProvider"/> (registers <see cref="TimeProvider.System"/> when there is none).
+    /// Validate with <see cref="ChainValidatorRevocation.ValidateAsync"/> so online mode fetches the CRLs a chain needs.
     /// </summary>
     public static IServiceCollection AddIoTCertsChainValidation(this IServiceCollection services, Action<ChainValidationOptions> configure)
     {
@@ -25,10 +35,21 @@ public static class IoTCertsServiceCollectionExtensions
         services.AddOptions<ChainValidationOptions>().Configure(configure).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChainValidationOptions>, ChainValidationOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient(CrlHttpClientName).ConfigurePrimaryHttpMessageHandler(CrlFetcher.CreateHandler);
         services.TryAddSingleton(provider =>
         {
             ChainValidationOptions options = provider.GetRequiredService<IOptions<ChainValidationOptions>>().Value;
-            return new ChainValidator(TrustAnchors.Load(options), options.Policy, revocationChecker: null, provider.GetRequiredService<TimeProvider>());
+            var clients = provider.GetRequiredService<IHttpClientFactory>();
+            return new CrlFetcher(() => clients.CreateClient(CrlHttpClientName), options.CrlFetching, provider.GetRequiredService<TimeProvider>());
+        });
+        services.TryAddSingleton(provider =>
+        {
+            ChainValidationOptions options = provider.GetRequiredService<IOptions<ChainValidationOptions>>().Value;
+            IRevocationChecker? checker = options.Revocation == RevocationMode.None
+                ? null
+                : new CrlRevocationChecker(options.ToRevocationPolicy(), RevocationFiles.LoadCrls(options),
+                    options.Revocation == RevocationMode.Online ? provider.GetRequiredService<CrlFetcher>() : null);
+            return new ChainValidator(TrustAnchors.Load(options), options.Policy, checker, provider.GetRequiredService<TimeProvider>());
         });
         return services;
     }

@@ -18,6 +18,13 @@ internal static class TrustAnchors
     }
 }
 
+/// <summary>Reads the revocation files named by the options (CRLs and the certificates of the CAs that sign them).</summary>
+internal static class RevocationFiles
+{
+    public static List<CertificateRevocationList> LoadCrls(ChainValidationOptions options) =>
+        options.CrlFiles.SelectMany(file => MaterialLoader.LoadFile(file).Crls).ToList();
+}
+
 /// <summary>Reads a passphrase file (first line only; the secret never appears in a message).</summary>
 internal static class Passphrase
 {
@@ -44,6 +51,7 @@ internal sealed class ChainValidationOptionsValidator : IValidateOptions<ChainVa
         }
 
         var failures = new List<string>();
+        var anchors = new List<Certificate>();
         foreach (string file in options.TrustAnchorFiles)
         {
             if (string.IsNullOrWhiteSpace(file))
@@ -60,9 +68,133 @@ internal sealed class ChainValidationOptionsValidator : IValidateOptions<ChainVa
             {
                 failures.Add($"IoTCerts chain validation: trust anchor file '{file}' holds no certificate.");
             }
+            else
+            {
+                anchors.AddRange(material.Certificates);
+            }
         }
 
+        RevocationChecks.Validate(options, anchors, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+/// <summary>
+/// The revocation half of <see cref="ChainValidationOptionsValidator"/>: a CRL file must be readable, hold a CRL and be
+/// signed by a configured CA (R-13), so a typo or a CRL of another PKI stops the host instead of failing every device.
+/// </summary>
+internal static class RevocationChecks
+{
+    private const string Prefix = "IoTCerts chain validation: ";
+
+    public static void Validate(ChainValidationOptions options, List<Certificate> anchors, List<string> failures)
+    {
+        if (!Enum.IsDefined(options.Revocation))
+        {
+            failures.Add($"{Prefix}Revocation {options.Revocation} is not one of {string.Join(", ", Enum.GetNames<RevocationMode>())}.");
+        }
+
+        if (!Enum.IsDefined(options.UnknownRevocationStatus))
+        {
+            failures.Add($"{Prefix}UnknownRevocationStatus {options.UnknownRevocationStatus} is not one of {string.Join(", ", Enum.GetNames<UnknownRevocationStatus>())}.");
+        }
+
+        if (!Enum.IsDefined(options.RevocationScope))
+        {
+            failures.Add($"{Prefix}RevocationScope {options.RevocationScope} is not one of {string.Join(", ", Enum.GetNames<RevocationScope>())}.");
+        }
+
+        if (options.CrlFetching is null)
+        {
+            failures.Add($"{Prefix}CrlFetching is null; leave it at CrlFetcherOptions.Default or set one.");
+        }
+
+        if (options.Revocation == RevocationMode.None && (options.CrlFiles.Count > 0 || options.CrlIssuerFiles.Count > 0))
+        {
+            failures.Add($"{Prefix}CrlFiles/CrlIssuerFiles are set but Revocation is None, so they would be ignored; set Revocation to Offline or Online, or remove them.");
+        }
+
+        if (options.Revocation == RevocationMode.Offline && options.CrlFiles.Count == 0 && options.UnknownRevocationStatus == UnknownRevocationStatus.Deny)
+        {
+            failures.Add($"{Prefix}Revocation is Offline with UnknownRevocationStatus Deny but CrlFiles is empty: every certificate would be refused. Name the CRL files, or set Revocation to Online or None.");
+        }
+
+        var issuers = new List<Certificate>(anchors);
+        var intermediates = new List<(string File, Certificate Certificate)>();
+        foreach (var file in options.CrlIssuerFiles)
+        {
+            if (Load(file, "CrlIssuerFiles", failures) is not { } material)
+            {
+                continue;
+            }
+
+            if (material.Certificates.Count == 0)
+            {
+                failures.Add($"{Prefix}CrlIssuerFiles: '{file}' holds no certificate.");
+            }
+
+            intermediates.AddRange(material.Certificates.Select(c => (file, c)));
+        }
+
+        issuers.AddRange(intermediates.Select(i => i.Certificate));
+        foreach (var (file, certificate) in intermediates)
+        {
+            if (!issuers.Any(issuer => !ReferenceEquals(issuer, certificate) && issuer.Subject.Equals(certificate.Issuer) && Verifies(() => certificate.IsSignatureValid(issuer.PublicKey))))
+            {
+                failures.Add($"{Prefix}CrlIssuerFiles: '{file}' holds \"{certificate.Subject.Rfc4514Name}\", which is not issued by a trust anchor or another CrlIssuerFiles certificate.");
+            }
+        }
+
+        foreach (var file in options.CrlFiles)
+        {
+            if (Load(file, "CrlFiles", failures) is not { } material)
+            {
+                continue;
+            }
+
+            if (material.Crls.Count == 0)
+            {
+                failures.Add($"{Prefix}CrlFiles: '{file}' holds no CRL.");
+            }
+
+            foreach (var crl in material.Crls)
+            {
+                // The checker would silently ignore such a CRL and treat the status as unknown: say so at start instead.
+                if (!issuers.Any(issuer => issuer.Subject.Equals(crl.Issuer) && Verifies(() => crl.IsSignatureValid(issuer.PublicKey))))
+                {
+                    failures.Add($"{Prefix}CrlFiles: '{file}' holds a CRL of \"{crl.Issuer.Rfc4514Name}\" whose signature does not verify with any trust anchor or CrlIssuerFiles certificate.");
+                }
+            }
+        }
+    }
+
+    private static LoadedMaterial? Load(string file, string key, List<string> failures)
+    {
+        if (string.IsNullOrWhiteSpace(file))
+        {
+            failures.Add($"{Prefix}{key} holds an empty path.");
+            return null;
+        }
+
+        if (!MaterialLoader.TryLoadFile(file, null, out LoadedMaterial? material, out MaterialException? error))
+        {
+            failures.Add($"{Prefix}{key}: '{file}' cannot be read [{error.CodeString}]: {error.Message}");
+            return null;
+        }
+
+        return material;
+    }
+
+    private static bool Verifies(Func<bool> verify)
+    {
+        try
+        {
+            return verify();
+        }
+        catch (MaterialException)
+        {
+            return false;
+        }
     }
 }
 

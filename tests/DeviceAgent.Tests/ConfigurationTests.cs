@@ -19,6 +19,8 @@ public sealed class ConfigurationTests : IAsyncLifetime
         // key to change, new value, expected failure ({root} = the content root)
         { "Mqtt:TrustFile", "missing-root.pem", "DeviceAgent:Mqtt:TrustFile: the file '{root}/missing-root.pem' does not exist" },
         { "Est:TrustFile", "bootstrap.key", "DeviceAgent:Est:TrustFile: the file '{root}/bootstrap.key' holds no PEM certificate" },
+        { "Est:IssuerTrustFile", "missing-ca.pem", "DeviceAgent:Est:IssuerTrustFile: the file '{root}/missing-ca.pem' does not exist" },
+        { "Est:IssuerTrustFile", "bootstrap.key", "DeviceAgent:Est:IssuerTrustFile: the file '{root}/bootstrap.key' holds no PEM certificate" },
         { "Est:BootstrapKeyFile", "other.key", "DeviceAgent:Est:BootstrapKeyFile: the key '{root}/other.key' is not the key of the certificate '{root}/bootstrap.pem'" },
         { "Est:Server", "http://est.example", "DeviceAgent:Est:Server: 'http://est.example' is not an absolute https URL" },
         { "Est:RenewAt", "120%", "DeviceAgent:Est:RenewAt: the threshold '120%' must be more than 0% and less than 100%" },

@@ -51,6 +51,7 @@ public sealed class DeviceAgentOptions
     {
         StoreDirectory = Resolve(root, StoreDirectory);
         Est.TrustFile = Resolve(root, Est.TrustFile);
+        Est.IssuerTrustFile = Resolve(root, Est.IssuerTrustFile);
         Est.BootstrapCertificateFile = Resolve(root, Est.BootstrapCertificateFile);
         Est.BootstrapKeyFile = Resolve(root, Est.BootstrapKeyFile);
         Est.PasswordFile = Resolve(root, Est.PasswordFile);
@@ -72,6 +73,13 @@ public sealed class EstSettings
 
     /// <summary>PEM file with the trust anchors of the EST server's TLS certificate (required).</summary>
     public string? TrustFile { get; set; }
+
+    /// <summary>
+    /// PEM file with the CA certificates issued device certificates must chain to, for EST servers without
+    /// <c>/cacerts</c> (Cumulocity's certificate-authority enrollment has none). When set, <c>/cacerts</c> is never asked:
+    /// <see cref="IoTCerts.Est.RenewalCredential.IssuerTrustAnchors"/> holds these. Unset: the server's <c>/cacerts</c> answer.
+    /// </summary>
+    public string? IssuerTrustFile { get; set; }
 
     /// <summary>The factory-installed bootstrap certificate (PEM, with chain) for the first enrollment .</summary>
     public string? BootstrapCertificateFile { get; set; }

@@ -56,6 +56,7 @@ internal sealed class DeviceAgentOptionsValidator : IValidateOptions<DeviceAgent
         }
 
         CertificateFile(Est + "TrustFile", est.TrustFile, required: true, problems);
+        CertificateFile(Est + "IssuerTrustFile", est.IssuerTrustFile, required: false, problems);
         bool hasBootstrap = est.BootstrapCertificateFile is not null || est.BootstrapKeyFile is not null;
         if (hasBootstrap)
         {

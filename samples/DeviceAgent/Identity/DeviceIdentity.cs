@@ -61,7 +61,16 @@ internal sealed class DeviceIdentity
             Schedule = RenewalSchedule.Parse(est.RenewAt, est.RetryInterval, est.Jitter),
             RotateKey = est.RotateKey,
             CaCheckInterval = est.CaCheckInterval,
+            // Servers without /cacerts (Cumulocity): the issuing CA comes from configuration, never from the server.
+            IssuerTrustAnchors = est.IssuerTrustFile is { } issuers ? LoadPem(issuers) : null,
         };
         return (credential, new CertificateRenewalEngine([credential], clock, logger));
+    }
+
+    private static X509Certificate2[] LoadPem(string path)
+    {
+        var certificates = new X509Certificate2Collection();
+        certificates.ImportFromPemFile(path);
+        return [.. certificates];
     }
 }

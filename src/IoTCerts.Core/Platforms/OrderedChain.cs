@@ -10,13 +10,13 @@ public sealed class OrderedChain
     /// <summary>The most certificates ordered at once (the search is quadratic in the bag size).</summary>
     public const int MaxCertificates = 1000;
 
-    private OrderedChain(IReadOnlyList<Certificate> certificates, IReadOnlyList<Certificate> extras, int duplicates)
+    private OrderedChain(IReadOnlyList<Certificate> certificates, IReadOnlyList<Certificate> extras, int duplicates, ChainValidationResult? validated)
     {
         Certificates = certificates;
         Extras = extras;
         DuplicatesRemoved = duplicates;
         var top = certificates[^1];
-        EndsAtRoot = top.IsSelfIssued && IsSignedBy(top, top);
+        EndsAtRoot = top.IsSelfIssued && IssuerSignatures.IsSignedBy(top, top, validated);
         Gap = EndsAtRoot ? null : top.Issuer;
     }
 
@@ -44,7 +44,10 @@ public sealed class OrderedChain
     /// or, when it is null, at the end entity found in the bag. The end entity need not be in the bag.
     /// </summary>
     /// <exception cref="ArgumentException">The bag (with the end entity) is empty or holds more than <see cref="MaxCertificates"/> certificates.</exception>
-    public static OrderedChain FromBag(IEnumerable<Certificate> bag, Certificate? endEntity)
+    public static OrderedChain FromBag(IEnumerable<Certificate> bag, Certificate? endEntity) => FromBag(bag, endEntity, validated: null);
+
+    /// <summary>Like <see cref="FromBag(IEnumerable{Certificate}, Certificate?)"/>, taking the signatures a valid <paramref name="validated"/> chain verified as given.</summary>
+    internal static OrderedChain FromBag(IEnumerable<Certificate> bag, Certificate? endEntity, ChainValidationResult? validated)
     {
         ArgumentNullException.ThrowIfNull(bag);
         var unique = new List<Certificate>();
@@ -82,13 +85,13 @@ public sealed class OrderedChain
         for (var i = 0; i < unique.Count; i++)
         {
             var subject = unique[i];
-            if (subject.IsSelfIssued && IsSignedBy(subject, subject))
+            if (subject.IsSelfIssued && IssuerSignatures.IsSignedBy(subject, subject, validated))
             {
                 continue;
             }
 
             var candidates = unique.Where(c => !ReferenceEquals(c, subject) && c.Subject.Equals(subject.Issuer)).ToList();
-            var issuer = candidates.FirstOrDefault(c => IsSignedBy(subject, c)) ?? candidates.FirstOrDefault();
+            var issuer = candidates.FirstOrDefault(c => IssuerSignatures.IsSignedBy(subject, c, validated)) ?? candidates.FirstOrDefault();
             issuerOf[i] = issuer;
             if (issuer is not null)
             {
@@ -115,7 +118,7 @@ public sealed class OrderedChain
         // Only a loop of cross-signed CAs has no certificate that issues nothing: start anywhere.
         best ??= Walk(unique, issuerOf, 0);
         var extras = unique.Where(c => !best.Contains(c)).ToList();
-        return new OrderedChain(best, extras, duplicates);
+        return new OrderedChain(best, extras, duplicates, validated);
     }
 
     /// <summary>The chain as PEM: one CERTIFICATE block per certificate, in chain order.</summary>
@@ -139,17 +142,5 @@ public sealed class OrderedChain
         }
 
         return chain;
-    }
-
-    private static bool IsSignedBy(Certificate subject, Certificate issuer)
-    {
-        try
-        {
-            return subject.IsSignatureValid(issuer.PublicKey);
-        }
-        catch (MaterialException)
-        {
-            return false;
-        }
     }
 }

@@ -83,6 +83,7 @@ public sealed class PlatformProfile
             At = options.At,
             ExpectedDeviceId = options.ExpectedDeviceId,
             UploadedCaCertificates = options.UploadedCaCertificates,
+            ValidatedChain = options.ValidatedChain,
             CrlFetchResults = results,
         });
     }
@@ -92,7 +93,7 @@ public sealed class PlatformProfile
     public ProfileReport CheckDeviceChain(IReadOnlyList<Certificate> chain, ProfileCheckOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(chain);
-        var ordered = OrderedChain.FromBag(NotEmpty(chain, nameof(chain)));
+        var ordered = OrderedChain.FromBag(NotEmpty(chain, nameof(chain)), endEntity: null, (options ?? ProfileCheckOptions.Default).ValidatedChain);
         return Run(ProfileStage.DeviceConnection, [.. ordered.Certificates, .. ordered.Extras], options ?? ProfileCheckOptions.Default, ordered.Certificates.Count);
     }
 

@@ -225,7 +225,7 @@ internal static class PlatformProfiles
         }
 
         var chain = Chain(input).ToList();
-        if (chain.Any(c => IsUploaded(c, uploaded)) || IssuerUploaded(chain[^1], uploaded))
+        if (chain.Any(c => IsUploaded(c, uploaded)) || IssuerUploaded(chain[^1], uploaded, input.Options.ValidatedChain))
         {
             return [];
         }
@@ -245,7 +245,7 @@ internal static class PlatformProfiles
                 return index + 1;
             }
 
-            if (IssuerUploaded(chain[^1], uploaded))
+            if (IssuerUploaded(chain[^1], uploaded, input.Options.ValidatedChain))
             {
                 return chain.Count + 1;
             }
@@ -256,20 +256,10 @@ internal static class PlatformProfiles
 
     private static bool IsUploaded(Certificate c, IReadOnlyList<Certificate> uploaded) => uploaded.Any(u => u.RawData.Span.SequenceEqual(c.RawData.Span));
 
-    private static bool IssuerUploaded(Certificate c, IReadOnlyList<Certificate> uploaded) =>
-        uploaded.Any(u => u.Subject.Equals(c.Issuer) && SignedBy(c, u));
-
-    private static bool SignedBy(Certificate subject, Certificate issuer)
-    {
-        try
-        {
-            return subject.IsSignatureValid(issuer.PublicKey);
-        }
-        catch (MaterialException)
-        {
-            return false;
-        }
-    }
+    // Both Cumulocity connection rules ask this on every connection: the signature is verified once, or not at all when
+    // the validator already verified this edge (IssuerSignatures).
+    private static bool IssuerUploaded(Certificate c, IReadOnlyList<Certificate> uploaded, ChainValidationResult? validated) =>
+        uploaded.Any(u => u.Subject.Equals(c.Issuer) && IssuerSignatures.IsSignedBy(c, u, validated));
 
     private static IdentityReading CommonNameIdentity(string profile, Certificate c, string rule, bool allowColon)
     {

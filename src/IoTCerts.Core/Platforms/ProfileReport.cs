@@ -96,6 +96,13 @@ public sealed class ProfileCheckOptions
     /// <summary>The CA certificates uploaded to the platform (device-connection rules that need them are skipped without).</summary>
     public IReadOnlyList<Certificate>? UploadedCaCertificates { get; init; }
 
+    /// <summary>
+    /// The <see cref="ChainValidator"/>'s result for the device chain being checked, when the caller validated it first
+    /// (a platform does, at every connection). When it is valid, the issuer signatures its chain verified are not
+    /// verified again by the connection rules; any other signature still is. Ignored when not valid.
+    /// </summary>
+    public ChainValidationResult? ValidatedChain { get; init; }
+
     /// <summary>The device id the device certificate must name (Azure: the IoT Hub device id or DPS registration id).</summary>
     public string? ExpectedDeviceId { get; init; }
 

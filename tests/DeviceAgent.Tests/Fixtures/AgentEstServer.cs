@@ -34,7 +34,8 @@ internal sealed class AgentEstServer : IAsyncDisposable
 
     public ConcurrentQueue<(string Path, string Authorization)> Requests { get; } = new();
 
-    public static async Task<AgentEstServer> StartAsync(X509Certificate2 tlsCertificate, GenerationIssuer issuer, X509Certificate2 bootstrapCa)
+    // withoutCaCerts: answer 404 for /cacerts, as an EST-style enrollment without it does (Cumulocity's).
+    public static async Task<AgentEstServer> StartAsync(X509Certificate2 tlsCertificate, GenerationIssuer issuer, X509Certificate2 bootstrapCa, bool withoutCaCerts = false)
     {
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddRouting();
@@ -45,6 +46,12 @@ internal sealed class AgentEstServer : IAsyncDisposable
         app.Use(async (HttpContext http, RequestDelegate next) =>
         {
             server?.Requests.Enqueue((http.Request.Path.Value ?? string.Empty, http.Request.Headers.Authorization.ToString()));
+            if (withoutCaCerts && (http.Request.Path.Value ?? string.Empty).EndsWith("/cacerts", StringComparison.Ordinal))
+            {
+                http.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+
             await next(http);
         });
         app.UseRouting();

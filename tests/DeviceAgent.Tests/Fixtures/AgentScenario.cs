@@ -32,7 +32,7 @@ internal sealed class AgentScenario : IAsyncDisposable
 
     public AgentEstServer? Est { get; private set; }
 
-    public static async Task<AgentScenario> CreateAsync(TimeSpan? certificateValidity = null)
+    public static async Task<AgentScenario> CreateAsync(TimeSpan? certificateValidity = null, bool estWithoutCaCerts = false)
     {
         var pki = new TestPki();
         string root = Directory.CreateDirectory(Path.Combine(pki.Directory, "agent")).FullName;
@@ -57,7 +57,7 @@ internal sealed class AgentScenario : IAsyncDisposable
         var scenario = new AgentScenario(pki, bootstrapCa, root);
         if (certificateValidity is { } validity)
         {
-            scenario.Est = await AgentEstServer.StartAsync(pki.Server, new GenerationIssuer(pki.Intermediate, pki.Root, validity), bootstrapCa);
+            scenario.Est = await AgentEstServer.StartAsync(pki.Server, new GenerationIssuer(pki.Intermediate, pki.Root, validity), bootstrapCa, estWithoutCaCerts);
         }
 
         return scenario;
