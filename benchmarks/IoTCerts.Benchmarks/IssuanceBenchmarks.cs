@@ -13,6 +13,8 @@ namespace IoTCerts.Benchmarks;
 /// row, so every ratio is like-for-like. Each iteration starts from a fresh CA directory so the index size is the
 /// same for every iteration.
 /// </summary>
+[MemoryDiagnoser]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5, invocationCount: 1)]
 public class IssuanceBenchmarks
 {
     private const int LibraryCount = 200;
