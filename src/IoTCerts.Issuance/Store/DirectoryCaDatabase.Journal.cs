@@ -143,10 +143,11 @@ public sealed partial class DirectoryCaDatabase
             throw Corrupt($"'{JournalFile}' is larger than {OpenSslIndex.MaxIndexBytes / (1024 * 1024)} MB");
         }
 
-        var data = new byte[length - state.JournalLength];
+        // A lock holder may cut a torn tail while a reader without the lock reads: take what is there.
+        var data = new byte[Math.Max(0, length - state.JournalLength)];
         journal.Position = state.JournalLength;
-        journal.ReadExactly(data);
-        var transactions = CaJournal.ReadLines(data, PathOf(JournalFile), state.JournalTransactions + 2, out var valid);
+        var read = journal.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
+        var transactions = CaJournal.ReadLines(data.AsSpan(0, read), PathOf(JournalFile), state.JournalTransactions + 2, out var valid);
         var issued = new List<IssuedEvent>();
         foreach (var events in transactions)
         {
@@ -162,7 +163,7 @@ public sealed partial class DirectoryCaDatabase
 
         state.JournalLength += valid;
         state.JournalTransactions += transactions.Count;
-        if (repair && valid < data.Length)
+        if (repair && valid < read)
         {
             journal.SetLength(state.JournalLength);
             journal.Flush(FlushToDisk);
@@ -171,14 +172,17 @@ public sealed partial class DirectoryCaDatabase
         return issued;
     }
 
-    // A crash between the journal append and the publication leaves a committed certificate without its file.
+    // A crash between the journal append and the publication leaves a committed certificate without its file, or
+    // (killed during the write of a file created in place) with a short one.
     private void EnsurePublished(List<IssuedEvent> issued)
     {
         foreach (var e in issued)
         {
-            if (!File.Exists(CertificatePath(e.Record.SerialNumber)))
+            var pem = PemBytes(e.Certificate);
+            var file = new FileInfo(CertificatePath(e.Record.SerialNumber));
+            if (!file.Exists || file.Length != pem.Length)
             {
-                Publish(e.Record.SerialNumber, e.Certificate, FlushToDisk);
+                AtomicFile.Write(file.FullName, pem, AtomicFile.PublicMode, overwrite: true, FlushToDisk);
             }
         }
     }
@@ -227,8 +231,39 @@ public sealed partial class DirectoryCaDatabase
         }
     }
 
+    private static byte[] PemBytes(ReadOnlySpan<byte> der) => Encoding.ASCII.GetBytes(PemEncoding.WriteString("CERTIFICATE", der) + "\n");
+
     private void Publish(string serial, ReadOnlySpan<byte> der, bool flushToDisk) =>
-        AtomicFile.Write(CertificatePath(serial), Encoding.ASCII.GetBytes(PemEncoding.WriteString("CERTIFICATE", der) + "\n"), AtomicFile.PublicMode, overwrite: true, flushToDisk);
+        AtomicFile.Write(CertificatePath(serial), PemBytes(der), AtomicFile.PublicMode, overwrite: true, flushToDisk);
+
+    // A just-committed serial has no file yet, so it is created in place: one metadata operation instead of three
+    // (temp file, chmod, rename), which is most of the cost of a certificate on a busy disk. A reader may see the file
+    // empty for an instant; a process killed during the write leaves a short file that EnsurePublished rewrites.
+    private void PublishCommitted(string serial, byte[] der)
+    {
+        var path = CertificatePath(serial);
+        var pem = PemBytes(der);
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = AtomicFile.PublicMode;
+            }
+
+            using var stream = new FileStream(path, options);
+            stream.Write(pem);
+            if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(stream.SafeFileHandle) != AtomicFile.PublicMode)
+            {
+                File.SetUnixFileMode(stream.SafeFileHandle, AtomicFile.PublicMode); // the umask took bits away
+            }
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // A file left under this name by an unflushed transaction that a power loss undid: replace it whole.
+            AtomicFile.Write(path, pem, AtomicFile.PublicMode, overwrite: true, flushToDisk: false);
+        }
+    }
 
     // The commit point is one journal line, flushed once. Certificate files follow it unflushed: the journal holds
     // their DER until compaction has flushed them, so recovery can always rewrite them.
@@ -282,7 +317,7 @@ public sealed partial class DirectoryCaDatabase
             if (e is IssuedEvent issued)
             {
                 state.JournalIssued.Add(issued);
-                Publish(issued.Record.SerialNumber, issued.Certificate, flushToDisk: false);
+                PublishCommitted(issued.Record.SerialNumber, issued.Certificate);
             }
         }
     }

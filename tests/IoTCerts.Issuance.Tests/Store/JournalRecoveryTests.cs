@@ -41,17 +41,20 @@ public sealed class JournalRecoveryTests
     }
 
     [Fact]
-    public void ACommittedCertificateWithoutItsFileIsRewrittenFromTheJournal()
+    public void ACommittedCertificateWithoutItsFileOrWithAShortOneIsRewrittenFromTheJournal()
     {
         using var dir = new TempDir();
         var issued = IssueSequential(dir["ca"], 2);
         var database = new DirectoryCaDatabase(dir["ca"]);
         var lost = database.CertificatePath("02");
         File.Delete(lost); // killed after the journal append, before the publication
+        var shortened = database.CertificatePath("01");
+        File.WriteAllText(shortened, File.ReadAllText(shortened)[..100]); // killed while writing the file
 
         database.Update(_ => 0);
 
         Assert.Equal(issued[1], System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(lost).RawData);
+        Assert.Equal(issued[0], System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(shortened).RawData);
     }
 
     [Fact]
