@@ -1,15 +1,17 @@
 using IoTCerts.Issuance;
 
-// Usage: CrashHelper <ca-dir> <passphrase> <name-prefix> <count>
+// Usage: CrashHelper <ca-dir> <passphrase> <name-prefix> <count> [<compact-after-transactions>]
 // Issues <count> rounds of device certificates (CN=<prefix>-<n>-<m>) and prints "issued <serial>" after each one is committed,
 // so the parent knows which serials were acknowledged before it killed us.
-if (args.Length != 4)
+if (args.Length is not (4 or 5))
 {
-    Console.Error.WriteLine("usage: CrashHelper <ca-dir> <passphrase> <name-prefix> <count>");
+    Console.Error.WriteLine("usage: CrashHelper <ca-dir> <passphrase> <name-prefix> <count> [<compact-after-transactions>]");
     return 2;
 }
 
-using var ca = CertificateAuthority.Open(new DirectoryCaDatabase(args[0]), args[1]);
+// A low compaction threshold makes kills also hit journal compactions, not only appends.
+var compactAfter = args.Length == 5 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 1024;
+using var ca = CertificateAuthority.Open(new DirectoryCaDatabase(args[0]) { CompactAfterTransactions = compactAfter }, args[1]);
 using var key = SigningKey.Generate(KeyAlgorithm.EcP256);
 Console.Out.WriteLine("ready");
 Console.Out.Flush();

@@ -273,9 +273,13 @@ public sealed class CertificateAuthority : IDisposable
         });
     }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Releases the key and certificates. A <see cref="DirectoryCaDatabase"/> is compacted first (when its lock is
+    /// free), so the OpenSSL files of the directory list everything this CA did.
+    /// </summary>
     public void Dispose()
     {
+        (Database as DirectoryCaDatabase)?.CompactOnClose();
         Key.Dispose();
         Certificate.Dispose();
         foreach (var issuer in IssuerChain)

@@ -47,18 +47,18 @@ public sealed class IssuanceRequest
     {
         var loaded = CertificationRequests.Load(pemOrDer);
         X509Extension? san = null;
-        foreach (var extension in loaded.CertificateExtensions)
+        foreach (var extension in loaded.Extensions)
         {
-            if (extension.Oid?.Value == "2.5.29.17")
+            if (extension.Oid == "2.5.29.17")
             {
-                san = new X509Extension(extension.Oid, extension.RawData, critical: false);
+                san = new X509Extension(extension.Oid, extension.Value.Span, critical: false);
             }
         }
 
         return new IssuanceRequest
         {
-            Subject = loaded.SubjectName,
-            PublicKey = loaded.PublicKey,
+            Subject = new X500DistinguishedName(loaded.Subject.RawData.Span),
+            PublicKey = PublicKey.CreateFromSubjectPublicKeyInfo(loaded.PublicKey.RawData.Span, out _),
             Profile = profile ?? CertificateProfile.Device(),
             RequestedSubjectAlternativeName = san,
         };

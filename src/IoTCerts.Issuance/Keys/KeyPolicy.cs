@@ -21,27 +21,34 @@ internal static class KeyPolicy
         }
     }
 
+    // Read with Core's managed SubjectPublicKeyInfo: importing the key into OpenSSL only to read its size cost as much
+    // as the CA's signature (an EC import checks the point). A CSR's key is imported once anyway, to verify the
+    // request's signature, which also proves the key is usable.
     public static void EnsureStrongEnough(PublicKey key)
     {
-        switch (key.Oid.Value)
+        IoTCerts.Core.SubjectPublicKeyInfo info;
+        try
         {
-            case "1.2.840.113549.1.1.1":
-                using (var rsa = key.GetRSAPublicKey())
+            info = IoTCerts.Core.SubjectPublicKeyInfo.Parse(key.ExportSubjectPublicKeyInfo());
+        }
+        catch (IoTCerts.Core.MaterialException)
+        {
+            throw new IssuanceException(IssuanceErrorCode.WeakOrUnsupportedKey, $"the request's public key ({key.Oid.Value}) is malformed");
+        }
+
+        switch (info.Kind)
+        {
+            case IoTCerts.Core.PublicKeyKind.Rsa when info.AlgorithmOid == "1.2.840.113549.1.1.1":
+                if (info.KeySize < 2048)
                 {
-                    if (rsa is null || rsa.KeySize < 2048)
-                    {
-                        throw new IssuanceException(IssuanceErrorCode.WeakOrUnsupportedKey, $"the request's RSA key of {rsa?.KeySize ?? 0} bits is too weak: use 2048 bits or more (R-15)");
-                    }
+                    throw new IssuanceException(IssuanceErrorCode.WeakOrUnsupportedKey, $"the request's RSA key of {info.KeySize} bits is too weak: use 2048 bits or more (R-15)");
                 }
 
                 break;
-            case "1.2.840.10045.2.1":
-                using (var ec = key.GetECDsaPublicKey())
+            case IoTCerts.Core.PublicKeyKind.EllipticCurve:
+                if (info.KeySize is not (256 or 384 or 521))
                 {
-                    if (ec is null || ec.KeySize is not (256 or 384 or 521))
-                    {
-                        throw new IssuanceException(IssuanceErrorCode.WeakOrUnsupportedKey, "the request's EC key is not on P-256 or P-384 (R-15)");
-                    }
+                    throw new IssuanceException(IssuanceErrorCode.WeakOrUnsupportedKey, "the request's EC key is not on P-256 or P-384 (R-15)");
                 }
 
                 break;

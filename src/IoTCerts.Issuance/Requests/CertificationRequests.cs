@@ -2,6 +2,7 @@ using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using IoTCerts.Core;
 
 namespace IoTCerts.Issuance;
 
@@ -88,7 +89,12 @@ public static class CertificationRequests
         }
     }
 
-    internal static CertificateRequest Load(ReadOnlySpan<byte> pemOrDer)
+    /// <summary>
+    /// Parses a CSR with Core's managed PKCS#10 model and verifies its proof-of-possession signature (RFC 2986 3).
+    /// Issuance reads CSRs the way every other IoTCerts package does, and the managed parse avoids building .NET
+    /// objects per request that the issuer never uses.
+    /// </summary>
+    internal static CertificationRequest Load(ReadOnlySpan<byte> pemOrDer)
     {
         if (pemOrDer.Length > IssuanceRequest.MaxCertificationRequestBytes)
         {
@@ -108,20 +114,21 @@ public static class CertificationRequests
             der = Convert.FromBase64String(text[fields.Base64Data]);
         }
 
+        CertificationRequest request;
         try
         {
-            // Loading verifies the self-signature; the hash only matters if this request were re-signed, which it never is.
-            var request = CertificateRequest.LoadSigningRequest(der, HashAlgorithmName.SHA256, out var consumed, CertificateRequestLoadOptions.UnsafeLoadCertificateExtensions);
-            if (consumed != der.Length)
-            {
-                throw new IssuanceException(IssuanceErrorCode.RequestSignatureInvalid, "the certificate request has trailing data after its DER encoding");
-            }
-
-            return request;
+            request = CertificationRequest.Parse(der);
         }
-        catch (CryptographicException ex)
+        catch (MaterialException ex)
         {
-            throw new IssuanceException(IssuanceErrorCode.RequestSignatureInvalid, "the certificate request is malformed or its self-signature does not verify (it was altered or signed by another key)", ex);
+            throw new IssuanceException(IssuanceErrorCode.RequestSignatureInvalid, $"the certificate request is malformed ({ex.Message})", ex);
         }
+
+        if (!request.VerifySignature())
+        {
+            throw new IssuanceException(IssuanceErrorCode.RequestSignatureInvalid, "the certificate request's self-signature does not verify (it was altered or signed by another key)");
+        }
+
+        return request;
     }
 }

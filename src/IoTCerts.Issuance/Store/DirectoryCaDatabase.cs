@@ -8,12 +8,14 @@ namespace IoTCerts.Issuance;
 /// <summary>
 /// The default CA database: a directory laid out like an <c>openssl ca</c> directory, so OpenSSL can read it too —
 /// <c>caCert.pem</c>, <c>caKey.pem</c> (encrypted PKCS#8, 0600), <c>chain.pem</c> (issuers above the CA),
-/// <c>index.txt</c>, <c>serial</c>, <c>crlnumber</c>, <c>newcerts/SERIAL.pem</c>, plus <c>ca.conf</c> (settings) and
-/// <c>ca.lock</c>. Every change happens under an exclusive lock; files are replaced by write-to-temp, fsync and rename,
-/// in an order that makes a crash at any instant safe: a certificate file becomes visible only after the index lists it,
-/// and the serial counter moves before the index, so a serial is never reused.
+/// <c>index.txt</c>, <c>serial</c>, <c>crlnumber</c>, <c>newcerts/SERIAL.pem</c>, plus <c>ca.conf</c> (settings),
+/// <c>ca.lock</c> and <c>index.journal</c>. Every change happens under an exclusive lock and is committed by appending
+/// one checksummed line to the journal (one flush per transaction); <see cref="Compact"/> folds the journal into the
+/// OpenSSL files from time to time. A crash at any instant is safe: a certificate file becomes visible only after the
+/// journal holds its record (and its DER, so recovery can rewrite the file), a torn journal append is ignored, and
+/// counters in the journal move with the certificates that use them, so a serial is never reused.
 /// </summary>
-public sealed class DirectoryCaDatabase : ICaDatabase
+public sealed partial class DirectoryCaDatabase : ICaDatabase
 {
     internal const string CertificateFile = "caCert.pem";
     internal const string KeyFile = "caKey.pem";
@@ -25,7 +27,10 @@ public sealed class DirectoryCaDatabase : ICaDatabase
     internal const string SettingsFile = "ca.conf";
     internal const string LockFile = "ca.lock";
     internal const string CertificatesDirectory = "newcerts";
+    internal const string JournalFile = "index.journal";
     private const string PendingSuffix = ".pending";
+    private readonly object gate = new();
+    private State? cached;
 
     /// <summary>Creates the database object for <paramref name="directory"/> (nothing is read or written yet).</summary>
     public DirectoryCaDatabase(string directory)
@@ -60,6 +65,7 @@ public sealed class DirectoryCaDatabase : ICaDatabase
     public void Initialize(CaMaterial material, bool overwrite)
     {
         ArgumentNullException.ThrowIfNull(material);
+        cached = null;
         if (!overwrite && System.IO.Directory.Exists(Directory) && System.IO.Directory.EnumerateFileSystemEntries(Directory).Any())
         {
             throw new IssuanceException(IssuanceErrorCode.AlreadyExists, $"the directory '{Directory}' already exists and is not empty (use --force to replace it)");
@@ -87,7 +93,7 @@ public sealed class DirectoryCaDatabase : ICaDatabase
                 AtomicFile.WriteText(Path.Combine(staging, KeyFile), material.KeyPem.TrimEnd() + "\n", AtomicFile.SecretMode, false);
             }
 
-            AtomicFile.WriteText(Path.Combine(staging, SettingsFile), FormatSettings(material.Settings), AtomicFile.SecretMode, false);
+            AtomicFile.WriteText(Path.Combine(staging, SettingsFile), CaSettingsFile.Format(material.Settings), AtomicFile.SecretMode, false);
             AtomicFile.WriteText(Path.Combine(staging, IndexFile), string.Empty, AtomicFile.SecretMode, false);
             AtomicFile.WriteText(Path.Combine(staging, IndexFile + ".attr"), "unique_subject = no\n", AtomicFile.SecretMode, false);
             AtomicFile.WriteText(Path.Combine(staging, SerialFile), "01\n", AtomicFile.SecretMode, false);
@@ -132,7 +138,7 @@ public sealed class DirectoryCaDatabase : ICaDatabase
             Certificate = certificate[0],
             IssuerChain = chain,
             KeyPem = File.Exists(keyPath) ? File.ReadAllText(keyPath) : null,
-            Settings = ParseSettings(File.ReadAllText(PathOf(SettingsFile))),
+            Settings = CaSettingsFile.Parse(File.ReadAllText(PathOf(SettingsFile))),
         };
     }
 
@@ -140,7 +146,7 @@ public sealed class DirectoryCaDatabase : ICaDatabase
     public IReadOnlyList<CertificateRecord> ReadRecords()
     {
         EnsureExists();
-        return ReadIndex();
+        return LoadWithoutLock().Records;
     }
 
     /// <inheritdoc/>
@@ -148,16 +154,52 @@ public sealed class DirectoryCaDatabase : ICaDatabase
     {
         ArgumentNullException.ThrowIfNull(work);
         EnsureExists();
-        using var held = FileLock.Acquire(PathOf(LockFile), LockTimeout);
-        var records = ReadIndex();
-        Recover(records);
-        var transaction = new Transaction(
-            records,
-            OpenSslIndex.ParseCounter(ReadSmallText(PathOf(SerialFile)), SerialFile),
-            OpenSslIndex.ParseCounter(ReadSmallText(PathOf(CrlNumberFile)), CrlNumberFile));
-        var result = work(transaction);
-        Commit(transaction);
-        return result;
+        lock (gate)
+        {
+            using var held = FileLock.Acquire(PathOf(LockFile), LockTimeout);
+            var state = Refresh();
+            T result;
+            try
+            {
+                var transaction = new Transaction(state);
+                result = work(transaction);
+                Commit(transaction, state);
+            }
+            catch
+            {
+                // The transaction changed the cached state in place: forget it, the files are the truth.
+                cached = null;
+                throw;
+            }
+
+            if (state.JournalTransactions >= CompactAfterTransactions || state.JournalLength >= CompactAfterBytes)
+            {
+                CompactLocked(state);
+            }
+
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// Folds the journal (<c>index.journal</c>, where every transaction is appended) into <c>index.txt</c>,
+    /// <c>serial</c>, <c>crlnumber</c> and <c>renewals.txt</c>, so <c>openssl ca</c> sees every change. This happens by
+    /// itself every 1024 transactions and when a <see cref="CertificateAuthority"/> on this database is disposed; call it
+    /// before handing the directory to OpenSSL while a long-running process keeps the CA open.
+    /// </summary>
+    /// <exception cref="IssuanceException">The directory is not a CA, or another process holds the lock too long.</exception>
+    public void Compact()
+    {
+        EnsureExists();
+        lock (gate)
+        {
+            using var held = FileLock.Acquire(PathOf(LockFile), LockTimeout);
+            var state = Refresh();
+            if (state.Generation is not null && state.JournalTransactions > 0)
+            {
+                CompactLocked(state);
+            }
+        }
     }
 
     /// <summary>
@@ -236,125 +278,7 @@ public sealed class DirectoryCaDatabase : ICaDatabase
         }
     }
 
-    private List<CertificateRecord> ReadIndex()
-    {
-        var path = PathOf(IndexFile);
-        var records = File.Exists(path) ? OpenSslIndex.Parse(ReadSmallText(path), path) : [];
-        var renewals = PathOf(RenewalsFile);
-        if (File.Exists(renewals))
-        {
-            RenewalIndex.Attach(records, RenewalIndex.Parse(ReadSmallText(renewals), renewals));
-        }
-
-        return records;
-    }
-
-    // Certificates are committed in batches: one flushed ".pending" file holds every certificate of a transaction,
-    // written before the index. A crash can leave such a file behind: its certificates whose serials the index lists
-    // (the commit happened) are published, the others dropped (their serials were never handed out). Stray temp files go.
-    private void Recover(List<CertificateRecord> records)
-    {
-        var newcerts = PathOf(CertificatesDirectory);
-        if (!System.IO.Directory.Exists(newcerts))
-        {
-            return;
-        }
-
-        var known = records.Select(r => r.SerialNumber).ToHashSet(StringComparer.Ordinal);
-        foreach (var pending in System.IO.Directory.EnumerateFiles(newcerts, "*" + PendingSuffix))
-        {
-            foreach (var der in ReadPemCertificates(pending))
-            {
-                string serial;
-                try
-                {
-                    using var certificate = X509CertificateLoader.LoadCertificate(der);
-                    serial = OpenSslIndex.NormalizeSerial(certificate.SerialNumber)!;
-                }
-                catch (CryptographicException)
-                {
-                    continue;
-                }
-
-                if (known.Contains(serial))
-                {
-                    Publish(serial, der, flushToDisk: true);
-                }
-            }
-
-            File.Delete(pending);
-        }
-
-        foreach (var directory in new[] { Directory, newcerts })
-        {
-            foreach (var temp in System.IO.Directory.EnumerateFiles(directory, ".*.tmp"))
-            {
-                File.Delete(temp);
-            }
-        }
-    }
-
-    private void Publish(string serial, ReadOnlyMemory<byte> der, bool flushToDisk) =>
-        AtomicFile.Write(CertificatePath(serial), Encoding.ASCII.GetBytes(PemEncoding.WriteString("CERTIFICATE", der.Span) + "\n"), AtomicFile.PublicMode, overwrite: true, flushToDisk);
-
-    private void Commit(Transaction transaction)
-    {
-        if (!transaction.Changed)
-        {
-            return;
-        }
-
-        // 1. All new certificates in one flushed file, under a name that is not "published".
-        string? batch = null;
-        if (transaction.Added.Count > 0)
-        {
-            batch = Path.Combine(PathOf(CertificatesDirectory), $"batch-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}{PendingSuffix}");
-            var text = new StringBuilder();
-            foreach (var (_, der) in transaction.Added)
-            {
-                text.Append(PemEncoding.WriteString("CERTIFICATE", der.Span)).Append('\n');
-            }
-
-            AtomicFile.Write(batch, Encoding.ASCII.GetBytes(text.ToString()), AtomicFile.PublicMode, overwrite: false, FlushToDisk);
-        }
-
-        // 2. Counters before the index: a crash in between skips a value, never repeats one.
-        if (transaction.SerialChanged)
-        {
-            AtomicFile.Write(PathOf(SerialFile), Encoding.ASCII.GetBytes(OpenSslIndex.SerialToHex(transaction.NextSerial) + "\n"), AtomicFile.SecretMode, overwrite: true, FlushToDisk);
-        }
-
-        if (transaction.CrlNumberChanged)
-        {
-            AtomicFile.Write(PathOf(CrlNumberFile), Encoding.ASCII.GetBytes(OpenSslIndex.SerialToHex(transaction.NextCrlNumber) + "\n"), AtomicFile.SecretMode, overwrite: true, FlushToDisk);
-        }
-
-        // Renewal relations before the index: a crash in between leaves lines for serials the index never lists.
-        if (transaction.RenewalsChanged)
-        {
-            AtomicFile.Write(PathOf(RenewalsFile), Encoding.ASCII.GetBytes(RenewalIndex.Format(transaction.Records)), AtomicFile.SecretMode, overwrite: true, FlushToDisk);
-        }
-
-        // 3. The index: the commit point.
-        if (transaction.IndexChanged)
-        {
-            AtomicFile.Write(PathOf(IndexFile), Encoding.UTF8.GetBytes(OpenSslIndex.Format(transaction.Records)), AtomicFile.SecretMode, overwrite: true, FlushToDisk);
-        }
-
-        // 4. Publish one file per certificate; the flushed batch file covers them until it is deleted, so these
-        //    need no flush of their own (recovery rewrites them from the batch after a power loss).
-        foreach (var (serial, der) in transaction.Added)
-        {
-            Publish(serial, der, flushToDisk: false);
-        }
-
-        if (batch is not null)
-        {
-            File.Delete(batch);
-        }
-    }
-
-    private static string ReadSmallText(string path)
+    internal static string ReadSmallText(string path)
     {
         var info = new FileInfo(path);
         if (info.Length > OpenSslIndex.MaxIndexBytes)
@@ -365,7 +289,7 @@ public sealed class DirectoryCaDatabase : ICaDatabase
         return File.ReadAllText(path);
     }
 
-    private static List<byte[]> ReadPemCertificates(string path)
+    internal static List<byte[]> ReadPemCertificates(string path)
     {
         if (!File.Exists(path))
         {
@@ -388,142 +312,5 @@ public sealed class DirectoryCaDatabase : ICaDatabase
         return result;
     }
 
-    private static string FormatSettings(CaSettings settings)
-    {
-        var text = new StringBuilder("# IoTCerts CA settings\nformat = 1\n");
-        text.Append("serial-mode = ").Append(settings.SerialNumbers == SerialNumberMode.Sequential ? "sequential" : "random").Append('\n');
-        if (settings.CrlDistributionPoint is { } crl)
-        {
-            text.Append("crl-url = ").Append(crl.AbsoluteUri).Append('\n');
-        }
-
-        if (settings.CaIssuersUrl is { } aia)
-        {
-            text.Append("ca-issuers-url = ").Append(aia.AbsoluteUri).Append('\n');
-        }
-
-        if (settings.OcspUrl is { } ocsp)
-        {
-            text.Append("ocsp-url = ").Append(ocsp.AbsoluteUri).Append('\n');
-        }
-
-        if (settings.KeyUri is { } uri)
-        {
-            text.Append("key-uri = ").Append(IoTCerts.Core.Pkcs11Key.WithoutPin(uri)).Append('\n');
-        }
-
-        return text.ToString();
-    }
-
-    private static CaSettings ParseSettings(string text)
-    {
-        var settings = new CaSettings();
-        foreach (var rawLine in text.Split('\n'))
-        {
-            var line = rawLine.Trim();
-            if (line.Length == 0 || line[0] == '#')
-            {
-                continue;
-            }
-
-            var eq = line.IndexOf('=', StringComparison.Ordinal);
-            if (eq < 0)
-            {
-                throw Corrupt($"'{SettingsFile}' has a line without '='");
-            }
-
-            var key = line[..eq].Trim();
-            var value = line[(eq + 1)..].Trim();
-            settings = key switch
-            {
-                "format" => value == "1" ? settings : throw Corrupt($"'{SettingsFile}' has format {value}, this version reads format 1"),
-                "serial-mode" => settings with { SerialNumbers = value == "sequential" ? SerialNumberMode.Sequential : SerialNumberMode.Random },
-                "crl-url" => settings with { CrlDistributionPoint = new Uri(value) },
-                "ca-issuers-url" => settings with { CaIssuersUrl = new Uri(value) },
-                "ocsp-url" => settings with { OcspUrl = new Uri(value) },
-                "key-uri" => settings with { KeyUri = value },
-                _ => settings,
-            };
-        }
-
-        return settings;
-    }
-
-    private static IssuanceException Corrupt(string detail) => new(IssuanceErrorCode.StoreCorrupt, $"the CA directory is incomplete or corrupt: {detail}");
-
-    private sealed class Transaction(List<CertificateRecord> records, BigInteger nextSerial, BigInteger nextCrlNumber) : ICaDatabaseTransaction
-    {
-        private readonly HashSet<string> serials = records.Select(r => r.SerialNumber).ToHashSet(StringComparer.Ordinal);
-
-        public List<CertificateRecord> Records { get; } = records;
-
-        public List<(string Serial, ReadOnlyMemory<byte> Der)> Added { get; } = [];
-
-        public BigInteger NextSerial { get; private set; } = nextSerial;
-
-        public BigInteger NextCrlNumber { get; private set; } = nextCrlNumber;
-
-        public bool SerialChanged { get; private set; }
-
-        public bool CrlNumberChanged { get; private set; }
-
-        public bool IndexChanged { get; private set; }
-
-        public bool RenewalsChanged { get; private set; }
-
-        public bool Changed => SerialChanged || CrlNumberChanged || IndexChanged;
-
-        IReadOnlyList<CertificateRecord> ICaDatabaseTransaction.Records => Records;
-
-        public bool IsSerialUsed(string serialNumber) => serials.Contains(serialNumber);
-
-        public BigInteger TakeSequentialSerial()
-        {
-            // Skip values already in the index (an imported or mixed-mode database).
-            while (serials.Contains(OpenSslIndex.SerialToHex(NextSerial)))
-            {
-                NextSerial++;
-            }
-
-            SerialChanged = true;
-            return NextSerial++;
-        }
-
-        public BigInteger TakeCrlNumber()
-        {
-            CrlNumberChanged = true;
-            return NextCrlNumber++;
-        }
-
-        public void AddIssued(CertificateRecord record, ReadOnlyMemory<byte> certificate)
-        {
-            ArgumentNullException.ThrowIfNull(record);
-            if (!serials.Add(record.SerialNumber))
-            {
-                throw new InvalidOperationException($"serial {record.SerialNumber} is already in the CA database");
-            }
-
-            Records.Add(record);
-            Added.Add((record.SerialNumber, certificate));
-            IndexChanged = true;
-            RenewalsChanged |= record.Renews is not null;
-        }
-
-        public void MarkRevoked(string serialNumber, DateTimeOffset revokedAt, X509RevocationReason reason)
-        {
-            var i = Records.FindIndex(r => r.SerialNumber == serialNumber);
-            if (i < 0)
-            {
-                throw new IssuanceException(IssuanceErrorCode.UnknownSerial, $"this CA did not issue a certificate with serial {serialNumber}");
-            }
-
-            if (Records[i].Status == CertificateStatus.Revoked)
-            {
-                throw new IssuanceException(IssuanceErrorCode.AlreadyRevoked, $"the certificate with serial {serialNumber} is already revoked");
-            }
-
-            Records[i] = Records[i] with { Status = CertificateStatus.Revoked, RevokedAt = revokedAt, Reason = reason };
-            IndexChanged = true;
-        }
-    }
+    internal static IssuanceException Corrupt(string detail) => new(IssuanceErrorCode.StoreCorrupt, $"the CA directory is incomplete or corrupt: {detail}");
 }

@@ -6,11 +6,13 @@ namespace IoTCerts.Issuance.Tests.Store;
 /// <summary>
 /// child processes issue certificates in a loop and are killed with SIGKILL at random moments, and two
 /// processes issue at once: no serial appears twice, the index always loads, every certificate file is in the index,
-/// and every serial a child reported as issued is in the index.
+/// and every serial a child reported as issued is in the index. The helpers compact the journal every
+/// <see cref="CompactEvery"/> transactions, so kills land in journal appends, certificate publication and compactions.
 /// </summary>
 public sealed class CrashSafetyTests(ITestOutputHelper output)
 {
     private const int Rounds = 20;
+    private const int CompactEvery = 5;
     private static readonly string Helper = Path.Combine(AppContext.BaseDirectory, "IoTCerts.Issuance.CrashHelper.dll");
 
     [Theory]
@@ -108,7 +110,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
     private static Process StartHelper(string caDir, string prefix, int count)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { Helper, caDir, TestCa.Password, prefix, count.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        foreach (var arg in new[] { Helper, caDir, TestCa.Password, prefix, count.ToString(System.Globalization.CultureInfo.InvariantCulture), CompactEvery.ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             psi.ArgumentList.Add(arg);
         }

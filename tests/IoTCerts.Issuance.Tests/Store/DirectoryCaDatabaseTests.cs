@@ -64,8 +64,9 @@ public sealed class DirectoryCaDatabaseTests
         var database = (DirectoryCaDatabase)root.Database;
         var final = database.CertificatePath(issued.SerialNumber);
 
-        // Simulate crashes: one after the index commit (the batch file is still there, the published copy not yet),
-        // one before it (a batch whose certificate the index does not list: its serial was never handed out).
+        // Directories written before the journal committed through ".pending" batch files. Simulate their crashes: one
+        // after the index commit (the batch file is still there, the published copy not yet), one before it (a batch
+        // whose certificate the index does not list: its serial was never handed out).
         using var other = TestCa.Root(dir["other"]);
         var (uncommitted, otherKey) = other.IssueWithNewKey("CN=uncommitted", CertificateProfile.Device());
         otherKey.Dispose();
@@ -74,6 +75,8 @@ public sealed class DirectoryCaDatabaseTests
         File.WriteAllText(Path.Combine(dir["ca"], "newcerts", "batch-2.pending"), uncommitted.Certificate.ExportCertificatePem() + "\n");
         File.WriteAllText(Path.Combine(dir["ca"], "newcerts", ".x.pem.123456.tmp"), "stray");
 
+        // Recovery runs when a database object first loads the directory (a new process).
+        database = new DirectoryCaDatabase(dir["ca"]);
         database.Update(_ => 0);
 
         Assert.True(File.Exists(final));
@@ -98,6 +101,10 @@ public sealed class DirectoryCaDatabaseTests
 
         Assert.Equal(indexBefore, File.ReadAllText(Path.Combine(dir["ca"], "index.txt")));
         Assert.Equal("01", File.ReadAllText(Path.Combine(dir["ca"], "serial")).Trim());
+        Assert.False(File.Exists(Path.Combine(dir["ca"], "index.journal")));
+
+        // The same database object forgets the failed transaction's serial: the next one takes 01 again.
+        Assert.Equal(1, (int)database.Update(tx => tx.TakeSequentialSerial()));
     }
 
     [Fact]
@@ -141,7 +148,11 @@ public sealed class UnflushedDatabaseTests
         var issued = ca.IssueBatch([.. Enumerable.Range(0, 3).Select(i => new IssuanceRequest { Subject = DistinguishedNames.Parse($"CN=u{i}"), PublicKey = key.PublicKey })]);
 
         Assert.Equal(["01", "02", "03"], new DirectoryCaDatabase(dir["ca"]).ReadRecords().Select(r => r.SerialNumber));
-        Assert.Equal("04", File.ReadAllText(Path.Combine(dir["ca"], "serial")).Trim());
         Assert.All(issued, c => Assert.True(File.Exists(Path.Combine(dir["ca"], "newcerts", c.SerialNumber + ".pem"))));
+
+        // The OpenSSL files follow at compaction.
+        ((DirectoryCaDatabase)ca.Database).Compact();
+        Assert.Equal("04", File.ReadAllText(Path.Combine(dir["ca"], "serial")).Trim());
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(dir["ca"], "index.txt")).Length);
     }
 }
