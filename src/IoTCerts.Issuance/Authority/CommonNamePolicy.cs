@@ -30,10 +30,20 @@ internal static class CommonNamePolicy
             }
         }
 
-        var bySerial = new Dictionary<string, CertificateRecord>(records.Count, StringComparer.Ordinal);
-        foreach (var record in records)
+        // The serial index is only needed for renewals and for a name clash; a plain issue scans the names once.
+        Dictionary<string, CertificateRecord>? index = null;
+        Dictionary<string, CertificateRecord> BySerial()
         {
-            bySerial.TryAdd(record.SerialNumber, record);
+            if (index is null)
+            {
+                index = new Dictionary<string, CertificateRecord>(records.Count, StringComparer.Ordinal);
+                foreach (var record in records)
+                {
+                    index.TryAdd(record.SerialNumber, record);
+                }
+            }
+
+            return index;
         }
 
         var lineages = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -41,7 +51,7 @@ internal static class CommonNamePolicy
         {
             if (c.Renews is { } renews)
             {
-                lineages[c.CommonName] = LineageRoot(RequireRenewable(bySerial, renews, c.CommonName, now), bySerial);
+                lineages[c.CommonName] = LineageRoot(RequireRenewable(BySerial(), renews, c.CommonName, now), BySerial());
             }
         }
 
@@ -52,7 +62,7 @@ internal static class CommonNamePolicy
                 continue;
             }
 
-            if (lineages.TryGetValue(cn, out var root) && LineageRoot(record, bySerial) == root)
+            if (lineages.TryGetValue(cn, out var root) && LineageRoot(record, BySerial()) == root)
             {
                 continue;
             }

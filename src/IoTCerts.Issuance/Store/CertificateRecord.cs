@@ -24,8 +24,21 @@ public enum CertificateStatus
 /// <param name="Subject">The subject in OpenSSL one-line form (<c>/O=Acme/CN=device-1</c>).</param>
 public sealed record CertificateRecord(string SerialNumber, CertificateStatus Status, DateTimeOffset NotAfter, DateTimeOffset? RevokedAt, X509RevocationReason? Reason, string Subject)
 {
+    /// <summary>The subject in OpenSSL one-line form (<c>/O=Acme/CN=device-1</c>).</summary>
+    public string Subject
+    {
+        get;
+        init
+        {
+            field = value;
+            CommonName = DistinguishedNames.CommonNameFromOneLine(value);
+        }
+    } = Subject;
+
     /// <summary>The subject's commonName, or null.</summary>
-    public string? CommonName => DistinguishedNames.CommonNameFromOneLine(Subject);
+    // Parsed once per subject (at construction, and again when a `with` copy sets Subject): the signing policy reads
+    // every record's commonName on each issue.
+    public string? CommonName { get; private init; } = DistinguishedNames.CommonNameFromOneLine(Subject);
 
     /// <summary>
     /// The serial of the certificate this one renews (<see cref="IssuanceRequest.Renews"/>), or null. Renewals form a
