@@ -1,14 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using IoTCerts.Est.Server;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace IoTCerts.Samples.DeviceAgent.Tests;
 
@@ -19,56 +13,45 @@ namespace IoTCerts.Samples.DeviceAgent.Tests;
 /// </summary>
 internal sealed class AgentEstServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly EstServerHost _host;
 
-    private AgentEstServer(WebApplication app, Uri address, GenerationIssuer issuer)
+    private AgentEstServer(EstServerHost host, GenerationIssuer issuer, ConcurrentQueue<(string Path, string Authorization)> requests)
     {
-        _app = app;
-        Address = address;
+        _host = host;
         Issuer = issuer;
+        Requests = requests;
     }
 
-    public Uri Address { get; }
+    public Uri Address => _host.Address;
 
     public GenerationIssuer Issuer { get; }
 
-    public ConcurrentQueue<(string Path, string Authorization)> Requests { get; } = new();
+    public ConcurrentQueue<(string Path, string Authorization)> Requests { get; }
 
     // withoutCaCerts: answer 404 for /cacerts, as an EST-style enrollment without it does (Cumulocity's).
     public static async Task<AgentEstServer> StartAsync(X509Certificate2 tlsCertificate, GenerationIssuer issuer, X509Certificate2 bootstrapCa, bool withoutCaCerts = false)
     {
-        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Services.AddRouting();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseEstHttps(tlsCertificate)));
-        WebApplication app = builder.Build();
-        AgentEstServer? server = null;
-        app.Use(async (HttpContext http, RequestDelegate next) =>
-        {
-            server?.Requests.Enqueue((http.Request.Path.Value ?? string.Empty, http.Request.Headers.Authorization.ToString()));
-            if (withoutCaCerts && (http.Request.Path.Value ?? string.Empty).EndsWith("/cacerts", StringComparison.Ordinal))
-            {
-                http.Response.StatusCode = StatusCodes.Status404NotFound;
-                return;
-            }
-
-            await next(http);
-        });
-        app.UseRouting();
-        app.MapEst(options =>
+        var requests = new ConcurrentQueue<(string Path, string Authorization)>();
+        var host = await EstServerHost.StartAsync(tlsCertificate, null, options =>
         {
             options.Issuer = issuer;
             options.Authorizers.Add(EstAuthorization.ClientCertificate([bootstrapCa]));
+        }, new EstServerHostOptions
+        {
+            ConfigurePipeline = app => app.Use(async (HttpContext http, RequestDelegate next) =>
+            {
+                requests.Enqueue((http.Request.Path.Value ?? string.Empty, http.Request.Headers.Authorization.ToString()));
+                if (withoutCaCerts && (http.Request.Path.Value ?? string.Empty).EndsWith("/cacerts", StringComparison.Ordinal))
+                {
+                    http.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return;
+                }
+
+                await next(http);
+            }),
         });
-        await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server = new AgentEstServer(app, new Uri(address), issuer);
-        return server;
+        return new AgentEstServer(host, issuer, requests);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }

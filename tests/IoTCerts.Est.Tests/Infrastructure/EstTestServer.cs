@@ -1,11 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using IoTCerts.Est.Server;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace IoTCerts.Est.Tests;
@@ -13,19 +8,18 @@ namespace IoTCerts.Est.Tests;
 /// <summary>A real Kestrel EST server on 127.0.0.1 (free port) with TLS and client certificates.</summary>
 internal sealed class EstTestServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly EstServerHost _host;
 
     private readonly InMemoryCertificateIssuer? _issuer;
 
-    private EstTestServer(WebApplication app, Uri address, X509Certificate2 caRoot, InMemoryCertificateIssuer? issuer)
+    private EstTestServer(EstServerHost host, X509Certificate2 caRoot, InMemoryCertificateIssuer? issuer)
     {
-        _app = app;
-        Address = address;
+        _host = host;
         CaRoot = caRoot;
         _issuer = issuer;
     }
 
-    public Uri Address { get; }
+    public Uri Address => _host.Address;
 
     public X509Certificate2 CaRoot { get; }
 
@@ -42,18 +36,7 @@ internal sealed class EstTestServer : IAsyncDisposable
     {
         var ca = tlsRoot;
         var serverCertificate = new InMemoryCertificateIssuer(ca, validity: TimeSpan.FromDays(1)).IssueServerCertificate("localhost", IPAddress.Loopback, TimeSpan.FromDays(1));
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Services.AddRouting();
-        builder.Logging.ClearProviders();
-        if (logs is not null)
-        {
-            builder.Logging.AddProvider(logs);
-        }
-
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseEstHttps(serverCertificate)));
-        var app = builder.Build();
-        app.UseRouting();
-        app.MapEst(options =>
+        var host = await EstServerHost.StartAsync(serverCertificate, null, options =>
         {
             options.Issuer = issuer;
             if (clock is not null)
@@ -62,10 +45,8 @@ internal sealed class EstTestServer : IAsyncDisposable
             }
 
             configure(options);
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new EstTestServer(app, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)), ca, issuer as InMemoryCertificateIssuer);
+        }, new EstServerHostOptions { LoggerProvider = logs });
+        return new EstTestServer(host, ca, issuer as InMemoryCertificateIssuer);
     }
 
     public EstClientOptions ClientOptions(Action<EstClientOptions>? configure = null)
@@ -82,9 +63,5 @@ internal sealed class EstTestServer : IAsyncDisposable
         return new EstClient(new HttpClient(options.CreateHttpHandler()) { Timeout = Timeout.InfiniteTimeSpan }, options);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }
