@@ -131,45 +131,74 @@ public sealed class CertificateAuthority : IDisposable
     }
 
     /// <summary>
-    /// Issues several certificates in one database transaction (one lock, one index write, one flush for the whole
+    /// Issues several certificates in one database transaction (one lock, one journal line, one flush for the whole
     /// batch): all are issued, or none when any request breaks the policy. Much faster than one <see cref="Issue"/>
-    /// call per certificate when enrolling a fleet.
+    /// call per certificate when enrolling a fleet: serials are taken in order under the lock, and the certificates
+    /// are then signed on up to <paramref name="maxDegreeOfParallelism"/> cores (a key in a PKCS#11 token signs one
+    /// certificate at a time).
     /// </summary>
+    /// <param name="requests">The certificates to issue, in the order of the result.</param>
+    /// <param name="maxDegreeOfParallelism">How many cores may sign at once: -1 (the default) for all of them, 1 for the calling thread only.</param>
     /// <exception cref="IssuanceException">A request breaks the policy (nothing is issued) or the options are invalid.</exception>
-    public IReadOnlyList<IssuedCertificate> IssueBatch(IReadOnlyList<IssuanceRequest> requests)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxDegreeOfParallelism"/> is 0 or below -1.</exception>
+    public IReadOnlyList<IssuedCertificate> IssueBatch(IReadOnlyList<IssuanceRequest> requests, int maxDegreeOfParallelism = -1)
     {
         ArgumentNullException.ThrowIfNull(requests);
+        BatchWork.CheckParallelism(maxDegreeOfParallelism);
         var now = time.GetUtcNow();
         var prepared = requests.Select(r => Prepare(r, now)).ToList();
         var candidates = prepared.Select(p => new CommonNamePolicy.Candidate(p.CommonName, p.Renews)).ToList();
+        var signers = Key.TokenUri is null ? maxDegreeOfParallelism : 1;
         return Database.Update(tx =>
         {
             CommonNamePolicy.Check(tx.Records, candidates, now);
-            var issued = new List<IssuedCertificate>(prepared.Count);
-            foreach (var p in prepared)
+            var serials = TakeSerials(tx, prepared.Count);
+            var certificates = new byte[prepared.Count][];
+            BatchWork.Run(prepared.Count, signers, i =>
             {
-                byte[] serial;
-                if (Settings.SerialNumbers == SerialNumberMode.Sequential)
-                {
-                    serial = tx.TakeSequentialSerial().ToByteArray(isUnsigned: false, isBigEndian: true);
-                }
-                else
-                {
-                    do
-                    {
-                        serial = RandomSerial();
-                    }
-                    while (tx.IsSerialUsed(Convert.ToHexString(serial)));
-                }
+                var p = prepared[i];
+                certificates[i] = Sign(p.Request.Subject, p.Request.PublicKey, p.Request.Profile, p.Extra, Certificate.SubjectName, Key, Certificate, serials[i], p.NotBefore, p.NotAfter, Settings);
+            });
 
-                var der = Sign(p.Request.Subject, p.Request.PublicKey, p.Request.Profile, p.Extra, Certificate.SubjectName, Key, Certificate, serial, p.NotBefore, p.NotAfter, Settings);
-                var entry = new CertificateRecord(OpenSslIndex.NormalizeSerial(Convert.ToHexString(serial))!, CertificateStatus.Valid, CertificateEncoder.Truncate(p.NotAfter), null, null, p.OneLine) { Renews = p.Renews };
-                tx.AddIssued(entry, der);
-                issued.Add(new IssuedCertificate(der, entry, [Certificate, .. IssuerChain]));
+            var issued = new List<IssuedCertificate>(prepared.Count);
+            for (var i = 0; i < prepared.Count; i++)
+            {
+                var p = prepared[i];
+                var entry = new CertificateRecord(OpenSslIndex.NormalizeSerial(Convert.ToHexString(serials[i]))!, CertificateStatus.Valid, CertificateEncoder.Truncate(p.NotAfter), null, null, p.OneLine) { Renews = p.Renews };
+                tx.AddIssued(entry, certificates[i]);
+                issued.Add(new IssuedCertificate(certificates[i], entry, [Certificate, .. IssuerChain]));
             }
 
             return issued;
         });
+    }
+
+    // Under the lock, before any signature: sequential serials in order, or random ones unused by this CA and unique
+    // within the batch.
+    private byte[][] TakeSerials(ICaDatabaseTransaction tx, int count)
+    {
+        var serials = new byte[count][];
+        var taken = new HashSet<string>(count, StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            if (Settings.SerialNumbers == SerialNumberMode.Sequential)
+            {
+                serials[i] = tx.TakeSequentialSerial().ToByteArray(isUnsigned: false, isBigEndian: true);
+                continue;
+            }
+
+            byte[] serial;
+            string hex;
+            do
+            {
+                serial = RandomSerial();
+                hex = Convert.ToHexString(serial);
+            }
+            while (tx.IsSerialUsed(hex) || !taken.Add(hex));
+            serials[i] = serial;
+        }
+
+        return serials;
     }
 
     private PreparedRequest Prepare(IssuanceRequest request, DateTimeOffset now)

@@ -43,9 +43,54 @@ public sealed class IssuanceRequest
     /// a requested subjectAltName are taken over; other requested extensions are ignored (the profile decides them).
     /// </summary>
     /// <exception cref="IssuanceException">The CSR is malformed, too large, or its signature does not verify.</exception>
-    public static IssuanceRequest FromCertificationRequest(ReadOnlySpan<byte> pemOrDer, CertificateProfile? profile = null)
+    public static IssuanceRequest FromCertificationRequest(ReadOnlySpan<byte> pemOrDer, CertificateProfile? profile = null) =>
+        FromLoaded(CertificationRequests.Load(pemOrDer), profile);
+
+    /// <summary>
+    /// Builds requests from many CSRs (PEM or DER) at once, checking their signatures on up to
+    /// <paramref name="maxDegreeOfParallelism"/> cores: checking a CSR's signature is most of the cost of issuing from
+    /// it, so enrolling a fleet with this and <see cref="CertificateAuthority.IssueBatch"/> uses every core. All CSRs
+    /// are checked; the result keeps their order.
+    /// </summary>
+    /// <param name="requests">The CSRs.</param>
+    /// <param name="profile">The extension profile for every request; <see cref="CertificateProfile.Device"/> when null.</param>
+    /// <param name="maxDegreeOfParallelism">How many cores may check at once: -1 (the default) for all of them, 1 for the calling thread only.</param>
+    /// <exception cref="IssuanceException">
+    /// A CSR is malformed, too large or its signature does not verify; the message names the first such CSR by its
+    /// position (1-based) and <see cref="IssuanceException.Code"/> is that CSR's error.
+    /// </exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxDegreeOfParallelism"/> is 0 or below -1.</exception>
+    public static IReadOnlyList<IssuanceRequest> FromCertificationRequests(IReadOnlyList<ReadOnlyMemory<byte>> requests, CertificateProfile? profile = null, int maxDegreeOfParallelism = -1)
     {
-        var loaded = CertificationRequests.Load(pemOrDer);
+        ArgumentNullException.ThrowIfNull(requests);
+        BatchWork.CheckParallelism(maxDegreeOfParallelism);
+        var built = new IssuanceRequest[requests.Count];
+        var errors = new IssuanceException?[requests.Count];
+        BatchWork.Run(requests.Count, maxDegreeOfParallelism, i =>
+        {
+            try
+            {
+                built[i] = FromLoaded(CertificationRequests.Load(requests[i].Span), profile);
+            }
+            catch (IssuanceException ex)
+            {
+                errors[i] = ex;
+            }
+        });
+
+        for (var i = 0; i < errors.Length; i++)
+        {
+            if (errors[i] is { } error)
+            {
+                throw new IssuanceException(error.Code, $"certificate request {i + 1} of {requests.Count}: {error.Message}", error);
+            }
+        }
+
+        return built;
+    }
+
+    private static IssuanceRequest FromLoaded(IoTCerts.Core.CertificationRequest loaded, CertificateProfile? profile)
+    {
         X509Extension? san = null;
         foreach (var extension in loaded.Extensions)
         {

@@ -297,4 +297,129 @@ public sealed class BatchIssuanceTests
 
         Assert.Equal([existing.SerialNumber], root.Database.ReadRecords().Select(r => r.SerialNumber));
     }
+
+    [Theory]
+    [InlineData(KeyAlgorithm.EcP256)]
+    [InlineData(KeyAlgorithm.Rsa2048)]
+    public void ABatchSignedOnAllCoresKeepsEachRequestWithItsOwnKeySerialAndSubject(KeyAlgorithm caKey)
+    {
+        using var dir = new TempDir();
+        using var root = CertificateAuthority.CreateRoot(
+            new DirectoryCaDatabase(dir["root"]),
+            new CaOptions { Subject = "CN=Parallel Root", KeyAlgorithm = caKey, Settings = new CaSettings { SerialNumbers = SerialNumberMode.Sequential } });
+        var keys = Enumerable.Range(0, 40).Select(_ => SigningKey.Generate(KeyAlgorithm.EcP256)).ToList();
+        try
+        {
+            var requests = keys.Select((k, i) => new IssuanceRequest { Subject = DistinguishedNames.Parse($"CN=fleet-{i}"), PublicKey = k.PublicKey }).ToList();
+
+            var issued = root.IssueBatch(requests, maxDegreeOfParallelism: 2);
+
+            // Serials are taken in request order under the lock, whatever order the signatures finished in.
+            Assert.Equal(Enumerable.Range(1, 40).Select(i => i.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)), issued.Select(c => c.SerialNumber));
+            for (var i = 0; i < issued.Count; i++)
+            {
+                var cert = issued[i].Certificate;
+                Assert.Equal($"CN=fleet-{i}", cert.Subject);
+                Assert.True(keys[i].Matches(cert.PublicKey), $"certificate {i} carries another request's key");
+                Assert.Equal(issued[i].SerialNumber, cert.SerialNumber.TrimStart('0').PadLeft(2, '0'));
+                Assert.True(SignedBy(cert, root.Certificate), $"certificate {i} does not verify under the CA key");
+            }
+
+            var records = root.Database.ReadRecords();
+            Assert.Equal(issued.Select(c => c.SerialNumber), records.Select(r => r.SerialNumber));
+            Assert.Equal(Enumerable.Range(0, 40).Select(i => $"/CN=fleet-{i}"), records.Select(r => r.Subject));
+        }
+        finally
+        {
+            keys.ForEach(k => k.Dispose());
+        }
+    }
+
+    [Fact]
+    public void RandomSerialsOfAParallelBatchAreDistinctAndNewToTheCa()
+    {
+        using var dir = new TempDir();
+        using var root = TestCa.Root(dir["root"]);
+        using var key = SigningKey.Generate(KeyAlgorithm.EcP256);
+        var before = root.IssueBatch([.. Enumerable.Range(0, 30).Select(i => new IssuanceRequest { Subject = DistinguishedNames.Parse($"CN=first-{i}"), PublicKey = key.PublicKey })]);
+
+        var issued = root.IssueBatch([.. Enumerable.Range(0, 60).Select(i => new IssuanceRequest { Subject = DistinguishedNames.Parse($"CN=second-{i}"), PublicKey = key.PublicKey })]);
+
+        var all = before.Concat(issued).Select(c => c.SerialNumber).ToList();
+        Assert.Equal(90, all.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(issued, c => Assert.InRange(c.Certificate.SerialNumberBytes.Length, 16, 16));
+        Assert.Equal(90, root.Database.ReadRecords().Count);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-2)]
+    public void AParallelismOfZeroOrBelowMinusOneIsRefusedBeforeAnythingIsIssued(int parallelism)
+    {
+        using var dir = new TempDir();
+        using var root = TestCa.Root(dir["root"]);
+        using var key = SigningKey.Generate(KeyAlgorithm.EcP256);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => root.IssueBatch([new IssuanceRequest { Subject = DistinguishedNames.Parse("CN=x"), PublicKey = key.PublicKey }], parallelism));
+        Assert.Throws<ArgumentOutOfRangeException>(() => IssuanceRequest.FromCertificationRequests([], maxDegreeOfParallelism: parallelism));
+        Assert.Empty(root.Database.ReadRecords());
+    }
+
+    [Fact]
+    public void CsrsCheckedTogetherKeepTheirOrderAndTheirSubjectsKeys()
+    {
+        var keys = Enumerable.Range(0, 12).Select(i => SigningKey.Generate(i % 3 == 0 ? KeyAlgorithm.Rsa2048 : KeyAlgorithm.EcP256)).ToList();
+        try
+        {
+            var csrs = keys.Select((k, i) => (ReadOnlyMemory<byte>)CertificationRequests.Create(k, new CertificationRequestOptions { Subject = DistinguishedNames.Parse($"CN=csr-{i}"), SubjectAlternativeNames = [$"DNS:csr-{i}.example"] })).ToList();
+
+            var requests = IssuanceRequest.FromCertificationRequests(csrs, CertificateProfile.Server());
+
+            Assert.Equal(12, requests.Count);
+            for (var i = 0; i < requests.Count; i++)
+            {
+                Assert.Equal($"CN=csr-{i}", requests[i].Subject.Name);
+                Assert.True(keys[i].Matches(requests[i].PublicKey));
+                Assert.Equal("server", requests[i].Profile.Name);
+                Assert.NotNull(requests[i].RequestedSubjectAlternativeName);
+            }
+        }
+        finally
+        {
+            keys.ForEach(k => k.Dispose());
+        }
+    }
+
+    [Fact]
+    public void ABadCsrAmongManyIsNamedByItsPositionWithItsOwnCode()
+    {
+        using var key = SigningKey.Generate(KeyAlgorithm.EcP256);
+        var csrs = Enumerable.Range(0, 10).Select(i => CertificationRequests.Create(key, new CertificationRequestOptions { Subject = DistinguishedNames.Parse($"CN=dev-{i}") })).ToList();
+        var tampered = csrs[6];
+        tampered[tampered.AsSpan().IndexOf("dev-6"u8)] ^= 0x01;
+        csrs[8] = [0x30, 0x03, 0x02, 0x01];
+
+        var ex = Assert.Throws<IssuanceException>(() => IssuanceRequest.FromCertificationRequests([.. csrs.Select(c => (ReadOnlyMemory<byte>)c)]));
+
+        var alone = Assert.Throws<IssuanceException>(() => IssuanceRequest.FromCertificationRequest(tampered));
+        Assert.Equal(IssuanceErrorCode.RequestSignatureInvalid, ex.Code);
+        Assert.Equal(alone.Code, ex.Code);
+        Assert.StartsWith("certificate request 7 of 10: ", ex.Message, StringComparison.Ordinal);
+    }
+
+    private static bool SignedBy(X509Certificate2 cert, X509Certificate2 issuer)
+    {
+        var reader = new System.Formats.Asn1.AsnReader(cert.RawData, System.Formats.Asn1.AsnEncodingRules.DER).ReadSequence();
+        var tbs = reader.ReadEncodedValue().ToArray();
+        reader.ReadSequence();
+        var signature = reader.ReadBitString(out _);
+        using var ec = issuer.GetECDsaPublicKey();
+        if (ec is not null)
+        {
+            return ec.VerifyData(tbs, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        }
+
+        using var rsa = issuer.GetRSAPublicKey()!;
+        return rsa.VerifyData(tbs, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+    }
 }
