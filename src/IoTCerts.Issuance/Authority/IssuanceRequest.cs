@@ -57,7 +57,8 @@ public sealed class IssuanceRequest
     /// <param name="maxDegreeOfParallelism">How many cores may check at once: -1 (the default) for all of them, 1 for the calling thread only.</param>
     /// <exception cref="IssuanceException">
     /// A CSR is malformed, too large or its signature does not verify; the message names the first such CSR by its
-    /// position (1-based) and <see cref="IssuanceException.Code"/> is that CSR's error.
+    /// position (1-based), <see cref="IssuanceException.RequestIndex"/> holds that position (0-based), and
+    /// <see cref="IssuanceException.Code"/> and the inner exception are that CSR's own error.
     /// </exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxDegreeOfParallelism"/> is 0 or below -1.</exception>
     public static IReadOnlyList<IssuanceRequest> FromCertificationRequests(IReadOnlyList<ReadOnlyMemory<byte>> requests, CertificateProfile? profile = null, int maxDegreeOfParallelism = -1)
@@ -82,7 +83,7 @@ public sealed class IssuanceRequest
         {
             if (errors[i] is { } error)
             {
-                throw new IssuanceException(error.Code, $"certificate request {i + 1} of {requests.Count}: {error.Message}", error);
+                throw new IssuanceException(error.Code, $"certificate request {i + 1} of {requests.Count}: {error.Message}", error) { RequestIndex = i };
             }
         }
 

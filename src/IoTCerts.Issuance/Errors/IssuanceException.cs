@@ -18,4 +18,10 @@ public sealed class IssuanceException : Exception
 
     /// <summary>The stable code string, for example <c>policy-violation</c>.</summary>
     public string CodeString => Code.ToCode();
+
+    /// <summary>
+    /// For a refused batch (<see cref="IssuanceRequest.FromCertificationRequests"/>): the 0-based position of the first
+    /// request that caused the refusal, whose own error is the <see cref="Exception.InnerException"/>; otherwise null.
+    /// </summary>
+    public int? RequestIndex { get; init; }
 }

@@ -65,7 +65,7 @@ public sealed partial class DirectoryCaDatabase
             using var journal = OpenJournal(FileAccess.ReadWrite);
             if (journal is not null && journal.Length >= known.JournalLength && ReadGeneration(journal) == generation)
             {
-                EnsurePublished(ReadJournal(journal, known, repair: true));
+                ReadJournal(journal, known, repair: true);
                 return known;
             }
         }
@@ -81,7 +81,6 @@ public sealed partial class DirectoryCaDatabase
         }
 
         RecoverLegacyBatches(state);
-        EnsurePublished(state.JournalIssued);
         cached = state;
         return state;
     }
@@ -172,21 +171,6 @@ public sealed partial class DirectoryCaDatabase
         return issued;
     }
 
-    // A crash between the journal append and the publication leaves a committed certificate without its file, or
-    // (killed during the write of a file created in place) with a short one.
-    private void EnsurePublished(List<IssuedEvent> issued)
-    {
-        foreach (var e in issued)
-        {
-            var pem = PemBytes(e.Certificate);
-            var file = new FileInfo(CertificatePath(e.Record.SerialNumber));
-            if (!file.Exists || file.Length != pem.Length)
-            {
-                AtomicFile.Write(file.FullName, pem, AtomicFile.PublicMode, overwrite: true, FlushToDisk);
-            }
-        }
-    }
-
     // Directories written before the journal committed certificates through one flushed ".pending" file per
     // transaction, written before the index: its certificates whose serials the index lists are published, the others
     // dropped (their serials were never handed out). Stray temp files of interrupted writes go too.
@@ -236,37 +220,9 @@ public sealed partial class DirectoryCaDatabase
     private void Publish(string serial, ReadOnlySpan<byte> der, bool flushToDisk) =>
         AtomicFile.Write(CertificatePath(serial), PemBytes(der), AtomicFile.PublicMode, overwrite: true, flushToDisk);
 
-    // A just-committed serial has no file yet, so it is created in place: one metadata operation instead of three
-    // (temp file, chmod, rename), which is most of the cost of a certificate on a busy disk. A reader may see the file
-    // empty for an instant; a process killed during the write leaves a short file that EnsurePublished rewrites.
-    private void PublishCommitted(string serial, byte[] der)
-    {
-        var path = CertificatePath(serial);
-        var pem = PemBytes(der);
-        try
-        {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = AtomicFile.PublicMode;
-            }
-
-            using var stream = new FileStream(path, options);
-            stream.Write(pem);
-            if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(stream.SafeFileHandle) != AtomicFile.PublicMode)
-            {
-                File.SetUnixFileMode(stream.SafeFileHandle, AtomicFile.PublicMode); // the umask took bits away
-            }
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            // A file left under this name by an unflushed transaction that a power loss undid: replace it whole.
-            AtomicFile.Write(path, pem, AtomicFile.PublicMode, overwrite: true, flushToDisk: false);
-        }
-    }
-
-    // The commit point is one journal line, flushed once. Certificate files follow it unflushed: the journal holds
-    // their DER until compaction has flushed them, so recovery can always rewrite them.
+    // The commit point is one journal line, flushed once; nothing else is written per transaction. The copies in
+    // newcerts/ are written at compaction, from the DER the journal holds: creating one file per certificate cost as
+    // much as everything else in issuing it (measured on ext4: 20-290 us a file, against ~250 us for the rest).
     private void Commit(Transaction transaction, State state)
     {
         if (!transaction.Changed)
@@ -317,22 +273,24 @@ public sealed partial class DirectoryCaDatabase
             if (e is IssuedEvent issued)
             {
                 state.JournalIssued.Add(issued);
-                PublishCommitted(issued.Record.SerialNumber, issued.Certificate);
             }
         }
     }
 
-    // Snapshot first, journal last: a crash in between leaves the old journal over the new snapshot, and replaying it
-    // changes nothing (events are idempotent, counters only move up). Certificate files are flushed before the journal
-    // that could rewrite them goes; counters before the index, as OpenSSL readers expect.
+    // Certificate copies first, snapshot next, journal last. Each copy is written whole (temp file and rename) and
+    // flushed before the journal that holds its DER goes, so a crash at any point leaves either the journal or the
+    // copy; a copy that an interrupted compaction, an older version or a power loss left different is replaced.
+    // Replaying an old journal over a new snapshot changes nothing (events are idempotent, counters only move up);
+    // counters go before the index, as OpenSSL readers expect.
     private void CompactLocked(State state)
     {
         foreach (var e in state.JournalIssued)
         {
             var path = CertificatePath(e.Record.SerialNumber);
-            if (!File.Exists(path))
+            var pem = PemBytes(e.Certificate);
+            if (!HoldsExactly(path, pem))
             {
-                Publish(e.Record.SerialNumber, e.Certificate, FlushToDisk);
+                AtomicFile.Write(path, pem, AtomicFile.PublicMode, overwrite: true, FlushToDisk);
             }
             else if (FlushToDisk)
             {
@@ -355,5 +313,11 @@ public sealed partial class DirectoryCaDatabase
         state.JournalLength = CaJournal.HeaderLength;
         state.JournalTransactions = 0;
         state.JournalIssued.Clear();
+    }
+
+    private static bool HoldsExactly(string path, byte[] content)
+    {
+        var file = new FileInfo(path);
+        return file.Exists && file.Length == content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(content);
     }
 }

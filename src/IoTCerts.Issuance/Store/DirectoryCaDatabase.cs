@@ -10,10 +10,11 @@ namespace IoTCerts.Issuance;
 /// <c>caCert.pem</c>, <c>caKey.pem</c> (encrypted PKCS#8, 0600), <c>chain.pem</c> (issuers above the CA),
 /// <c>index.txt</c>, <c>serial</c>, <c>crlnumber</c>, <c>newcerts/SERIAL.pem</c>, plus <c>ca.conf</c> (settings),
 /// <c>ca.lock</c> and <c>index.journal</c>. Every change happens under an exclusive lock and is committed by appending
-/// one checksummed line to the journal (one flush per transaction); <see cref="Compact"/> folds the journal into the
-/// OpenSSL files from time to time. A crash at any instant is safe: a certificate file becomes visible only after the
-/// journal holds its record (and its DER, so recovery can rewrite the file), a torn journal append is ignored, and
-/// counters in the journal move with the certificates that use them, so a serial is never reused.
+/// one checksummed line to the journal (one flush per transaction, nothing else written); <see cref="Compact"/> folds
+/// the journal into the OpenSSL files (index, counters and the <c>newcerts/</c> copies of the certificates) from time to
+/// time. A crash at any instant is safe: a certificate file appears, whole, only at compaction and only for a record the
+/// journal holds with its DER, a torn journal append is ignored, and counters in the journal move with the
+/// certificates that use them, so a serial is never reused.
 /// </summary>
 public sealed partial class DirectoryCaDatabase : ICaDatabase
 {
@@ -58,7 +59,11 @@ public sealed partial class DirectoryCaDatabase : ICaDatabase
     /// <inheritdoc/>
     public bool Exists => File.Exists(PathOf(SettingsFile)) && File.Exists(PathOf(CertificateFile));
 
-    /// <summary>The path of the stored copy of the certificate with this serial (upper-case hex).</summary>
+    /// <summary>
+    /// The path of the stored copy of the certificate with this serial (upper-case hex). The copy is written at the
+    /// next compaction (every 1024 transactions, when a <see cref="CertificateAuthority"/> is disposed, or by
+    /// <see cref="Compact"/>); until then the journal holds the certificate.
+    /// </summary>
     public string CertificatePath(string serialNumber) => Path.Combine(Directory, CertificatesDirectory, serialNumber + ".pem");
 
     /// <inheritdoc/>
@@ -183,7 +188,8 @@ public sealed partial class DirectoryCaDatabase : ICaDatabase
 
     /// <summary>
     /// Folds the journal (<c>index.journal</c>, where every transaction is appended) into <c>index.txt</c>,
-    /// <c>serial</c>, <c>crlnumber</c> and <c>renewals.txt</c>, so <c>openssl ca</c> sees every change. This happens by
+    /// <c>serial</c>, <c>crlnumber</c>, <c>renewals.txt</c> and the <c>newcerts/</c> copies of the certificates, so
+    /// <c>openssl ca</c> sees every change. This happens by
     /// itself every 1024 transactions and when a <see cref="CertificateAuthority"/> on this database is disposed; call it
     /// before handing the directory to OpenSSL while a long-running process keeps the CA open.
     /// </summary>

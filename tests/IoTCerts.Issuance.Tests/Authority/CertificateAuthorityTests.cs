@@ -270,7 +270,12 @@ public sealed class BatchIssuanceTests
         Assert.Equal(25, issued.Count);
         Assert.Equal(Enumerable.Range(1, 25).Select(i => i.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)), issued.Select(c => c.SerialNumber));
         Assert.Equal(25, root.Database.ReadRecords().Count);
-        Assert.All(issued, c => Assert.True(File.Exists(((DirectoryCaDatabase)root.Database).CertificatePath(c.SerialNumber))));
+
+        // The newcerts/ copies are written at compaction, whole, from the journal.
+        var database = (DirectoryCaDatabase)root.Database;
+        Assert.All(issued, c => Assert.False(File.Exists(database.CertificatePath(c.SerialNumber))));
+        database.Compact();
+        Assert.All(issued, c => Assert.Equal(c.Certificate.RawData, X509CertificateLoader.LoadCertificateFromFile(database.CertificatePath(c.SerialNumber)).RawData));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(dir["root"], "newcerts"), "*.pending"));
     }
 
@@ -405,6 +410,8 @@ public sealed class BatchIssuanceTests
         Assert.Equal(IssuanceErrorCode.RequestSignatureInvalid, ex.Code);
         Assert.Equal(alone.Code, ex.Code);
         Assert.StartsWith("certificate request 7 of 10: ", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(6, ex.RequestIndex);
+        Assert.Equal(alone.Message, Assert.IsType<IssuanceException>(ex.InnerException).Message);
     }
 
     private static bool SignedBy(X509Certificate2 cert, X509Certificate2 issuer)

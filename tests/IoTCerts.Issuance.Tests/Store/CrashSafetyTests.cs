@@ -82,8 +82,8 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         var records = AssertConsistent(database, acknowledged);
         Assert.Equal(before + (2 * CertificatesPerHelper(PerProcess)), records.Count);
 
-        // After recovery (any transaction runs it), every index entry also has its certificate file.
-        database.Update(_ => 0);
+        // After compaction, every index entry also has its certificate file.
+        database.Compact();
         foreach (var record in records)
         {
             Assert.True(File.Exists(database.CertificatePath(record.SerialNumber)), $"no file for {record.SerialNumber}");

@@ -41,21 +41,28 @@ public sealed class JournalRecoveryTests
     }
 
     [Fact]
-    public void ACommittedCertificateWithoutItsFileOrWithAShortOneIsRewrittenFromTheJournal()
+    public void ACommittedCertificateWithoutItsFileOrWithAShortOrForeignOneIsRewrittenFromTheJournal()
     {
         using var dir = new TempDir();
-        var issued = IssueSequential(dir["ca"], 2);
+        var issued = IssueSequential(dir["ca"], 3);
         var database = new DirectoryCaDatabase(dir["ca"]);
         var lost = database.CertificatePath("02");
-        File.Delete(lost); // killed after the journal append, before the publication
+        Assert.False(File.Exists(lost)); // nothing but the journal line is written per transaction
         var shortened = database.CertificatePath("01");
-        File.WriteAllText(shortened, File.ReadAllText(shortened)[..100]); // killed while writing the file
+        File.WriteAllText(shortened, PemOf(issued[0])[..100]); // as left by an older version killed while writing it
+        var foreign = database.CertificatePath("03");
+        File.WriteAllText(foreign, PemOf(issued[1])); // a same-serial file a power loss left from an undone transaction
 
-        database.Update(_ => 0);
+        database.Compact();
 
         Assert.Equal(issued[1], System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(lost).RawData);
         Assert.Equal(issued[0], System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(shortened).RawData);
+        Assert.Equal(issued[2], System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(foreign).RawData);
+        Assert.Equal(AtomicFile.PublicMode, File.GetUnixFileMode(lost));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(dir["ca"], "newcerts"), ".*"));
     }
+
+    private static string PemOf(byte[] der) => System.Security.Cryptography.PemEncoding.WriteString("CERTIFICATE", der) + "\n";
 
     [Fact]
     public void ADamagedRecordBeforeTheLastIsReportedNotSkipped()
