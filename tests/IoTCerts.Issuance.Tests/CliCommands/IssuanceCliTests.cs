@@ -148,3 +148,131 @@ public sealed class IssuanceCliTests
         Assert.InRange((parsed.NotAfter - parsed.NotBefore).TotalDays, 90, 91);
     }
 }
+
+/// <summary><c>iotcerts issue --csr-dir</c>: a fleet's CSRs issued in one CA transaction, all or nothing.</summary>
+public sealed class FleetIssuanceCliTests
+{
+    [Fact]
+    public void EveryCsrOfADirectoryIsIssuedInOneTransactionAndOpenSslVerifiesEachCertificate()
+    {
+        using var dir = new TempDir();
+        Cli.Ok("ca", "init", "--dir", dir["root"], "--subject", "CN=Fleet Root", "--key", "ec-p256", "--no-password");
+        var names = MakeCsrs(dir, 10);
+        Tool.OpenSslOk(dir["csrs"], "req", "-in", "dev-03.csr", "-outform", "DER", "-out", "dev-03.der");
+        File.Delete(Path.Combine(dir["csrs"], "dev-03.csr"));
+        File.WriteAllText(Path.Combine(dir["csrs"], "README.txt"), "not a CSR: ignored");
+
+        var json = Cli.Ok("issue", "--ca", dir["root"], "--csr-dir", dir["csrs"], "--out-dir", dir["certs"], "--with-chain", "--json");
+
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        Assert.Equal(10, root.GetProperty("count").GetInt32());
+        Assert.Equal("device", root.GetProperty("profile").GetString());
+        Assert.True(root.GetProperty("withChain").GetBoolean());
+        var entries = root.GetProperty("certificates").EnumerateArray().ToList();
+        Assert.Equal(names.Select(n => Path.Combine(dir["certs"], n + ".pem")), entries.Select(e => e.GetProperty("out").GetString()));
+        Assert.EndsWith(Path.Combine("csrs", "dev-03.der"), entries[3].GetProperty("csr").GetString(), StringComparison.Ordinal);
+
+        // One openssl verify over every file: each must print OK, and its subject is the CSR's.
+        var verified = Tool.OpenSslOk(dir.Path, ["verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", Path.Combine("root", "caCert.pem"), .. names.Select(n => Path.Combine("certs", n + ".pem"))]);
+        Assert.Equal(10, verified.Split('\n').Count(l => l.EndsWith(": OK", StringComparison.Ordinal)));
+        for (var i = 0; i < names.Count; i++)
+        {
+            var file = Path.Combine("certs", names[i] + ".pem");
+            Assert.Equal($"subject=O = Acme, CN = {names[i]}", Tool.OpenSslOk(dir.Path, "x509", "-in", file, "-noout", "-subject").Trim());
+            Assert.Equal(2, File.ReadAllText(dir[file]).Split("BEGIN CERTIFICATE").Length - 1);
+            Assert.Equal(entries[i].GetProperty("serial").GetString(), Tool.OpenSslOk(dir.Path, "x509", "-in", file, "-noout", "-serial").Trim()["serial=".Length..]);
+        }
+
+        var records = new DirectoryCaDatabase(dir["root"]).ReadRecords();
+        Assert.Equal(entries.Select(e => e.GetProperty("serial").GetString()), records.Select(r => r.SerialNumber));
+        Assert.False(File.Exists(Path.Combine(dir["certs"], "README.pem")));
+    }
+
+    [Fact]
+    public void OneBadCsrIssuesNothingWritesNothingAndIsNamed()
+    {
+        using var dir = new TempDir();
+        Cli.Ok("ca", "init", "--dir", dir["root"], "--subject", "CN=Fleet Root", "--key", "ec-p256", "--no-password");
+        MakeCsrs(dir, 6);
+        var bad = Path.Combine(dir["csrs"], "dev-04.csr");
+        Tool.OpenSslOk(dir["csrs"], "req", "-in", "dev-04.csr", "-outform", "DER", "-out", "dev-04.der");
+        var der = File.ReadAllBytes(Path.Combine(dir["csrs"], "dev-04.der"));
+        der[der.AsSpan().IndexOf("dev-04"u8)] ^= 0x01;
+        File.Delete(bad);
+        File.Delete(Path.Combine(dir["csrs"], "dev-04.der"));
+        File.WriteAllBytes(bad, der);
+
+        var result = Cli.Run("issue", "--ca", dir["root"], "--csr-dir", dir["csrs"], "--out-dir", dir["certs"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("[csr-signature-invalid]", result.Error, StringComparison.Ordinal);
+        Assert.Contains($"'{bad}'", result.Error, StringComparison.Ordinal);
+        Assert.Contains("nothing was issued", result.Error, StringComparison.Ordinal);
+        Assert.Single(result.Error.Trim().Split('\n'));
+        Assert.Empty(new DirectoryCaDatabase(dir["root"]).ReadRecords());
+        Assert.False(Directory.Exists(dir["certs"]));
+    }
+
+    [Fact]
+    public void APolicyBreachOrAnExistingOutputIssuesNothing()
+    {
+        using var dir = new TempDir();
+        Cli.Ok("ca", "init", "--dir", dir["root"], "--subject", "CN=Fleet Root", "--key", "ec-p256", "--no-password");
+        MakeCsrs(dir, 4);
+        File.Copy(Path.Combine(dir["csrs"], "dev-01.csr"), Path.Combine(dir["csrs"], "dev-01-again.csr"));
+
+        var twice = Cli.Run("issue", "--ca", dir["root"], "--csr-dir", dir["csrs"], "--out-dir", dir["certs"]);
+        Assert.Equal(2, twice.ExitCode);
+        Assert.Contains("[policy-violation]", twice.Error, StringComparison.Ordinal);
+        Assert.Empty(new DirectoryCaDatabase(dir["root"]).ReadRecords());
+        Assert.False(Directory.Exists(dir["certs"]));
+
+        File.Delete(Path.Combine(dir["csrs"], "dev-01-again.csr"));
+        Directory.CreateDirectory(dir["certs"]);
+        File.WriteAllText(Path.Combine(dir["certs"], "dev-02.pem"), "precious");
+        var exists = Cli.Run("issue", "--ca", dir["root"], "--csr-dir", dir["csrs"], "--out-dir", dir["certs"]);
+        Assert.Equal(2, exists.ExitCode);
+        Assert.Contains("[already-exists]", exists.Error, StringComparison.Ordinal);
+        Assert.Equal("precious", File.ReadAllText(Path.Combine(dir["certs"], "dev-02.pem")));
+        Assert.Empty(new DirectoryCaDatabase(dir["root"]).ReadRecords());
+
+        Assert.Contains("issued 4 device certificates", Cli.Ok("issue", "--ca", dir["root"], "--csr-dir", dir["csrs"], "--out-dir", dir["certs"], "--force"), StringComparison.Ordinal);
+        Assert.Equal(4, new DirectoryCaDatabase(dir["root"]).ReadRecords().Count);
+    }
+
+    [Theory]
+    [InlineData("usage", "--csr-dir", "{csrs}")]
+    [InlineData("usage", "--csr-dir", "{csrs}", "--out-dir", "{certs}", "--out", "{x}")]
+    [InlineData("usage", "--csr-dir", "{csrs}", "--out-dir", "{certs}", "--san", "DNS:x")]
+    [InlineData("usage", "--csr", "{x}", "--out", "{x}", "--out-dir", "{certs}")]
+    [InlineData("file-not-found", "--csr-dir", "{missing}", "--out-dir", "{certs}")]
+    [InlineData("file-not-found", "--csr-dir", "{empty}", "--out-dir", "{certs}")]
+    public void MisusedFleetOptionsAreExitCode2WithOneSentence(string code, params string[] args)
+    {
+        using var dir = new TempDir();
+        Cli.Ok("ca", "init", "--dir", dir["root"], "--subject", "CN=Fleet Root", "--key", "ec-p256", "--no-password");
+        MakeCsrs(dir, 1);
+        Directory.CreateDirectory(dir["empty"]);
+
+        var result = Cli.Run(["issue", "--ca", dir["root"], .. args.Select(a => a.StartsWith('{') ? dir[a.Trim('{', '}')] : a)]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"[{code}]", result.Error, StringComparison.Ordinal);
+        Assert.Single(result.Error.Trim().Split('\n'));
+        Assert.Empty(new DirectoryCaDatabase(dir["root"]).ReadRecords());
+    }
+
+    private static List<string> MakeCsrs(TempDir dir, int count)
+    {
+        Directory.CreateDirectory(dir["csrs"]);
+        var names = Enumerable.Range(0, count).Select(i => $"dev-{i:D2}").ToList();
+        foreach (var name in names)
+        {
+            Tool.OpenSslOk(dir["csrs"], "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", name + ".key", "-out", name + ".csr", "-subj", $"/O=Acme/CN={name}");
+            File.Delete(Path.Combine(dir["csrs"], name + ".key"));
+        }
+
+        return names;
+    }
+}
