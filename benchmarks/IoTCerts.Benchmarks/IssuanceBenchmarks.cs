@@ -11,10 +11,14 @@ namespace IoTCerts.Benchmarks;
 /// process per certificate, measured in the same run. Two parameters: the device key in the CSR (what the issue's
 /// "EC P-256 and RSA-2048 keys" are) and the CA key that signs. Recipe and library use the same CA key type in each
 /// row, so every ratio is like-for-like. Each iteration starts from a fresh CA directory so the index size is the
-/// same for every iteration.
+/// same for every iteration. Forty warm-up iterations (8,000 library certificates, a few seconds) bring the library to
+/// the steady state of a long-running CA process: with one warm-up iteration most of it still ran as tier-0 code while
+/// the JIT's background compiler took the second core (measured: a batch on both cores was then no faster than on
+/// one, and 15 warm-up iterations were still not enough in every process). Each recipe process is native code that
+/// starts cold every time, so warming up cannot change its cost.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5, invocationCount: 1)]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 40, iterationCount: 10, invocationCount: 1)]
 public class IssuanceBenchmarks
 {
     private const int LibraryCount = 200;
@@ -79,6 +83,7 @@ public class IssuanceBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        Sync();
         work = Directory.CreateTempSubdirectory("iotcerts-bench-").FullName;
         var caAlgorithm = KeyAlgorithms.Parse(CaKey);
 
@@ -216,6 +221,17 @@ public class IssuanceBenchmarks
     {
         ca?.Dispose();
         Directory.Delete(work, recursive: true);
+
+        // This machine's ext4 is mounted with online discard: deleting thousands of files queues TRIMs that run at the
+        // next journal commit, which then slowed the fsyncs of the next benchmark process (measured: the library's
+        // journal step grew from 80 us to 300-550 us per certificate over a run). Settle them here, unmeasured.
+        Sync();
+    }
+
+    private static void Sync()
+    {
+        using var sync = Process.Start(new ProcessStartInfo("sync") { UseShellExecute = false })!;
+        sync.WaitForExit();
     }
 
     private void OpenFreshLibraryCa(bool flushToDisk)
