@@ -277,22 +277,30 @@ public sealed partial class DirectoryCaDatabase
         }
     }
 
-    // Certificate copies first, snapshot next, journal last. Each copy is written whole (temp file and rename) and
-    // flushed before the journal that holds its DER goes, so a crash at any point leaves either the journal or the
-    // copy; a copy that an interrupted compaction, an older version or a power loss left different is replaced.
-    // Replaying an old journal over a new snapshot changes nothing (events are idempotent, counters only move up);
-    // counters go before the index, as OpenSSL readers expect.
+    // Certificate copies first, snapshot next, journal last. The copies are all written, then all flushed: on ext4
+    // the first flush commits the others' data with it, where a write-and-flush per file waited for the disk each time.
+    // The journal that holds their DER goes only after that, so a crash at any point leaves either the journal or the
+    // copy; a copy that an interrupted compaction, an older version or a power loss left short or different is
+    // replaced whole. Replaying an old journal over a new snapshot changes nothing (events are idempotent, counters only
+    // move up); counters go before the index, as OpenSSL readers expect.
     private void CompactLocked(State state)
     {
+        var copies = new List<string>(state.JournalIssued.Count);
         foreach (var e in state.JournalIssued)
         {
             var path = CertificatePath(e.Record.SerialNumber);
             var pem = PemBytes(e.Certificate);
             if (!HoldsExactly(path, pem))
             {
-                AtomicFile.Write(path, pem, AtomicFile.PublicMode, overwrite: true, FlushToDisk);
+                WriteCopy(path, pem);
             }
-            else if (FlushToDisk)
+
+            copies.Add(path);
+        }
+
+        if (FlushToDisk)
+        {
+            foreach (var path in copies)
             {
                 using var copy = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
                 copy.Flush(flushToDisk: true);
@@ -313,6 +321,31 @@ public sealed partial class DirectoryCaDatabase
         state.JournalLength = CaJournal.HeaderLength;
         state.JournalTransactions = 0;
         state.JournalIssued.Clear();
+    }
+
+    // A missing copy is created in place (one metadata operation instead of temp file, chmod and rename; a reader may
+    // see it empty for an instant); anything else under its name is replaced whole.
+    private static void WriteCopy(string path, byte[] pem)
+    {
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = AtomicFile.PublicMode;
+            }
+
+            using var stream = new FileStream(path, options);
+            stream.Write(pem);
+            if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(stream.SafeFileHandle) != AtomicFile.PublicMode)
+            {
+                File.SetUnixFileMode(stream.SafeFileHandle, AtomicFile.PublicMode); // the umask took bits away
+            }
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            AtomicFile.Write(path, pem, AtomicFile.PublicMode, overwrite: true, flushToDisk: false);
+        }
     }
 
     private static bool HoldsExactly(string path, byte[] content)

@@ -12,9 +12,10 @@ namespace IoTCerts.Issuance;
 /// <c>ca.lock</c> and <c>index.journal</c>. Every change happens under an exclusive lock and is committed by appending
 /// one checksummed line to the journal (one flush per transaction, nothing else written); <see cref="Compact"/> folds
 /// the journal into the OpenSSL files (index, counters and the <c>newcerts/</c> copies of the certificates) from time to
-/// time. A crash at any instant is safe: a certificate file appears, whole, only at compaction and only for a record the
-/// journal holds with its DER, a torn journal append is ignored, and counters in the journal move with the
-/// certificates that use them, so a serial is never reused.
+/// time. A crash at any instant is safe: a certificate file appears only at compaction and only for a record the
+/// journal holds with its DER (the journal is kept until every copy is flushed, and a short copy is rewritten), a torn
+/// journal append is ignored, and counters in the journal move with the certificates that use them, so a serial is
+/// never reused.
 /// </summary>
 public sealed partial class DirectoryCaDatabase : ICaDatabase
 {
