@@ -10,6 +10,9 @@ public sealed partial class DirectoryCaDatabase
     /// <summary>Compact when the journal holds this many transactions (tests lower it).</summary>
     internal int CompactAfterTransactions { get; init; } = 1024;
 
+    /// <summary>From this many certificate copies on, compaction flushes the file system once instead of each copy.</summary>
+    internal const int SyncFileSystemFrom = 8;
+
     /// <summary>Compact when the journal is this large, whatever the count (a journal line holds certificates).</summary>
     internal long CompactAfterBytes { get; init; } = 8L * 1024 * 1024;
 
@@ -277,8 +280,7 @@ public sealed partial class DirectoryCaDatabase
         }
     }
 
-    // Certificate copies first, snapshot next, journal last. The copies are all written, then all flushed: on ext4
-    // the first flush commits the others' data with it, where a write-and-flush per file waited for the disk each time.
+    // Certificate copies first, snapshot next, journal last. The copies are all written, then flushed together.
     // The journal that holds their DER goes only after that, so a crash at any point leaves either the journal or the
     // copy; a copy that an interrupted compaction, an older version or a power loss left short or different is
     // replaced whole. Replaying an old journal over a new snapshot changes nothing (events are idempotent, counters only
@@ -298,7 +300,9 @@ public sealed partial class DirectoryCaDatabase
             copies.Add(path);
         }
 
-        if (FlushToDisk)
+        // Many copies: one file-system flush (Linux syncfs) instead of one journal commit per copy; a few, or no syncfs:
+        // each copy on its own.
+        if (FlushToDisk && copies.Count > 0 && !(copies.Count >= SyncFileSystemFrom && FileSystemSync.TrySync(copies[0])))
         {
             foreach (var path in copies)
             {

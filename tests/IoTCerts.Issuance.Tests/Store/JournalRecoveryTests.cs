@@ -134,3 +134,16 @@ public sealed class JournalRecoveryTests
         return issued;
     }
 }
+
+public sealed class FileSystemSyncTests
+{
+    [Fact]
+    public void SyncfsFlushesTheFileSystemOnLinuxAndAMissingPathFallsBack()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["f"], "x");
+
+        Assert.Equal(OperatingSystem.IsLinux(), FileSystemSync.TrySync(dir["f"]));
+        Assert.False(FileSystemSync.TrySync(dir["missing"]));
+    }
+}
