@@ -7,7 +7,7 @@ namespace IoTCerts.Issuance;
 /// durable, where one fsync per file waits for the disk once per file (with ext4's delayed allocation every fsync is a
 /// journal commit of its own).
 /// </summary>
-internal static partial class FileSystemSync
+internal static class FileSystemSync
 {
     /// <summary>
     /// Flushes every dirty file of the file system that holds <paramref name="path"/> (an existing file or directory)

@@ -124,9 +124,9 @@ public sealed partial class DirectoryCaDatabase
         return CaJournal.ParseHeader(header, PathOf(JournalFile));
     }
 
-    // Applies the journal from where the state stopped; returns the certificates it newly covers. A torn last line
-    // is skipped, and cut off when repairing (under the lock), so the next append starts on a line boundary.
-    private List<IssuedEvent> ReadJournal(FileStream journal, State state, bool repair)
+    // Applies the journal from where the state stopped. A torn last line is skipped, and cut off when repairing (under
+    // the lock), so the next append starts on a line boundary.
+    private void ReadJournal(FileStream journal, State state, bool repair)
     {
         var length = journal.Length;
         if (state.Generation is null)
@@ -150,16 +150,11 @@ public sealed partial class DirectoryCaDatabase
         journal.Position = state.JournalLength;
         var read = journal.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
         var transactions = CaJournal.ReadLines(data.AsSpan(0, read), PathOf(JournalFile), state.JournalTransactions + 2, out var valid);
-        var issued = new List<IssuedEvent>();
         foreach (var events in transactions)
         {
             foreach (var e in events)
             {
                 state.Apply(e);
-                if (e is IssuedEvent i)
-                {
-                    issued.Add(i);
-                }
             }
         }
 
@@ -170,8 +165,6 @@ public sealed partial class DirectoryCaDatabase
             journal.SetLength(state.JournalLength);
             journal.Flush(FlushToDisk);
         }
-
-        return issued;
     }
 
     // Directories written before the journal committed certificates through one flushed ".pending" file per

@@ -414,19 +414,6 @@ public sealed class BatchIssuanceTests
         Assert.Equal(alone.Message, Assert.IsType<IssuanceException>(ex.InnerException).Message);
     }
 
-    private static bool SignedBy(X509Certificate2 cert, X509Certificate2 issuer)
-    {
-        var reader = new System.Formats.Asn1.AsnReader(cert.RawData, System.Formats.Asn1.AsnEncodingRules.DER).ReadSequence();
-        var tbs = reader.ReadEncodedValue().ToArray();
-        reader.ReadSequence();
-        var signature = reader.ReadBitString(out _);
-        using var ec = issuer.GetECDsaPublicKey();
-        if (ec is not null)
-        {
-            return ec.VerifyData(tbs, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
-        }
-
-        using var rsa = issuer.GetRSAPublicKey()!;
-        return rsa.VerifyData(tbs, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-    }
+    private static bool SignedBy(X509Certificate2 cert, X509Certificate2 issuer) =>
+        IoTCerts.Core.Certificate.Parse(cert.RawData).IsSignatureValid(IoTCerts.Core.Certificate.Parse(issuer.RawData).PublicKey);
 }
