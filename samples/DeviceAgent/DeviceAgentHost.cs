@@ -25,7 +25,7 @@ public static class DeviceAgentHost
 
     /// <summary>
     /// Registers the agent: its options (bound from <paramref name="section"/>, relative paths taken from the content
-    /// root, validated when the host starts), the shared device identity and the two workers.
+    /// root, validated when the host starts), the shared device identity with its hosted service, and the telemetry worker.
     /// </summary>
     public static IServiceCollection AddDeviceAgent(this IServiceCollection services, IConfiguration section)
     {
@@ -38,7 +38,8 @@ public static class DeviceAgentHost
             provider.GetRequiredService<IOptions<DeviceAgentOptions>>(),
             provider.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
             provider.GetService<TimeProvider>()));
-        services.AddHostedService<IdentityRenewalWorker>();
+        // The identity runs as IoTCerts.Device's hosted service (options are validated before hosted services are built).
+        services.AddHostedService(provider => provider.GetRequiredService<DeviceIdentity>().Service);
         services.AddHostedService<TelemetryWorker>();
         return services;
     }

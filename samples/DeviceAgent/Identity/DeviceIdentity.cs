@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using IoTCerts.Device;
 using IoTCerts.Est;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -6,20 +7,19 @@ using Microsoft.Extensions.Options;
 namespace IoTCerts.Samples.DeviceAgent;
 
 /// <summary>
-/// The device's one renewable credential and the library's <see cref="CertificateRenewalEngine"/> that keeps it alive,
-/// shared by the renewal worker (runs the engine) and the telemetry worker (follows its renewals). Built on first use,
+/// The device's one renewable credential and IoTCerts.Device's <see cref="DeviceIdentityService"/> that keeps it alive
+/// over EST, shared by the host (runs the service) and the telemetry worker (follows its renewals). Built on first use,
 /// after the options were validated, because building reads the trust and bootstrap files.
 /// </summary>
 internal sealed class DeviceIdentity
 {
-    private readonly Lazy<(RenewalCredential Credential, CertificateRenewalEngine Engine)> _built;
-    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lazy<(RenewalCredential Credential, CertificateRenewalEngine Engine, DeviceIdentityService Service)> _built;
 
     public DeviceIdentity(IOptions<DeviceAgentOptions> options, ILoggerFactory loggers, TimeProvider? timeProvider = null)
     {
         Options = options.Value;
         Clock = timeProvider ?? TimeProvider.System;
-        _built = new(() => Build(Options, Clock, loggers.CreateLogger<CertificateRenewalEngine>()));
+        _built = new(() => Build(Options, Clock, loggers));
     }
 
     public DeviceAgentOptions Options { get; }
@@ -30,12 +30,13 @@ internal sealed class DeviceIdentity
 
     public CertificateRenewalEngine Engine => _built.Value.Engine;
 
+    /// <summary>The hosted service that runs the engine (registered with the host by <see cref="DeviceAgentHost.AddDeviceAgent"/>).</summary>
+    public DeviceIdentityService Service => _built.Value.Service;
+
     /// <summary>Completes once the store holds a valid certificate and key (loaded at start, or after the first enrollment).</summary>
-    public Task WaitUntilReadyAsync(CancellationToken cancellationToken) => _ready.Task.WaitAsync(cancellationToken);
+    public Task WaitUntilReadyAsync(CancellationToken cancellationToken) => Service.WaitUntilReadyAsync(cancellationToken);
 
-    public void MarkReady() => _ready.TrySetResult();
-
-    private static (RenewalCredential, CertificateRenewalEngine) Build(DeviceAgentOptions options, TimeProvider clock, ILogger<CertificateRenewalEngine> logger)
+    private static (RenewalCredential, CertificateRenewalEngine, DeviceIdentityService) Build(DeviceAgentOptions options, TimeProvider clock, ILoggerFactory loggers)
     {
         EstSettings est = options.Est;
         Directory.CreateDirectory(options.StoreDirectory!);
@@ -64,7 +65,10 @@ internal sealed class DeviceIdentity
             // Servers without /cacerts (Cumulocity): the issuing CA comes from configuration, never from the server.
             IssuerTrustAnchors = est.IssuerTrustFile is { } issuers ? LoadPem(issuers) : null,
         };
-        return (credential, new CertificateRenewalEngine([credential], clock, logger));
+        var engine = new CertificateRenewalEngine([credential], clock, loggers.CreateLogger<CertificateRenewalEngine>());
+        var service = new DeviceIdentityService(engine, credential, clock);
+        IdentityLog.Attach(service, options, loggers.CreateLogger<DeviceIdentityService>());
+        return (credential, engine, service);
     }
 
     private static X509Certificate2[] LoadPem(string path)

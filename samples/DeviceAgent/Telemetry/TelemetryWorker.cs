@@ -1,3 +1,4 @@
+using IoTCerts.Device;
 using IoTCerts.Est;
 using IoTCerts.Mqtt;
 using Microsoft.Extensions.Hosting;
@@ -207,17 +208,15 @@ internal sealed class TelemetryWorker(DeviceIdentity identity, ILogger<Telemetry
         tokens.TokenReceivedAsync += e =>
         {
             Log.TokenReceived(logger, e.Token.ExpiresAt, e.Token.RefreshAt);
-            if (c8y.UseTokenForReenrollment)
-            {
-                // Cumulocity authenticates /simplereenroll with the device JWT. The engine copies these options at each
-                // attempt; Basic goes first so a copy never holds both (the options refuse that combination).
-                credential.Est.UserName = null;
-                credential.Est.Password = null;
-                credential.Est.BearerToken = e.Token.Value;
-            }
-
             return Task.CompletedTask;
         };
+        if (c8y.UseTokenForReenrollment)
+        {
+            // Cumulocity authenticates /simplereenroll with the device JWT (IoTCerts.Device carries each token over); the
+            // handover ends with the provider.
+            _ = tokens.UseTokenForReenrollment(credential);
+        }
+
         tokens.RefreshFailedAsync += e =>
         {
             Log.TokenFailed(logger, e.Message, c8y.TokenRetryDelay);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using IoTCerts.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -41,7 +42,7 @@ public sealed class CertificateRenewalEngine
             }
 
             credential.Est.Validate();
-            _states[credential] = new CredentialState(new CredentialStore(credential.CertificatePath, credential.KeyPath));
+            _states[credential] = new CredentialState(credential, new CredentialStore(credential.CertificatePath, credential.KeyPath));
         }
 
         _clock = timeProvider ?? TimeProvider.System;
@@ -53,6 +54,21 @@ public sealed class CertificateRenewalEngine
 
     /// <summary>The credentials, in configuration order.</summary>
     public IReadOnlyList<RenewalCredential> Credentials { get; }
+
+    /// <summary>
+    /// <paramref name="credential"/> as an <see cref="ICertificateCredentialSource"/>: its current certificate, key and
+    /// chain, and a <see cref="ICertificateCredentialSource.Changed"/> event raised with the new pair after each promotion
+    /// (while the engine still holds its gate, so the pair handed out is the one just promoted). An MQTT client follows it
+    /// to hot-swap without either package knowing the other.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="credential"/> is not one of the engine's credentials.</exception>
+    public ICertificateCredentialSource GetCredentialSource(RenewalCredential credential)
+    {
+        ArgumentNullException.ThrowIfNull(credential);
+        return _states.TryGetValue(credential, out var state)
+            ? state.Source
+            : throw new ArgumentException($"the credential '{credential.Name}' is not renewed by this engine", nameof(credential));
+    }
 
     /// <summary>Test seam: builds the client for an attempt (the default creates a handler from the options).</summary>
     internal Func<EstClientOptions, (EstClient Client, IDisposable Lifetime)> ClientFactory { get; set; } = options =>
@@ -137,7 +153,9 @@ public sealed class CertificateRenewalEngine
         if (current is not null && state.Current is { } previous && previous.Certificate.Thumbprint != current.Certificate.Thumbprint)
         {
             // The files changed under us (a promotion completed by repair after a crash, or an operator's hand): announce it.
+            state.Current = current;
             CredentialChanged?.Invoke(this, new CredentialChangedEventArgs(credential, current.Certificate, previous.KeyPem != current.KeyPem));
+            state.Source.Announce(current, previous.KeyPem != current.KeyPem);
         }
 
         state.Current = current;
@@ -335,6 +353,7 @@ public sealed class CertificateRenewalEngine
             Log.Renewed(_logger, credential.Name, live.Certificate.Thumbprint, live.Certificate.NotAfter.ToUniversalTime());
             EstDiagnostics.RenewalEnded(RenewalStatus.Renewed);
             CredentialChanged?.Invoke(this, new CredentialChangedEventArgs(credential, live.Certificate, rotate));
+            state.Source.Announce(live, rotate);
             var next = credential.Schedule.GetRenewalTime(live.Certificate.NotBefore.ToUniversalTime(), live.Certificate.NotAfter.ToUniversalTime(), state.Sample(live.Certificate));
             state.ScheduledRenewal = next;
             state.NextAttempt = state.NextCaCheck is { } check && check < next ? check : next;
@@ -377,9 +396,17 @@ public sealed class CertificateRenewalEngine
         return new RenewalOutcome(credential, status, state.NextAttempt.Value, detail, state.Current?.Certificate);
     }
 
-    private sealed class CredentialState(CredentialStore store)
+    private sealed class CredentialState
     {
-        public CredentialStore Store { get; } = store;
+        public CredentialState(RenewalCredential credential, CredentialStore store)
+        {
+            Store = store;
+            Source = new RenewalCredentialSource(credential, this);
+        }
+
+        public CredentialStore Store { get; }
+
+        public RenewalCredentialSource Source { get; }
 
         public LoadedCredential? Current { get; set; }
 
@@ -403,5 +430,20 @@ public sealed class CertificateRenewalEngine
 
             return JitterSample;
         }
+    }
+
+    // The engine's side of the credential-source contract: one per credential, reading the engine's view of the pair.
+    private sealed class RenewalCredentialSource(RenewalCredential credential, CredentialState state) : ICertificateCredentialSource
+    {
+        public event EventHandler<CertificateCredentialChangedEventArgs>? Changed;
+
+        // Before the engine's first pass the files are the truth; afterwards the engine's loaded pair is.
+        public CertificateCredential? Current =>
+            (state.Current ?? CredentialStore.LoadPair(credential.CertificatePath, credential.KeyPath)) is { } loaded ? ToCredential(loaded) : null;
+
+        public void Announce(LoadedCredential loaded, bool keyRotated) =>
+            Changed?.Invoke(this, new CertificateCredentialChangedEventArgs(ToCredential(loaded), keyRotated));
+
+        private static CertificateCredential ToCredential(LoadedCredential loaded) => new(loaded.Certificate, loaded.Chain);
     }
 }

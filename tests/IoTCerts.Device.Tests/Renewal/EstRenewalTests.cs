@@ -6,7 +6,7 @@ using IoTCerts.Mqtt;
 using IoTCerts.Mqtt.Tests.Fixtures;
 using Xunit.Abstractions;
 
-namespace IoTCerts.Mqtt.Tests.Integration;
+namespace IoTCerts.Device.Tests.Renewal;
 
 /// <summary>
 /// <see cref="MqttRenewalExtensions.ReconnectOnRenewal"/> with a real <see cref="CertificateRenewalEngine"/> and a real
