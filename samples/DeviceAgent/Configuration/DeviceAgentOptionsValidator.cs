@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using IoTCerts.Core;
 using IoTCerts.Est;
 using IoTCerts.Mqtt;
 using Microsoft.Extensions.Options;
@@ -137,7 +138,7 @@ internal sealed class DeviceAgentOptionsValidator : IValidateOptions<DeviceAgent
             problems.Add($"{Mqtt}ClientId: must not be empty when set (leave it out to use the certificate's CN)");
         }
 
-        if (options.Mode == AgentMode.Cumulocity && mqtt.ClientId is { } id && id.Contains(':', StringComparison.Ordinal))
+        if (options.Mode == AgentMode.Cumulocity && mqtt.ClientId is { Length: > 0 } id && !DeviceIdentityRules.IsCumulocityDeviceId(id))
         {
             problems.Add($"{Mqtt}ClientId: '{id}' contains ':', which Cumulocity does not allow (R-22)");
         }

@@ -66,6 +66,9 @@ public enum MaterialErrorCode
 
     /// <summary>A key in a PKCS#11 token could not be opened for another reason (token missing, module error) .</summary>
     TokenKeyUnavailable,
+
+    /// <summary>The certificate subject has more than one Common Name, so it names no single device .</summary>
+    AmbiguousCommonName,
 }
 
 /// <summary>Stable codes and default operator sentences for <see cref="MaterialErrorCode"/>.</summary>
@@ -94,6 +97,7 @@ public static class MaterialErrorCodes
         MaterialErrorCode.WrongPin => "wrong-pin",
         MaterialErrorCode.TokenKeyNotFound => "token-key-not-found",
         MaterialErrorCode.TokenKeyUnavailable => "token-key-unavailable",
+        MaterialErrorCode.AmbiguousCommonName => "ambiguous-common-name",
         _ => "unknown-error",
     };
 
@@ -120,6 +124,7 @@ public static class MaterialErrorCodes
         MaterialErrorCode.WrongPin => "the token refused the PIN",
         MaterialErrorCode.TokenKeyNotFound => "the token holds no private key matching the PKCS#11 URI",
         MaterialErrorCode.TokenKeyUnavailable => "the key in the PKCS#11 token could not be opened",
+        MaterialErrorCode.AmbiguousCommonName => "the subject has more than one Common Name: the device identity would be ambiguous",
         _ => "the material could not be read",
     };
 }

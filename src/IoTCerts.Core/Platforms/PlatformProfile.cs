@@ -111,10 +111,16 @@ public sealed class PlatformProfile
     }
 
     /// <summary>Reads the platform's device identity from a device certificate.</summary>
-    /// <exception cref="MaterialException">The certificate carries no identity for this platform (code <see cref="MaterialErrorCode.NothingFound"/>).</exception>
-    public DeviceIdentity ReadDeviceIdentity(Certificate certificate) => TryReadDeviceIdentity(certificate, out var identity, out var error)
-        ? identity
-        : throw new MaterialException(MaterialErrorCode.NothingFound, error);
+    /// <exception cref="MaterialException">
+    /// The certificate carries no identity for this platform (code <see cref="MaterialErrorCode.NothingFound"/>), or its
+    /// subject has more than one Common Name (<see cref="MaterialErrorCode.AmbiguousCommonName"/>, see <see cref="DeviceIdentityRules"/>).
+    /// </exception>
+    public DeviceIdentity ReadDeviceIdentity(Certificate certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        var reading = _identity(certificate);
+        return reading.Identity ?? throw new MaterialException(reading.Code, reading.Error!);
+    }
 
     /// <inheritdoc/>
     public override string ToString() => Name;
@@ -187,21 +193,17 @@ public sealed class DeviceIdentity
     /// <exception cref="ArgumentException">IBM Watson IoT without an organization id.</exception>
     public string ClientId(string? organizationId = null)
     {
-        if (DeviceType is null)
-        {
-            return DeviceId;
-        }
-
-        return string.IsNullOrEmpty(organizationId) || organizationId.Contains(':', StringComparison.Ordinal)
-            ? throw new ArgumentException("the IBM Watson IoT ClientId d:{orgId}:{typeId}:{deviceId} needs the organization id (without ':')", nameof(organizationId))
-            : $"d:{organizationId}:{DeviceType}:{DeviceId}";
+        return DeviceType is null ? DeviceId : DeviceIdentityRules.IbmWatsonClientId(organizationId, DeviceType, DeviceId);
     }
 
     /// <inheritdoc/>
     public override string ToString() => DeviceType is null ? DeviceId : $"{DeviceType}:{DeviceId}";
 }
 
-internal readonly record struct IdentityReading(DeviceIdentity? Identity, string? Error);
+internal readonly record struct IdentityReading(DeviceIdentity? Identity, string? Error, MaterialErrorCode Code = MaterialErrorCode.NothingFound)
+{
+    public static IdentityReading Ambiguous(string error) => new(null, error, MaterialErrorCode.AmbiguousCommonName);
+}
 
 internal sealed record RuleInput(IReadOnlyList<Certificate> Certificates, int ChainLength, ProfileCheckOptions Options, DateTimeOffset At);
 

@@ -57,8 +57,9 @@ internal static class PlatformProfiles
         }),
         Rule("c8y-device-common-name", ProfileStage.DeviceConnection,
             "Cumulocity requires the device certificate's Common Name (the MQTT ClientId) to be present and free of ':'", "R-22",
-            i => First(i, c => c.Subject.CommonName is not { Length: > 0 } cn ? $"\"{Name(c)}\" has no Common Name"
-                : cn.Contains(':', StringComparison.Ordinal) ? $"the Common Name \"{cn}\" contains ':'" : null)),
+            i => First(i, c => !DeviceIdentityRules.TryReadCommonName(c.Subject, out var cn, out var ambiguous) ? ambiguous
+                : cn is not { Length: > 0 } ? $"\"{Name(c)}\" has no Common Name"
+                : !DeviceIdentityRules.IsCumulocityDeviceId(cn) ? $"the Common Name \"{cn}\" contains ':'" : null)),
     ], c => CommonNameIdentity(name, c, "Cumulocity uses the certificate's Common Name as the device id and MQTT ClientId", allowColon: false));
 
     private static PlatformProfile Ibm() => new("ibm-watson-iot", "IBM Watson IoT Platform: one CA per file, reachable CRL, d:{type}:{id} device names.", null,
@@ -263,12 +264,17 @@ internal static class PlatformProfiles
 
     private static IdentityReading CommonNameIdentity(string profile, Certificate c, string rule, bool allowColon)
     {
-        if (c.Subject.CommonName is not { Length: > 0 } cn)
+        if (!DeviceIdentityRules.TryReadCommonName(c.Subject, out var cn, out var ambiguous))
+        {
+            return IdentityReading.Ambiguous($"{rule}, and {ambiguous}");
+        }
+
+        if (cn is not { Length: > 0 })
         {
             return new(null, $"{rule}, and \"{Name(c)}\" has no Common Name");
         }
 
-        return !allowColon && cn.Contains(':', StringComparison.Ordinal)
+        return !allowColon && !DeviceIdentityRules.IsCumulocityDeviceId(cn)
             ? new(null, $"{rule}, and it must not contain ':' (\"{cn}\")")
             : new(new DeviceIdentity(profile, cn, null, "commonName"), null);
     }
@@ -276,7 +282,12 @@ internal static class PlatformProfiles
     // CN d:{devtype}:{devid}, or an rfc822Name SAN of the same form.
     private static IdentityReading IbmIdentity(Certificate c)
     {
-        if (ParseIbm(c.Subject.CommonName) is { } fromCn)
+        if (!DeviceIdentityRules.TryReadCommonName(c.Subject, out var cn, out var ambiguous))
+        {
+            return IdentityReading.Ambiguous($"IBM Watson IoT reads the device identity from the certificate's CN or SubjectAltName email, and {ambiguous}");
+        }
+
+        if (ParseIbm(cn) is { } fromCn)
         {
             return new(new DeviceIdentity("ibm-watson-iot", fromCn.Id, fromCn.Type, "commonName"), null);
         }
@@ -310,7 +321,12 @@ internal static class PlatformProfiles
     private static IdentityReading AzureIdentity(Certificate c)
     {
         const string Rule = "Azure IoT uses the device certificate's Common Name as the device id";
-        if (c.Subject.CommonName is not { Length: > 0 } cn)
+        if (!DeviceIdentityRules.TryReadCommonName(c.Subject, out var cn, out var ambiguous))
+        {
+            return IdentityReading.Ambiguous($"{Rule}, and {ambiguous}");
+        }
+
+        if (cn is not { Length: > 0 })
         {
             return new(null, $"{Rule}, and \"{Name(c)}\" has no Common Name");
         }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using IoTCerts.Core;
 
 namespace IoTCerts.Issuance;
 
@@ -135,20 +136,26 @@ public static class DistinguishedNames
         return builder.Build();
     }
 
-    /// <summary>The value of the last commonName attribute, or null when the name has none.</summary>
+    /// <summary>
+    /// The value of the name's one commonName attribute, or null when it has none: the device identity rule of
+    /// <see cref="DeviceIdentityRules.ReadCommonName(DistinguishedName)"/>, shared with the profiles and the MQTT client.
+    /// </summary>
+    /// <exception cref="IssuanceException">The name has more than one commonName (<see cref="IssuanceErrorCode.PolicyViolation"/>).</exception>
     public static string? CommonName(X500DistinguishedName name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        string? cn = null;
-        foreach (var rdn in name.EnumerateRelativeDistinguishedNames(reversed: false))
+        try
         {
-            if (!rdn.HasMultipleElements && rdn.GetSingleElementType().Value == "2.5.4.3")
-            {
-                cn = rdn.GetSingleElementValue();
-            }
+            return DeviceIdentityRules.ReadCommonName(name.RawData);
         }
-
-        return cn;
+        catch (MaterialException ex) when (ex.Code == MaterialErrorCode.AmbiguousCommonName)
+        {
+            throw new IssuanceException(IssuanceErrorCode.PolicyViolation, $"{ex.Message} (signing policy: one commonName)", ex);
+        }
+        catch (MaterialException ex)
+        {
+            throw new IssuanceException(IssuanceErrorCode.InvalidName, $"the name cannot be read: {ex.Message}", ex);
+        }
     }
 
     /// <summary>The OpenSSL one-line form (<c>/C=DE/O=Acme/CN=device-1</c>) used in an <c>openssl ca</c> index file.</summary>

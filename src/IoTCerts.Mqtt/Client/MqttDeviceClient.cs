@@ -30,6 +30,7 @@ public partial class MqttDeviceClient : IAsyncDisposable
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Task _dispatcher = Task.CompletedTask;
     private MqttClientCredential _credential = null!;
+    private DerivedClientId? _derivedClientId;
     private MqttConnection? _connection;
     private MqttConnectResult? _lastResult;
     private bool _stopped = true;
@@ -481,8 +482,25 @@ public partial class MqttDeviceClient : IAsyncDisposable
 
     private static MqttConnectException Disposed() => new(MqttConnectError.Disposed, "the MQTT client was disposed");
 
-    private string ResolveClientId(MqttClientCredential credential) =>
-        _options.ClientId ?? MqttClientIdentity.FromCertificate(credential.Certificate, _options.ClientIdProfile, _options.OrganizationId);
+    // The certificate is parsed once per credential (ClientId is read per publish by some callers), not on every read.
+    private string ResolveClientId(MqttClientCredential credential)
+    {
+        if (_options.ClientId is { } configured)
+        {
+            return configured;
+        }
+
+        if (Volatile.Read(ref _derivedClientId) is { } cached && ReferenceEquals(cached.Credential, credential))
+        {
+            return cached.ClientId;
+        }
+
+        string clientId = MqttClientIdentity.FromCertificate(credential.Certificate, _options.ClientIdProfile, _options.OrganizationId);
+        Volatile.Write(ref _derivedClientId, new DerivedClientId(credential, clientId));
+        return clientId;
+    }
+
+    private sealed record DerivedClientId(MqttClientCredential Credential, string ClientId);
 
     private sealed class PendingPublish(MqttPublishPacket packet, long sequence)
     {

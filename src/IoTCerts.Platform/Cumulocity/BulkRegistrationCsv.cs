@@ -1,4 +1,5 @@
 using System.Text;
+using IoTCerts.Core;
 
 namespace IoTCerts.Platform.Cumulocity;
 
@@ -42,9 +43,9 @@ public sealed class BulkRegistrationCsv
             throw new ArgumentException("ID is required for every device", nameof(device));
         }
 
-        if (device.AuthenticationType == DeviceAuthenticationType.Certificates && device.Id.Contains(':', StringComparison.Ordinal))
+        if (device.AuthenticationType == DeviceAuthenticationType.Certificates && !DeviceIdentityRules.IsCumulocityDeviceId(device.Id))
         {
-            // the id is the certificate CN and the MQTT ClientId, which must not contain ':'.
+            // the id is the certificate CN and the MQTT ClientId, which must not contain ':' (Core's one rule).
             throw new ArgumentException($"device '{device.Id}': a certificate device's id (its CN and MQTT ClientId) must not contain ':'", nameof(device));
         }
 

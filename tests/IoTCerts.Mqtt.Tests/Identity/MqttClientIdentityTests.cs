@@ -29,11 +29,11 @@ public sealed class MqttClientIdentityTests : IDisposable
     {
         { "O=Acme", [], MqttClientIdProfile.CommonName, null, "has no Common Name" },
         { "CN=a, CN=b", [], MqttClientIdProfile.CommonName, null, "more than one Common Name" },
-        { "CN=tenant:dev", [], MqttClientIdProfile.Cumulocity, null, "contains ':'" },
+        { "CN=tenant:dev", [], MqttClientIdProfile.Cumulocity, null, "must not contain ':'" },
         { "CN=d:thermo:dev7", [], MqttClientIdProfile.IbmWatsonIot, null, "needs the organization id" },
         { "CN=d:thermo:dev7", [], MqttClientIdProfile.IbmWatsonIot, "a:b", "needs the organization id" },
-        { "CN=thermo-dev7", ["d:onlytwo"], MqttClientIdProfile.IbmWatsonIot, "org001", "d:{typeId}:{deviceId}" },
-        { "CN=d::dev7", [], MqttClientIdProfile.IbmWatsonIot, "org001", "d:{typeId}:{deviceId}" },
+        { "CN=thermo-dev7", ["d:onlytwo"], MqttClientIdProfile.IbmWatsonIot, "org001", "d:{type}:{id}" },
+        { "CN=d::dev7", [], MqttClientIdProfile.IbmWatsonIot, "org001", "d:{type}:{id}" },
     };
 
     [Theory]
