@@ -18,8 +18,9 @@ import zipfile
 
 # Dependencies a package may declare, by package id (prefix match). Anything else is unexpected.
 ALLOWED_PREFIXES = ("IoTCerts.", "System.", "Microsoft.Extensions.")
-# Packages that must stay usable without any Microsoft.Extensions package (R: Core/Issuance are .NET only).
-NO_EXTENSIONS = {"IoTCerts.Core", "IoTCerts.Issuance"}
+# Packages that must stay usable without any Microsoft.Extensions package (R: Core/Issuance are .NET only; the online
+# revocation package sits right above Core, so a device or an AOT build can fetch CRLs without them too).
+NO_EXTENSIONS = {"IoTCerts.Core", "IoTCerts.Issuance", "IoTCerts.Revocation.Online"}
 EXACT_DEPENDENCIES = {
     "IoTCerts.Core": {"System.Security.Cryptography.Pkcs"},
     "IoTCerts.Issuance": {"IoTCerts.Core", "System.Security.Cryptography.Pkcs"},

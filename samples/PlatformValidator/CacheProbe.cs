@@ -1,11 +1,13 @@
 using System.Diagnostics.Metrics;
 using IoTCerts.Core;
+using IoTCerts.Revocation.Online;
 
 namespace IoTCerts.Samples.PlatformValidator;
 
 /// <summary>
 /// Counts, for one validation, how many issuer signatures the <see cref="ChainValidator"/> answered from its cache and
-/// how many CRLs had to be downloaded. It listens to Core's own instruments (<see cref="CoreDiagnostics"/>) and
+/// how many CRLs had to be downloaded. It listens to the libraries' own instruments (<see cref="CoreDiagnostics"/>,
+/// <see cref="OnlineRevocationDiagnostics"/>) and
 /// attributes each measurement to the validation in progress on the same logical flow (an <see cref="AsyncLocal{T}"/>),
 /// so concurrent requests do not mix their counts.
 /// </summary>
@@ -32,7 +34,8 @@ internal static class CacheProbe
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == CoreDiagnostics.MeterName && instrument.Name is SignatureCacheHits or CrlFetches)
+                if ((instrument.Meter.Name == CoreDiagnostics.MeterName && instrument.Name == SignatureCacheHits)
+                    || (instrument.Meter.Name == OnlineRevocationDiagnostics.MeterName && instrument.Name == CrlFetches))
                 {
                     l.EnableMeasurementEvents(instrument);
                 }

@@ -1,4 +1,5 @@
 using IoTCerts.Core;
+using IoTCerts.Revocation.Online;
 
 namespace IoTCerts.Extensions.DependencyInjection;
 

@@ -1,5 +1,6 @@
 using IoTCerts.Core;
 using IoTCerts.Issuance;
+using IoTCerts.Revocation.Online;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,5 @@
 using IoTCerts.Core;
+using IoTCerts.Revocation.Online;
 using Microsoft.Extensions.Options;
 
 namespace IoTCerts.Extensions.DependencyInjection;

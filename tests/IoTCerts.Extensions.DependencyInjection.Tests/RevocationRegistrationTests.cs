@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using IoTCerts.Core;
+using IoTCerts.Revocation.Online;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using IoTCerts.Revocation.Online;
 
 namespace IoTCerts.Samples.PlatformValidator.Tests;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using IoTCerts.Cli.Infrastructure;
 using IoTCerts.Core;
+using IoTCerts.Revocation.Online;
 
 namespace IoTCerts.Cli.Commands;
 

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using IoTCerts.Cli.Infrastructure;
 using IoTCerts.Core;
+using IoTCerts.Revocation.Online;
 
 namespace IoTCerts.Cli.Commands;
 

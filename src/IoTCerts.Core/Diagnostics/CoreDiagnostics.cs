@@ -10,9 +10,8 @@ namespace IoTCerts.Core;
 /// </summary>
 /// <remarks>
 /// Instruments (names are stable): <c>iotcerts.chain.validations</c> (tag <c>iotcerts.result</c> = valid | invalid),
-/// <c>iotcerts.chain.signature_cache_hits</c> (verified issuer→subject signatures answered from the cache),
-/// <c>iotcerts.crl.fetches</c> (CRL downloads, tag <c>iotcerts.result</c> = the <see cref="CrlFetchStatus"/> in
-/// lower case). Spans: <c>iotcerts.crl.fetch</c> around each CRL download (tag <c>url.full</c>).
+/// <c>iotcerts.chain.signature_cache_hits</c> (verified issuer→subject signatures answered from the cache). CRL
+/// downloads are counted by IoTCerts.Revocation.Online (Core does no network I/O).
 /// </remarks>
 public static class CoreDiagnostics
 {
@@ -34,14 +33,8 @@ public static class CoreDiagnostics
     private static readonly Counter<long> s_signatureCacheHits = s_meter.CreateCounter<long>(
         "iotcerts.chain.signature_cache_hits", "{signature}", "Issuer-to-subject signatures answered from the validator's cache.");
 
-    private static readonly Counter<long> s_crlFetches = s_meter.CreateCounter<long>(
-        "iotcerts.crl.fetches", "{download}", "CRL downloads from distribution points, by result.");
-
     internal static void ChainValidated(bool valid) =>
         s_validations.Add(1, new KeyValuePair<string, object?>(ResultTag, valid ? "valid" : "invalid"));
 
     internal static void SignatureCacheHit() => s_signatureCacheHits.Add(1);
-
-    internal static void CrlFetched(CrlFetchStatus status) =>
-        s_crlFetches.Add(1, new KeyValuePair<string, object?>(ResultTag, status.ToString().ToLowerInvariant()));
 }

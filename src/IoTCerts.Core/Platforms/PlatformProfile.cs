@@ -64,16 +64,17 @@ public sealed class PlatformProfile
     }
 
     /// <summary>
-    /// Like <see cref="CheckCaUpload"/>, after fetching the CA's CRL distribution points with <paramref name="fetcher"/> so
-    /// the rules about CRL reachability (IBM Watson IoT, R-30) are evaluated.
+    /// Like <see cref="CheckCaUpload"/>, after asking <paramref name="fetcher"/> for the CA's CRL distribution points so
+    /// the rules about CRL reachability (IBM Watson IoT, R-30) are evaluated. Core does no I/O: the source does (for
+    /// example IoTCerts.Revocation.Online's <c>CrlFetcher</c>).
     /// </summary>
-    public async Task<ProfileReport> CheckCaUploadAsync(IReadOnlyList<Certificate> caFile, CrlFetcher fetcher, ProfileCheckOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<ProfileReport> CheckCaUploadAsync(IReadOnlyList<Certificate> caFile, ICrlSource fetcher, ProfileCheckOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(caFile);
         ArgumentNullException.ThrowIfNull(fetcher);
         options ??= ProfileCheckOptions.Default;
         var results = new Dictionary<string, CrlFetchResult>(StringComparer.Ordinal);
-        foreach (var uri in NotEmpty(caFile, nameof(caFile)).SelectMany(c => c.CrlDistributionPointUris).Where(CrlFetcher.IsFetchable).Distinct(StringComparer.Ordinal))
+        foreach (var uri in NotEmpty(caFile, nameof(caFile)).SelectMany(c => c.CrlDistributionPointUris).Where(CrlLocations.IsFetchable).Distinct(StringComparer.Ordinal))
         {
             results[uri] = await fetcher.FetchAsync(uri, cancellationToken).ConfigureAwait(false);
         }
@@ -81,6 +82,7 @@ public sealed class PlatformProfile
         return CheckCaUpload(caFile, new ProfileCheckOptions
         {
             At = options.At,
+            TimeProvider = options.TimeProvider,
             ExpectedDeviceId = options.ExpectedDeviceId,
             UploadedCaCertificates = options.UploadedCaCertificates,
             ValidatedChain = options.ValidatedChain,
@@ -142,7 +144,7 @@ public sealed class PlatformProfile
 
     private ProfileReport Run(ProfileStage stage, IReadOnlyList<Certificate> certificates, ProfileCheckOptions options, int? chainLength = null)
     {
-        var input = new RuleInput(certificates, chainLength ?? certificates.Count, options, options.At ?? DateTimeOffset.UtcNow);
+        var input = new RuleInput(certificates, chainLength ?? certificates.Count, options, options.At ?? (options.TimeProvider ?? TimeProvider.System).GetUtcNow());
         var checkedRules = new List<ProfileRule>();
         var violations = new List<ProfileViolation>();
         var notChecked = new List<UncheckedRule>();

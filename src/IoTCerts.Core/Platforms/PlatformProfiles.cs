@@ -70,7 +70,7 @@ internal static class PlatformProfiles
             i => First(i, c => Dates(c, i.At))),
         Rule("ibm-ca-crl-reachable", ProfileStage.CaUpload, "IBM Watson IoT requires the CA's CRL to be reachable when the CA is added", "R-30", i =>
         {
-            var uris = i.Certificates[0].CrlDistributionPointUris.Where(CrlFetcher.IsFetchable).Distinct(StringComparer.Ordinal).ToList();
+            var uris = i.Certificates[0].CrlDistributionPointUris.Where(CrlLocations.IsFetchable).Distinct(StringComparer.Ordinal).ToList();
             if (uris.Count == 0)
             {
                 return [];

@@ -90,8 +90,11 @@ public sealed class ProfileCheckOptions
     /// <summary>No extra input; the current time.</summary>
     public static ProfileCheckOptions Default { get; } = new();
 
-    /// <summary>The instant dates are checked at; the current time when null.</summary>
+    /// <summary>The instant dates are checked at; when null, the current time of <see cref="TimeProvider"/>.</summary>
     public DateTimeOffset? At { get; init; }
+
+    /// <summary>The clock read when <see cref="At"/> is null (Core reads no clock of its own); <see cref="System.TimeProvider.System"/> when null.</summary>
+    public TimeProvider? TimeProvider { get; init; }
 
     /// <summary>The CA certificates uploaded to the platform (device-connection rules that need them are skipped without).</summary>
     public IReadOnlyList<Certificate>? UploadedCaCertificates { get; init; }

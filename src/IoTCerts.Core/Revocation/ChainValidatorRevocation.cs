@@ -9,7 +9,7 @@ public static class ChainValidatorRevocation
     /// <summary>
     /// Validates like <see cref="ChainValidator.Validate(Certificate, IEnumerable{Certificate}?, ValidationContext)"/>; when the
     /// validator's checker is an online <see cref="CrlRevocationChecker"/>, first fetches (through its
-    /// <see cref="CrlFetcher"/>, sharing downloads and the cache) the CRLs named by the certificates of the chain, then
+    /// <see cref="ICrlSource"/>, sharing downloads and the cache) the CRLs named by the certificates of the chain, then
     /// validates with them. Without an online checker this is the synchronous validation.
     /// </summary>
     public static async Task<ChainValidationResult> ValidateAsync(this ChainValidator validator, Certificate endEntity,
@@ -36,7 +36,7 @@ public static class ChainValidatorRevocation
 
                 foreach (var uri in certificate.CrlDistributionPointUris)
                 {
-                    if (CrlFetcher.IsFetchable(uri) && !fetcher.TryGetCached(uri, out _))
+                    if (CrlLocations.IsFetchable(uri) && !fetcher.TryGetCached(uri, out _))
                     {
                         missing.Add(uri);
                     }

@@ -4,7 +4,7 @@ namespace IoTCerts.Core;
 
 /// <summary>
 /// Checks revocation with CRLs (R-13, RFC 5280 §6.3): CRLs handed in (offline) and, in online mode, the ones a
-/// <see cref="CrlFetcher"/> has fetched from the certificate's distribution points. A CRL counts only when it is
+/// <see cref="ICrlSource"/> (IoTCerts.Revocation.Online's <c>CrlFetcher</c>) has fetched from the certificate's distribution points. A CRL counts only when it is
 /// the issuer's (same name, signature verified with the issuer's key, cRLSign allowed), fresh at the validation
 /// time, complete (cRLNumber, no unknown critical extension) and in scope (issuingDistributionPoint); delta CRLs
 /// handed in are applied on top of their base. Thread-safe; what it learns about a CRL is kept with the CRL.
@@ -23,7 +23,7 @@ public sealed class CrlRevocationChecker : IRevocationChecker
     /// <param name="crls">CRLs handed in (complete and delta); used in both modes.</param>
     /// <param name="fetcher">The fetcher whose cache is read; required in online mode, refused in offline mode.</param>
     /// <exception cref="ArgumentException">The combination is impossible (mode None, online without a fetcher, offline with one).</exception>
-    public CrlRevocationChecker(RevocationPolicy policy, IEnumerable<CertificateRevocationList>? crls = null, CrlFetcher? fetcher = null)
+    public CrlRevocationChecker(RevocationPolicy policy, IEnumerable<CertificateRevocationList>? crls = null, ICrlSource? fetcher = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
         switch (policy.Mode)
@@ -31,7 +31,7 @@ public sealed class CrlRevocationChecker : IRevocationChecker
             case RevocationMode.None:
                 throw new ArgumentException("revocation mode None needs no checker: create the ChainValidator without one", nameof(policy));
             case RevocationMode.Online when fetcher is null:
-                throw new ArgumentException("online revocation needs a CrlFetcher", nameof(fetcher));
+                throw new ArgumentException("online revocation needs a CRL source (IoTCerts.Revocation.Online's CrlFetcher)", nameof(fetcher));
             case RevocationMode.Offline when fetcher is not null:
                 throw new ArgumentException("offline revocation must not fetch: use RevocationMode.Online with a fetcher", nameof(fetcher));
         }
@@ -59,7 +59,7 @@ public sealed class CrlRevocationChecker : IRevocationChecker
     public RevocationPolicy Policy { get; }
 
     /// <summary>The fetcher (online mode), or null.</summary>
-    public CrlFetcher? Fetcher { get; }
+    public ICrlSource? Fetcher { get; }
 
     /// <summary>The CRLs handed in.</summary>
     public IReadOnlyList<CertificateRevocationList> Crls { get; }
@@ -91,7 +91,7 @@ public sealed class CrlRevocationChecker : IRevocationChecker
         {
             foreach (var uri in certificate.CrlDistributionPointUris)
             {
-                if (!CrlFetcher.IsFetchable(uri))
+                if (!CrlLocations.IsFetchable(uri))
                 {
                     continue;
                 }

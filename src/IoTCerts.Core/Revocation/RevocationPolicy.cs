@@ -9,7 +9,7 @@ public enum RevocationMode
     /// <summary>Only CRLs handed in by the caller are used; nothing is fetched.</summary>
     Offline,
 
-    /// <summary>CRLs are fetched from each certificate's CRL distribution points by a <see cref="CrlFetcher"/> (handed-in CRLs are used too).</summary>
+    /// <summary>CRLs are fetched from each certificate's CRL distribution points by an <see cref="ICrlSource"/> such as IoTCerts.Revocation.Online's <c>CrlFetcher</c> (handed-in CRLs are used too).</summary>
     Online,
 }
 

@@ -318,20 +318,8 @@ public class EstClient
         var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            using var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > limit)
-                {
-                    throw new EstException(EstErrorCode.ResponseTooLarge, $"the EST server sent more than the {limit}-byte limit");
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return buffer.ToArray();
+            return await IoTCerts.Core.BoundedStreamReader.ReadToEndAsync(stream, limit, cancellationToken).ConfigureAwait(false)
+                ?? throw new EstException(EstErrorCode.ResponseTooLarge, $"the EST server sent more than the {limit}-byte limit");
         }
     }
 

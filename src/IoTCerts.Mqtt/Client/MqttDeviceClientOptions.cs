@@ -43,7 +43,7 @@ public sealed class MqttDeviceClientOptions
     /// <see cref="IoTCerts.Core.CrlRevocationChecker"/> in <see cref="IoTCerts.Core.RevocationMode.Offline"/> mode fed with
     /// CRLs the device already holds. Default <see langword="null"/>: no revocation check, because devices are
     /// often offline and an unreachable CRL must not stop them connecting. The TLS handshake does no I/O: an online
-    /// checker only reads what its <see cref="IoTCerts.Core.CrlFetcher"/> has already cached.
+    /// checker only reads what its <see cref="IoTCerts.Core.ICrlSource"/> has already cached.
     /// </summary>
     public IoTCerts.Core.IRevocationChecker? ServerRevocationChecker { get; set; }
 

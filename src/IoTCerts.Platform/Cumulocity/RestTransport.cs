@@ -175,20 +175,8 @@ internal sealed class RestTransport
         var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            using var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > limit)
-                {
-                    throw new CumulocityException(CumulocityErrorCode.ResponseTooLarge, $"Cumulocity sent more than the {limit}-byte limit in answer to {method} {path}") { Request = $"{method} {path}" };
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return buffer.ToArray();
+            return await IoTCerts.Core.BoundedStreamReader.ReadToEndAsync(stream, limit, cancellationToken).ConfigureAwait(false)
+                ?? throw new CumulocityException(CumulocityErrorCode.ResponseTooLarge, $"Cumulocity sent more than the {limit}-byte limit in answer to {method} {path}") { Request = $"{method} {path}" };
         }
     }
 

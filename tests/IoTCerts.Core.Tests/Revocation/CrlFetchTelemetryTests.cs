@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using IoTCerts.Revocation.Online;
 
 namespace IoTCerts.Core.Tests.Revocation;
 
-/// <summary>Each CRL download is a span and a counted result on <see cref="CoreDiagnostics"/>; cache answers are neither.</summary>
+/// <summary>Each CRL download is a span and a counted result on <see cref="OnlineRevocationDiagnostics"/>; cache answers are neither.</summary>
 public sealed class CrlFetchTelemetryTests : IDisposable
 {
     private readonly CrlHttpServer _server = new();
@@ -28,7 +29,7 @@ public sealed class CrlFetchTelemetryTests : IDisposable
         var spans = new ConcurrentBag<Activity>();
         using var activities = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == CoreDiagnostics.ActivitySourceName,
+            ShouldListenTo = source => source.Name == OnlineRevocationDiagnostics.ActivitySourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = a =>
             {
@@ -44,7 +45,7 @@ public sealed class CrlFetchTelemetryTests : IDisposable
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == CoreDiagnostics.MeterName && instrument.Name == "iotcerts.crl.fetches")
+                if (instrument.Meter.Name == OnlineRevocationDiagnostics.MeterName && instrument.Name == "iotcerts.crl.fetches")
                 {
                     l.EnableMeasurementEvents(instrument);
                 }

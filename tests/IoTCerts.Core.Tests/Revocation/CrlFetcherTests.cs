@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using IoTCerts.Revocation.Online;
 
 namespace IoTCerts.Core.Tests.Revocation;
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using IoTCerts.Revocation.Online;
 
 namespace IoTCerts.Core.Tests.Revocation;
 

@@ -2,8 +2,9 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using IoTCerts.Core;
 
-namespace IoTCerts.Core;
+namespace IoTCerts.Revocation.Online;
 
 /// <summary>
 /// Downloads CRLs from CRL distribution points (R-13: plain http on any port, https allowed) with a timeout, a size
@@ -15,7 +16,7 @@ namespace IoTCerts.Core;
 /// <c>() =&gt; factory.CreateClient("crl")</c>); give it a handler from <see cref="CreateHandler"/> so redirects are
 /// counted here. The fetcher does not verify CRLs: <see cref="CrlRevocationChecker"/> does.
 /// </remarks>
-public sealed class CrlFetcher
+public sealed class CrlFetcher : ICrlSource
 {
     private static readonly MediaTypeWithQualityHeaderValue s_pkixCrl = new("application/pkix-crl");
 
@@ -56,8 +57,7 @@ public sealed class CrlFetcher
     };
 
     /// <summary>True for an absolute http or https URI (LDAP and file locations are not fetched).</summary>
-    public static bool IsFetchable(string uri) =>
-        System.Uri.TryCreate(uri, UriKind.Absolute, out var parsed) && (parsed.Scheme == System.Uri.UriSchemeHttp || parsed.Scheme == System.Uri.UriSchemeHttps);
+    public static bool IsFetchable(string uri) => CrlLocations.IsFetchable(uri);
 
     /// <summary>The cached, unexpired result for <paramref name="uri"/>, without any I/O.</summary>
     public bool TryGetCached(string uri, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CrlFetchResult? result)
@@ -178,13 +178,13 @@ public sealed class CrlFetcher
     // A span and a counted result per network download (cache answers are not downloads).
     private async Task<CrlFetchResult> DownloadTracedAsync(string uri)
     {
-        using var activity = CoreDiagnostics.ActivitySource.StartActivity("iotcerts.crl.fetch", System.Diagnostics.ActivityKind.Client);
+        using var activity = OnlineRevocationDiagnostics.ActivitySource.StartActivity("iotcerts.crl.fetch", System.Diagnostics.ActivityKind.Client);
         activity?.SetTag("url.full", uri);
         var result = await DownloadAsync(uri).ConfigureAwait(false);
-        CoreDiagnostics.CrlFetched(result.Status);
+        OnlineRevocationDiagnostics.CrlFetched(result.Status);
         if (activity is not null)
         {
-            activity.SetTag(CoreDiagnostics.ResultTag, result.Status.ToString().ToLowerInvariant());
+            activity.SetTag(OnlineRevocationDiagnostics.ResultTag, result.Status.ToString().ToLowerInvariant());
             if (result.Status != CrlFetchStatus.Fetched)
             {
                 activity.SetStatus(System.Diagnostics.ActivityStatusCode.Error, result.Status.ToString());
@@ -255,21 +255,11 @@ public sealed class CrlFetcher
 
     private async Task<byte[]?> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
     {
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
         {
-            if (buffer.Length + read > Options.MaxCrlSize)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
+            return await BoundedStreamReader.ReadToEndAsync(stream, Options.MaxCrlSize, cancellationToken).ConfigureAwait(false);
         }
-
-        return buffer.ToArray();
     }
 
     private CrlFetchResult Parse(string uri, byte[] body, int? status)
