@@ -38,15 +38,10 @@ public sealed class CrlFetchResult
     /// <param name="httpStatus">The HTTP status code of the last response, when there was one.</param>
     /// <param name="message">A sentence for an operator, naming the URI.</param>
     /// <param name="fetchedAt">When the download finished.</param>
-    /// <exception cref="ArgumentException">A fetched result without a CRL, or a failed one with a CRL.</exception>
     public CrlFetchResult(string uri, CrlFetchStatus status, CertificateRevocationList? crl, int? httpStatus, string message, DateTimeOffset fetchedAt)
     {
         ArgumentNullException.ThrowIfNull(uri);
         ArgumentNullException.ThrowIfNull(message);
-        if ((status == CrlFetchStatus.Fetched) != (crl is not null))
-        {
-            throw new ArgumentException("a fetched result carries its CRL, and only a fetched result does", nameof(crl));
-        }
 
         Uri = uri;
         Status = status;
