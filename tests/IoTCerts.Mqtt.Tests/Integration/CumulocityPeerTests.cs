@@ -120,7 +120,7 @@ public sealed class CumulocityPeerTests(ITestOutputHelper output) : IDisposable
     {
         var e = Assert.Throws<MqttCredentialException>(() => MqttClientIdentity.FromCertificate(_pki.Device("d:bad:id").Certificate, MqttClientIdProfile.Cumulocity));
         Assert.Equal(MqttCredentialError.InvalidClientIdentity, e.Error);
-        Assert.Contains("contains ':'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("must not contain ':'", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
