@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Authentication;
 using System.Text;
+using IoTCerts.Core;
 using IoTCerts.Est;
 using IoTCerts.Mqtt;
 using IoTCerts.Mqtt.Tests.Fixtures;
@@ -10,7 +11,8 @@ namespace IoTCerts.Device.Tests.Renewal;
 
 /// <summary>
 /// <see cref="MqttRenewalExtensions.ReconnectOnRenewal"/> with a real <see cref="CertificateRenewalEngine"/> and a real
-/// mosquitto: the engine announces a new pair in the credential's files and the client reconnects with it.
+/// mosquitto: the engine announces a new pair through its <see cref="ICertificateCredentialSource"/> and the client
+/// reconnects with it.
 /// </summary>
 public sealed class EstRenewalTests(ITestOutputHelper output)
 {
@@ -55,6 +57,14 @@ public sealed class EstRenewalTests(ITestOutputHelper output)
         Assert.True((await client.ConnectAsync()).IsAccepted);
         await client.SubscribeAsync("devices/renewing/#");
         Assert.Throws<ArgumentException>(() => engine.ReconnectOnRenewal(other, client));
+        Assert.Throws<ArgumentException>(() => engine.GetCredentialSource(other));
+
+        // The engine's side of Core's credential-source contract: before its first pass the pair comes from the files.
+        ICertificateCredentialSource source = engine.GetCredentialSource(credential);
+        Assert.Equal(first.Certificate.Thumbprint, source.Current!.Certificate.Thumbprint);
+        Assert.True(source.Current.Certificate.HasPrivateKey);
+        var announcements = new ConcurrentQueue<CertificateCredentialChangedEventArgs>();
+        source.Changed += (_, e) => announcements.Enqueue(e);
         using IDisposable following = engine.ReconnectOnRenewal(credential, client, e =>
         {
             errors.Enqueue(e);
@@ -75,6 +85,8 @@ public sealed class EstRenewalTests(ITestOutputHelper output)
 
         Assert.Equal(RenewalStatus.NotDue, announced.Status);
         Assert.Empty(errors);
+        Assert.Equal(second.Certificate.Thumbprint, Assert.Single(announcements).Credential.Certificate.Thumbprint);
+        Assert.Equal(second.Certificate.Thumbprint, source.Current!.Certificate.Thumbprint);
         Assert.Equal(second.Certificate.Thumbprint, client.Credential.Certificate.Thumbprint);
         Assert.Equal("renewed", Encoding.UTF8.GetString((await sink.NextAsync()).Payload.Span));
         string[] brokerConnects = broker.ReadLog().Split('\n').Where(l => l.Contains("New client connected", StringComparison.Ordinal)).ToArray();
