@@ -66,6 +66,12 @@ public enum MaterialErrorCode
 
     /// <summary>A key in a PKCS#11 token could not be opened for another reason (token missing, module error) .</summary>
     TokenKeyUnavailable,
+
+    /// <summary>
+    /// A key is outside the bounds IoTCerts imports: an RSA modulus above 16,384 bits or a public exponent that is even,
+    /// 1 or above 2^256 (see <see cref="SubjectPublicKeyInfo.MaxRsaModulusBits"/>).
+    /// </summary>
+    KeyOutOfBounds,
 }
 
 /// <summary>Stable codes and default operator sentences for <see cref="MaterialErrorCode"/>.</summary>
@@ -94,6 +100,7 @@ public static class MaterialErrorCodes
         MaterialErrorCode.WrongPin => "wrong-pin",
         MaterialErrorCode.TokenKeyNotFound => "token-key-not-found",
         MaterialErrorCode.TokenKeyUnavailable => "token-key-unavailable",
+        MaterialErrorCode.KeyOutOfBounds => "key-out-of-bounds",
         _ => "unknown-error",
     };
 
@@ -120,6 +127,7 @@ public static class MaterialErrorCodes
         MaterialErrorCode.WrongPin => "the token refused the PIN",
         MaterialErrorCode.TokenKeyNotFound => "the token holds no private key matching the PKCS#11 URI",
         MaterialErrorCode.TokenKeyUnavailable => "the key in the PKCS#11 token could not be opened",
+        MaterialErrorCode.KeyOutOfBounds => "the key is outside the bounds IoTCerts accepts (RSA above 16,384 bits, or an even, 1 or over-wide public exponent)",
         _ => "the material could not be read",
     };
 }
