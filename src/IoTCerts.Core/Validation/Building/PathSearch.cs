@@ -213,8 +213,11 @@ internal sealed class PathSearch
                 case SignatureVerifier.Outcome.BudgetExceeded:
                     return false;
                 case SignatureVerifier.Outcome.Invalid:
-                    Record(new PathViolation(_path.Count - 1, ChainStatus.NotSignatureValid,
-                        $"the signature of certificate \"{current.SubjectText}\" does not verify with the public key of \"{candidate.SubjectText}\" ({current.SignatureAlgorithm.Describe()})"), complete: false);
+                    Record(candidate.PublicKey.BoundsViolation is { } bounds
+                        ? new PathViolation(_path.Count - 1, ChainStatus.KeyOutOfBounds,
+                            $"the signature of certificate \"{current.SubjectText}\" was not checked: the key of \"{candidate.SubjectText}\" is outside IoTCerts' bounds ({bounds})")
+                        : new PathViolation(_path.Count - 1, ChainStatus.NotSignatureValid,
+                            $"the signature of certificate \"{current.SubjectText}\" does not verify with the public key of \"{candidate.SubjectText}\" ({current.SignatureAlgorithm.Describe()})"), complete: false);
                     continue;
             }
 
