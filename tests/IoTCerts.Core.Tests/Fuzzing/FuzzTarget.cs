@@ -43,7 +43,18 @@ internal static class FuzzTarget
         });
         accepted += Call("Certificate.TryParse", () =>
         {
-            if (Certificate.TryParse(data, out var certificate, out _))
+            var parsed = Certificate.TryParse(data, out var certificate, out var error);
+            var requestParsed = CertificationRequest.TryParse(data, out _, out _);
+            var crlParsed = CertificateRevocationList.TryParse(data, out _, out _);
+            if (parsed != Succeeds(() => Certificate.Parse(data))
+                || requestParsed != Succeeds(() => CertificationRequest.Parse(data))
+                || crlParsed != Succeeds(() => CertificateRevocationList.Parse(data)))
+            {
+                // TryParse's early refusal must never refuse what Parse accepts (nor the other way round).
+                throw new InvalidOperationException($"TryParse and Parse disagree (TryParse {parsed}: {error?.Message})");
+            }
+
+            if (certificate is not null)
             {
                 Touch(certificate);
             }
@@ -62,6 +73,19 @@ internal static class FuzzTarget
         }
 
         return accepted;
+    }
+
+    private static bool Succeeds(Action parse)
+    {
+        try
+        {
+            parse();
+            return true;
+        }
+        catch (MaterialException)
+        {
+            return false;
+        }
     }
 
     private static int Call(string call, Action action)

@@ -165,6 +165,56 @@ public sealed class HostileInputRegressionTests
         Assert.Contains("exponent has 257 bits", spki.BoundsViolation, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TryParse_refuses_garbage_and_truncations_without_throwing_internally()
+    {
+        var valid = Certificate.Parse(Convert.FromBase64String(ValidCertificateBase64())).RawData.ToArray();
+        var random = new Random(17);
+        var inputs = new List<byte[]>();
+        for (var i = 0; i < 500; i++)
+        {
+            var garbage = new byte[random.Next(0, 200)];
+            random.NextBytes(garbage);
+            inputs.Add(garbage);
+            inputs.Add(valid[..random.Next(valid.Length)]);
+        }
+
+        var thread = Environment.CurrentManagedThreadId;
+        var thrown = 0;
+        void Count(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
+        {
+            if (Environment.CurrentManagedThreadId == thread)
+            {
+                Interlocked.Increment(ref thrown);
+            }
+        }
+
+        AppDomain.CurrentDomain.FirstChanceException += Count;
+        try
+        {
+            foreach (var input in inputs)
+            {
+                Assert.False(Certificate.TryParse(input, out _, out var error));
+                Assert.NotNull(error);
+                Assert.False(CertificationRequest.TryParse(input, out _, out _));
+                Assert.False(CertificateRevocationList.TryParse(input, out _, out _));
+            }
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.FirstChanceException -= Count;
+        }
+
+        Assert.Equal(0, thrown);
+    }
+
+    private static string ValidCertificateBase64()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var x509 = new CertificateRequest("CN=try-parse", key, HashAlgorithmName.SHA256).CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        return Convert.ToBase64String(x509.RawData);
+    }
+
     private static byte[] HugeOddExponent(int bits)
     {
         var exponent = new byte[(bits + 7) / 8];
