@@ -7,6 +7,8 @@
 #   ./build.sh bench   run the BenchmarkDotNet suite (long; not part of CI)
 #   ./build.sh pack-check   dotnet pack every src/ project into a temp dir and inspect each package
 #   ./build.sh aot-check    publish samples/DeviceAot with NativeAOT (0 warnings) and run it against mosquitto
+#   ./build.sh fuzz [--minutes N]   the in-repository fuzzer for N minutes (default 10); failing inputs are minimised
+#                      and saved under tests/IoTCerts.Core.Tests/Corpus/regressions, replayed by every test run after
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -79,12 +81,35 @@ pack_check() {
   python3 .ci/pack-check.py . "$out"
 }
 
+# The long fuzzing mode (the bounded 20,000-input run is part of `test`). Prints inputs run, foreign exceptions,
+# the slowest input and the peak working set; exits non-zero when a foreign exception was found (and saved).
+run_fuzz() {
+  local minutes=10
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --minutes) minutes="$2"; shift 2 ;;
+      *) echo "usage: ./build.sh fuzz [--minutes N]" >&2; exit 2 ;;
+    esac
+  done
+  dotnet build tests/IoTCerts.Core.Tests/IoTCerts.Core.Tests.csproj -c Release -nologo -v q
+  local summary=tests/IoTCerts.Core.Tests/TestResults-fuzz-summary.txt
+  rm -f "$summary"
+  set +e
+  IOTCERTS_FUZZ_MINUTES="$minutes" dotnet test tests/IoTCerts.Core.Tests/IoTCerts.Core.Tests.csproj -c Release --no-build -nologo \
+    --filter "FullyQualifiedName~FuzzCorpusTests.Long_fuzz_run" --logger "console;verbosity=normal"
+  local rc=$?
+  set -e
+  [ -f "$summary" ] && cat "$summary" && rm -f "$summary"
+  return "$rc"
+}
+
 case "${1:-}" in
   test) run_tests ;;
   demo) rm -rf out/quickstart; dotnet run --project samples/Quickstart -c Release -- out/quickstart ;;
   inspect-sample) dotnet run --project src/IoTCerts.Cli -c Release -- inspect samples/certificates/device-chain.pem ;;
   pack-check) pack_check ;;
   aot-check) need_tools; need_aot_tools; .ci/aot-check.sh ;;
+  fuzz) shift; run_fuzz "$@" ;;
   bench) shift; dotnet run -c Release --project benchmarks/IoTCerts.Benchmarks -- "${@:---filter *}" ;;
-  *) echo "usage: ./build.sh test|demo|inspect-sample|bench|pack-check|aot-check" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh test|demo|inspect-sample|bench|pack-check|aot-check|fuzz [--minutes N]" >&2; exit 2 ;;
 esac

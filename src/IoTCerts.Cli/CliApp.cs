@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace IoTCerts.Cli;
 
-/// <summary>The <c>iotcerts</c> command tree. Exit codes: 0 ok, 1 invalid (verify), 2 bad input or usage.</summary>
+/// <summary>The <c>iotcerts</c> command tree. Exit codes: 0 ok, 1 invalid (verify), 2 bad input or usage, 3 internal error (a bug).</summary>
 internal static class CliApp
 {
     /// <summary>Exit code for success.</summary>
@@ -14,7 +14,41 @@ internal static class CliApp
     /// <summary>Exit code for bad input or usage.</summary>
     public const int BadInput = 2;
 
+    /// <summary>
+    /// Exit code for an exception no command expected: a bug in iotcerts, never a property of the input. The last-resort
+    /// handler prints one line instead of the runtime's stack trace and exit 134; the test suites fail on this code.
+    /// </summary>
+    public const int InternalError = 3;
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        try
+        {
+            return RunCore(args, stdout, stderr);
+        }
+        catch (Exception ex)
+        {
+            return ReportInternalError(ex, stderr);
+        }
+    }
+
+    /// <summary>Writes the one-line <c>internal-error</c> message (type and message, no stack trace) and returns <see cref="InternalError"/>.</summary>
+    internal static int ReportInternalError(Exception ex, TextWriter stderr)
+    {
+        var message = string.Join(' ', ex.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
+        try
+        {
+            stderr.WriteLine($"iotcerts: error [internal-error]: {ex.GetType().Name}: {message} (a bug in iotcerts; please report it with the input)");
+        }
+        catch (Exception)
+        {
+            // Nothing left to report to (stderr closed); the exit code still tells.
+        }
+
+        return InternalError;
+    }
+
+    private static int RunCore(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var root = BuildRoot();
         var parse = root.Parse(args);

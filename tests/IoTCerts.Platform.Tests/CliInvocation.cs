@@ -11,7 +11,9 @@ internal static class CliInvocation
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var code = CliApp.Run(args, stdout, stderr);
-        return new CliResult(code, stdout.ToString(), stderr.ToString());
+        var result = new CliResult(code, stdout.ToString(), stderr.ToString());
+        Assert.True(code != CliApp.InternalError, $"iotcerts {string.Join(' ', args)} hit the internal-error handler\n{result}");
+        return result;
     }
 
     internal static CliResult Ok(params string[] args)

@@ -9,7 +9,7 @@ internal sealed record CommandInvocation(ParseResult Parse, TextWriter Out, Text
 
 /// <summary>
 /// Wraps every command body so that bad input becomes one clear sentence on stderr and exit code 2,
-/// never a stack trace: the CLI contract is 0 ok, 1 invalid, 2 bad input or usage.
+/// never a stack trace: the CLI contract is 0 ok, 1 invalid, 2 bad input or usage, 3 internal error (a bug).
 /// </summary>
 internal static class CommandActions
 {
@@ -48,6 +48,11 @@ internal static class CommandActions
             {
                 await stderr.WriteLineAsync("iotcerts: cancelled").ConfigureAwait(false);
                 return CliApp.BadInput;
+            }
+            catch (Exception ex)
+            {
+                // The last resort (issue 17): one line and exit 3, never the runtime's stack trace and exit 134.
+                return CliApp.ReportInternalError(ex, stderr);
             }
         });
     }

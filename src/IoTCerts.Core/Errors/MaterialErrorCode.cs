@@ -69,6 +69,12 @@ public enum MaterialErrorCode
 
     /// <summary>The certificate subject has more than one Common Name, so it names no single device .</summary>
     AmbiguousCommonName,
+
+    /// <summary>
+    /// A key is outside the bounds IoTCerts imports: an RSA modulus above 16,384 bits or a public exponent that is even,
+    /// 1 or above 2^256 (see <see cref="SubjectPublicKeyInfo.MaxRsaModulusBits"/>).
+    /// </summary>
+    KeyOutOfBounds,
 }
 
 /// <summary>Stable codes and default operator sentences for <see cref="MaterialErrorCode"/>.</summary>
@@ -98,6 +104,7 @@ public static class MaterialErrorCodes
         MaterialErrorCode.TokenKeyNotFound => "token-key-not-found",
         MaterialErrorCode.TokenKeyUnavailable => "token-key-unavailable",
         MaterialErrorCode.AmbiguousCommonName => "ambiguous-common-name",
+        MaterialErrorCode.KeyOutOfBounds => "key-out-of-bounds",
         _ => "unknown-error",
     };
 
@@ -125,6 +132,7 @@ public static class MaterialErrorCodes
         MaterialErrorCode.TokenKeyNotFound => "the token holds no private key matching the PKCS#11 URI",
         MaterialErrorCode.TokenKeyUnavailable => "the key in the PKCS#11 token could not be opened",
         MaterialErrorCode.AmbiguousCommonName => "the subject has more than one Common Name: the device identity would be ambiguous",
+        MaterialErrorCode.KeyOutOfBounds => "the key is outside the bounds IoTCerts accepts (RSA above 16,384 bits, or an even, 1 or over-wide public exponent)",
         _ => "the material could not be read",
     };
 }

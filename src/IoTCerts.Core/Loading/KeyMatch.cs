@@ -38,6 +38,12 @@ public static class KeyMatch
         {
             if (key.Algorithm == PrivateKeyAlgorithm.Rsa)
             {
+                if (!WithinRsaBounds(subjectPublicKeyInfo))
+                {
+                    // Our key is within bounds (the loader refuses larger ones), so an out-of-bounds key cannot be its match.
+                    return false;
+                }
+
                 using var mine = RSA.Create();
                 mine.ImportSubjectPublicKeyInfo(key.SubjectPublicKeyInfo.Span, out _);
                 using var theirs = RSA.Create();
@@ -58,9 +64,22 @@ public static class KeyMatch
                     && a.Q.X.AsSpan().SequenceEqual(b.Q.X) && a.Q.Y.AsSpan().SequenceEqual(b.Q.Y);
             }
         }
-        catch (CryptographicException)
+        catch (Exception ex) when (ex is CryptographicException or PlatformNotSupportedException or NotSupportedException or ArgumentException)
         {
-            // A certificate key of another algorithm (or a corrupt one) cannot belong to this key.
+            // A certificate key of another algorithm, a curve the platform does not know (PlatformNotSupportedException,
+            // issue 17) or a corrupt key cannot belong to this key.
+            return false;
+        }
+    }
+
+    private static bool WithinRsaBounds(ReadOnlySpan<byte> subjectPublicKeyInfo)
+    {
+        try
+        {
+            return SubjectPublicKeyInfo.Parse(subjectPublicKeyInfo.ToArray()).BoundsViolation is null;
+        }
+        catch (MaterialException)
+        {
             return false;
         }
     }

@@ -11,8 +11,27 @@ internal sealed class MaterialCollector
     private readonly List<CertificateRevocationList> crls = new();
     private readonly List<SkippedItem> skipped = new();
     private int objects;
+    private int pkcs12Bags;
 
-    public MaterialCollector(MaterialLimits limits) => this.limits = limits;
+    public MaterialCollector(MaterialLimits limits)
+    {
+        this.limits = limits;
+        Kdf = new KdfBudget(limits);
+    }
+
+    /// <summary>The key-derivation work left for this input.</summary>
+    public KdfBudget Kdf { get; }
+
+    /// <summary>Counts one PKCS#12 bag or content (and one object).</summary>
+    public void CountPkcs12Bag()
+    {
+        if (++pkcs12Bags > limits.MaxPkcs12Bags)
+        {
+            throw new MaterialException(MaterialErrorCode.TooManyObjects, $"the PKCS#12 file holds more than {limits.MaxPkcs12Bags} bags");
+        }
+
+        CountObject();
+    }
 
     public bool HasItems => certificates.Count + keys.Count + requests.Count + crls.Count > 0;
 

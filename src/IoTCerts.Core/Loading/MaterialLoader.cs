@@ -220,7 +220,7 @@ public static class MaterialLoader
                 collector.AddKey(PrivateKey.FromPkcs8(der.Span, origin));
                 return format;
             case DerKind.EncryptedPkcs8PrivateKey:
-                collector.AddKey(PrivateKeyDecoder.FromEncryptedPkcs8(der, password, requirePassword: true, limits, p => new MaterialOrigin(format, pemLabel, p, null, null), "PKCS#8 "));
+                collector.AddKey(PrivateKeyDecoder.FromEncryptedPkcs8(der, password, requirePassword: true, limits, collector.Kdf, speculative: false, p => new MaterialOrigin(format, pemLabel, p, null, null), "PKCS#8 "));
                 return format;
             case DerKind.Pkcs1RsaPrivateKey:
                 collector.AddKey(PrivateKeyDecoder.FromPkcs1(der.Span, origin));
@@ -275,7 +275,7 @@ public static class MaterialLoader
                     collector.AddKey(PrivateKey.FromPkcs8(block.Data.Span, origin));
                     break;
                 case "ENCRYPTED PRIVATE KEY":
-                    collector.AddKey(PrivateKeyDecoder.FromEncryptedPkcs8(block.Data, password, requirePassword: true, limits, protectedOrigin, "PKCS#8 "));
+                    collector.AddKey(PrivateKeyDecoder.FromEncryptedPkcs8(block.Data, password, requirePassword: true, limits, collector.Kdf, speculative: false, protectedOrigin, "PKCS#8 "));
                     break;
                 case "RSA PRIVATE KEY":
                     collector.AddKey(PrivateKeyDecoder.FromPkcs1(block.Data.Span, origin));

@@ -59,9 +59,18 @@ internal sealed class PasswordBasedEncryption
         return result;
     }
 
-    /// <summary>Decrypts; a padding failure means the passphrase is wrong (R-02).</summary>
-    public byte[] Decrypt(string? password, ReadOnlySpan<byte> ciphertext)
+    /// <summary>Iterations the derivation for one decryption costs: per PBKDF2 output block, or twice for the PKCS#12 KDF (key and IV).</summary>
+    public long Cost => family switch
     {
+        Family.Pbes2 => (long)Iterations * ((KeyLength(cipher) + HashLength(hash) - 1) / HashLength(hash)),
+        Family.Pkcs12 => 2L * Iterations,
+        _ => Iterations,
+    };
+
+    /// <summary>Decrypts; a padding failure means the passphrase is wrong (R-02). The derivation is charged to <paramref name="budget"/> first.</summary>
+    public byte[] Decrypt(string? password, ReadOnlySpan<byte> ciphertext, KdfBudget budget, bool speculative)
+    {
+        budget.Charge(Cost, speculative);
         int blockSize = cipher is Cipher.Aes128 or Cipher.Aes192 or Cipher.Aes256 ? 16 : 8;
         if (ciphertext.Length == 0 || ciphertext.Length % blockSize != 0)
         {
@@ -104,23 +113,28 @@ internal sealed class PasswordBasedEncryption
         }
     }
 
-    internal static int ReadIterationCount(AsnReader reader, MaterialLimits limits)
+    internal static int ReadIterationCount(AsnReader reader, MaterialLimits limits) => ReadIterationCount(reader, limits.MaxKdfIterations, "key-derivation");
+
+    internal static int ReadIterationCount(AsnReader reader, int limit, string what)
     {
         var value = reader.ReadInteger();
         if (value <= 0)
         {
-            throw new MaterialException(MaterialErrorCode.Malformed, "the key-derivation iteration count is not positive");
+            throw new MaterialException(MaterialErrorCode.Malformed, $"the {what} iteration count is not positive");
         }
 
-        if (value > limits.MaxKdfIterations)
+        if (value > limit)
         {
             throw new MaterialException(
                 MaterialErrorCode.WorkFactorTooHigh,
-                $"the material asks for {(value > int.MaxValue ? "more than 2^31" : value.ToString(System.Globalization.CultureInfo.InvariantCulture))} key-derivation iterations; the limit is {limits.MaxKdfIterations}");
+                $"the material asks for {(value > int.MaxValue ? "more than 2^31" : value.ToString(System.Globalization.CultureInfo.InvariantCulture))} {what} iterations; the limit is {limit}");
         }
 
         return (int)value;
     }
+
+    private static int HashLength(HashAlgorithmName hash) =>
+        hash == HashAlgorithmName.SHA256 ? 32 : hash == HashAlgorithmName.SHA384 ? 48 : hash == HashAlgorithmName.SHA512 ? 64 : 20;
 
     private static PasswordBasedEncryption ParseSaltAndCount(AsnReader algorithm, Family family, Cipher cipher, HashAlgorithmName hash, string description, MaterialLimits limits)
     {

@@ -37,9 +37,9 @@ public static class PemReader
             {
                 if (line.StartsWith(BeginMarker, StringComparison.Ordinal) && line.EndsWith(Dashes, StringComparison.Ordinal) && line.Length >= BeginMarker.Length + Dashes.Length)
                 {
-                    if (blocks.Count >= limits.MaxObjects)
+                    if (blocks.Count >= Math.Min(limits.MaxObjects, limits.MaxPemBlocks))
                     {
-                        throw new MaterialException(MaterialErrorCode.TooManyObjects, $"the input holds more than {limits.MaxObjects} PEM blocks");
+                        throw new MaterialException(MaterialErrorCode.TooManyObjects, $"the input holds more than {Math.Min(limits.MaxObjects, limits.MaxPemBlocks)} PEM blocks");
                     }
 
                     label = line[BeginMarker.Length..^Dashes.Length].ToString();

@@ -36,13 +36,13 @@ internal static class Pkcs12Reader
         bool passwordKnown = pfx.HasData || password is not null;
         if (pfx.HasData)
         {
-            chosen = VerifyMac(pfx.ReadSequence(), authenticatedSafe, password, limits);
+            chosen = VerifyMac(pfx.ReadSequence(), authenticatedSafe, password, limits, collector.Kdf);
         }
 
         var safes = new AsnReader(authenticatedSafe, AsnEncodingRules.BER).ReadSequence();
         while (safes.HasData)
         {
-            collector.CountObject();
+            collector.CountPkcs12Bag();
             var contentInfo = safes.ReadSequence();
             var type = contentInfo.ReadObjectIdentifier();
             switch (type)
@@ -51,7 +51,7 @@ internal static class Pkcs12Reader
                     ReadSafeContents(contentInfo.ReadSequence(Explicit0).ReadOctetString(), null, new(chosen, passwordKnown), limits, collector, 1);
                     break;
                 case Oids.Pkcs7EncryptedData:
-                    var (plain, protection, used) = Decrypt(contentInfo.ReadSequence(Explicit0), chosen, passwordKnown, limits);
+                    var (plain, protection, used) = Decrypt(contentInfo.ReadSequence(Explicit0), chosen, passwordKnown, limits, collector.Kdf);
                     chosen = used;
                     passwordKnown = true;
                     try
@@ -75,7 +75,7 @@ internal static class Pkcs12Reader
     }
 
     /// <summary>RFC 7292 §5.1 MacData; returns the password form (null or "") that verifies.</summary>
-    private static string? VerifyMac(AsnReader macData, byte[] authenticatedSafe, string? password, MaterialLimits limits)
+    private static string? VerifyMac(AsnReader macData, byte[] authenticatedSafe, string? password, MaterialLimits limits, KdfBudget budget)
     {
         var digestInfo = macData.ReadSequence();
         var algorithm = digestInfo.ReadSequence();
@@ -91,12 +91,15 @@ internal static class Pkcs12Reader
         };
         var expected = digestInfo.ReadOctetString();
         var salt = macData.ReadOctetString();
-        int iterations = macData.HasData ? PasswordBasedEncryption.ReadIterationCount(macData, limits) : 1;
+        // Capped before any derivation: the MAC is checked before anything says the password is right (issue 17).
+        int iterations = macData.HasData ? PasswordBasedEncryption.ReadIterationCount(macData, limits.MaxPkcs12MacIterations, "PKCS#12 MAC") : 1;
 
-        // RFC 7292 Appendix B.1 encodes "" as a lone terminator, but some exporters use no bytes at all; try both.
-        string?[] candidates = password is null ? [null, string.Empty] : password.Length == 0 ? [string.Empty, null] : [password];
+        // RFC 7292 Appendix B.1 encodes "" as a lone terminator (what OpenSSL and .NET write), but some exporters use no
+        // bytes at all; try both, the standard form first.
+        string?[] candidates = password is null or { Length: 0 } ? [string.Empty, null] : [password];
         foreach (var candidate in candidates)
         {
+            budget.Charge(iterations, speculative: password is null);
             var key = Pkcs12Kdf.Derive(hash, Pkcs12Kdf.EncodePassword(candidate), salt, iterations, Pkcs12Kdf.MacMaterial, Pkcs12Kdf.HashSize(hash));
             try
             {
@@ -124,7 +127,7 @@ internal static class Pkcs12Reader
         : HMACSHA512.HashData(key, data);
 
     /// <summary>RFC 5652 §8 EncryptedData with a password-based scheme.</summary>
-    private static (byte[] Plain, string Protection, string? Used) Decrypt(AsnReader encryptedData, string? password, bool passwordKnown, MaterialLimits limits)
+    private static (byte[] Plain, string Protection, string? Used) Decrypt(AsnReader encryptedData, string? password, bool passwordKnown, MaterialLimits limits, KdfBudget budget)
     {
         var sequence = encryptedData.ReadSequence();
         sequence.ReadInteger();
@@ -138,15 +141,15 @@ internal static class Pkcs12Reader
         var protection = "PKCS#12 " + scheme.Description;
         if (passwordKnown)
         {
-            return (scheme.Decrypt(password, ciphertext), protection, password);
+            return (scheme.Decrypt(password, ciphertext, budget, speculative: false), protection, password);
         }
 
         // No MAC and no passphrase given: the file may use an empty password in either encoding.
-        foreach (var candidate in new string?[] { null, string.Empty })
+        foreach (var candidate in new string?[] { string.Empty, null })
         {
             try
             {
-                return (scheme.Decrypt(candidate, ciphertext), protection, candidate);
+                return (scheme.Decrypt(candidate, ciphertext, budget, speculative: true), protection, candidate);
             }
             catch (MaterialException ex) when (ex.Code == MaterialErrorCode.WrongPassphrase)
             {
@@ -166,7 +169,7 @@ internal static class Pkcs12Reader
         var bags = new AsnReader(safeContents, AsnEncodingRules.BER).ReadSequence();
         while (bags.HasData)
         {
-            collector.CountObject();
+            collector.CountPkcs12Bag();
             var bag = bags.ReadSequence();
             var bagId = bag.ReadObjectIdentifier();
             var value = bag.ReadSequence(Explicit0).ReadEncodedValue();
@@ -179,7 +182,7 @@ internal static class Pkcs12Reader
                     collector.AddKey(PrivateKey.FromPkcs8(value.Span, Origin(protection)));
                     break;
                 case Oids.Pkcs12ShroudedKeyBag:
-                    collector.AddKey(DecryptKey(value, password, limits, Origin));
+                    collector.AddKey(DecryptKey(value, password, limits, collector.Kdf, Origin));
                     break;
                 case Oids.Pkcs12CertBag:
                     var certBag = new AsnReader(value, AsnEncodingRules.BER).ReadSequence();
@@ -210,18 +213,18 @@ internal static class Pkcs12Reader
         }
     }
 
-    private static PrivateKey DecryptKey(ReadOnlyMemory<byte> value, Passphrase password, MaterialLimits limits, Func<string, MaterialOrigin> origin)
+    private static PrivateKey DecryptKey(ReadOnlyMemory<byte> value, Passphrase password, MaterialLimits limits, KdfBudget budget, Func<string, MaterialOrigin> origin)
     {
         if (password.Known)
         {
-            return PrivateKeyDecoder.FromEncryptedPkcs8(value, password.Value, requirePassword: false, limits, origin, "PKCS#12 ");
+            return PrivateKeyDecoder.FromEncryptedPkcs8(value, password.Value, requirePassword: false, limits, budget, speculative: false, origin, "PKCS#12 ");
         }
 
-        foreach (var candidate in new string?[] { null, string.Empty })
+        foreach (var candidate in new string?[] { string.Empty, null })
         {
             try
             {
-                return PrivateKeyDecoder.FromEncryptedPkcs8(value, candidate, requirePassword: false, limits, origin, "PKCS#12 ");
+                return PrivateKeyDecoder.FromEncryptedPkcs8(value, candidate, requirePassword: false, limits, budget, speculative: true, origin, "PKCS#12 ");
             }
             catch (MaterialException ex) when (ex.Code == MaterialErrorCode.WrongPassphrase)
             {

@@ -190,6 +190,10 @@ public sealed class PrivateKey
                         $"the private key is a {Oids.KeyAlgorithmName(algorithmOid)} key; IoTCerts supports RSA and EC (P-256, P-384, P-521) keys");
             }
         }
+        catch (PlatformNotSupportedException ex)
+        {
+            throw new MaterialException(MaterialErrorCode.UnsupportedAlgorithm, $"the EC private key's curve ({curveOid}) is not supported by this platform", ex);
+        }
         catch (CryptographicException ex)
         {
             throw new MaterialException(MaterialErrorCode.Malformed, "the private key is corrupt: its PKCS#8 content is not a valid key", ex);

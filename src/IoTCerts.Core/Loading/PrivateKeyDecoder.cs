@@ -78,7 +78,7 @@ internal static class PrivateKeyDecoder
     }
 
     /// <summary>EncryptedPrivateKeyInfo (RFC 5958 §3) with PBES2 or PBES1; the work factor is checked before decrypting.</summary>
-    public static PrivateKey FromEncryptedPkcs8(ReadOnlyMemory<byte> der, string? password, bool requirePassword, MaterialLimits limits, Func<string, MaterialOrigin> origin, string protectionPrefix)
+    public static PrivateKey FromEncryptedPkcs8(ReadOnlyMemory<byte> der, string? password, bool requirePassword, MaterialLimits limits, KdfBudget budget, bool speculative, Func<string, MaterialOrigin> origin, string protectionPrefix)
     {
         PasswordBasedEncryption scheme;
         byte[] ciphertext;
@@ -103,7 +103,7 @@ internal static class PrivateKeyDecoder
             throw new MaterialException(MaterialErrorCode.PassphraseRequired, $"the private key is encrypted ({protectionPrefix}{scheme.Description}): a passphrase is required");
         }
 
-        var plain = scheme.Decrypt(password, ciphertext);
+        var plain = scheme.Decrypt(password, ciphertext, budget, speculative);
         try
         {
             if (!LooksLikeDerSequence(plain))

@@ -186,6 +186,16 @@ public sealed partial class Certificate
     /// <summary>Parses a DER-encoded certificate with the given limits without throwing.</summary>
     public static bool TryParse(ReadOnlyMemory<byte> der, ParseLimits limits, [NotNullWhen(true)] out Certificate? certificate, [NotNullWhen(false)] out MaterialException? error)
     {
+        ArgumentNullException.ThrowIfNull(limits);
+
+        // Garbage and truncations are refused here without throwing (a hostile flood pays no exception per input).
+        if (DerEnvelope.SignedSkeletonError(der.Span, limits.MaxEncodedSize, "certificate") is { } early)
+        {
+            certificate = null;
+            error = early;
+            return false;
+        }
+
         try
         {
             certificate = Parse(der, limits);

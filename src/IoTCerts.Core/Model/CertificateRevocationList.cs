@@ -184,6 +184,14 @@ public sealed class CertificateRevocationList
     /// <summary>Parses a DER-encoded CRL without throwing.</summary>
     public static bool TryParse(ReadOnlyMemory<byte> der, [NotNullWhen(true)] out CertificateRevocationList? crl, [NotNullWhen(false)] out MaterialException? error)
     {
+        // Garbage and truncations are refused here without throwing (a hostile flood pays no exception per input).
+        if (DerEnvelope.SignedSkeletonError(der.Span, ParseLimits.Default.MaxCrlEncodedSize, "CRL") is { } early)
+        {
+            crl = null;
+            error = early;
+            return false;
+        }
+
         try
         {
             crl = Parse(der);

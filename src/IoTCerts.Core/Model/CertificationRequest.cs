@@ -187,6 +187,14 @@ public sealed class CertificationRequest
     /// <summary>Parses a DER-encoded PKCS#10 certification request without throwing.</summary>
     public static bool TryParse(ReadOnlyMemory<byte> der, [NotNullWhen(true)] out CertificationRequest? request, [NotNullWhen(false)] out MaterialException? error)
     {
+        // Garbage and truncations are refused here without throwing (a hostile flood pays no exception per input).
+        if (DerEnvelope.SignedSkeletonError(der.Span, ParseLimits.Default.MaxEncodedSize, "certificate request") is { } early)
+        {
+            request = null;
+            error = early;
+            return false;
+        }
+
         try
         {
             request = Parse(der);

@@ -12,24 +12,33 @@ internal static class DerEnvelope
     /// <summary>Checks that <paramref name="der"/> is exactly one SEQUENCE whose announced length is present.</summary>
     public static void CheckOuter(ReadOnlySpan<byte> der, int maxSize, string what)
     {
+        if (OuterError(der, maxSize, what) is { } error)
+        {
+            throw error;
+        }
+    }
+
+    /// <summary>What <see cref="CheckOuter"/> would throw, returned instead (no exception is thrown: TryParse's fast refusal).</summary>
+    public static MaterialException? OuterError(ReadOnlySpan<byte> der, int maxSize, string what)
+    {
         if (der.IsEmpty)
         {
-            throw new MaterialException(MaterialErrorCode.Empty, $"the {what} is empty");
+            return new MaterialException(MaterialErrorCode.Empty, $"the {what} is empty");
         }
 
         if (der.Length > maxSize)
         {
-            throw new MaterialException(MaterialErrorCode.InputTooLarge, $"the {what} is {der.Length} bytes, more than the limit of {maxSize} bytes");
+            return new MaterialException(MaterialErrorCode.InputTooLarge, $"the {what} is {der.Length} bytes, more than the limit of {maxSize} bytes");
         }
 
         if (der[0] != 0x30)
         {
-            throw new MaterialException(MaterialErrorCode.Malformed, $"the {what} does not start with a DER SEQUENCE");
+            return new MaterialException(MaterialErrorCode.Malformed, $"the {what} does not start with a DER SEQUENCE");
         }
 
         if (der.Length < 2)
         {
-            throw new MaterialException(MaterialErrorCode.Truncated, $"the {what} is truncated: it ends inside its first header");
+            return new MaterialException(MaterialErrorCode.Truncated, $"the {what} is truncated: it ends inside its first header");
         }
 
         long contentLength;
@@ -45,12 +54,12 @@ internal static class DerEnvelope
             var count = first & 0x7F;
             if (count is 0 or > 4)
             {
-                throw new MaterialException(MaterialErrorCode.Malformed, $"the {what} has an indefinite or oversized length, which DER forbids");
+                return new MaterialException(MaterialErrorCode.Malformed, $"the {what} has an indefinite or oversized length, which DER forbids");
             }
 
             if (der.Length < 2 + count)
             {
-                throw new MaterialException(MaterialErrorCode.Truncated, $"the {what} is truncated: it ends inside its first header");
+                return new MaterialException(MaterialErrorCode.Truncated, $"the {what} is truncated: it ends inside its first header");
             }
 
             contentLength = 0;
@@ -65,13 +74,98 @@ internal static class DerEnvelope
         var total = headerLength + contentLength;
         if (total > der.Length)
         {
-            throw new MaterialException(MaterialErrorCode.Truncated, $"the {what} is truncated: it announces {total} bytes but only {der.Length} are present");
+            return new MaterialException(MaterialErrorCode.Truncated, $"the {what} is truncated: it announces {total} bytes but only {der.Length} are present");
         }
 
         if (total < der.Length)
         {
-            throw new MaterialException(MaterialErrorCode.Malformed, $"the {what} has {der.Length - total} bytes of trailing data after its DER encoding");
+            return new MaterialException(MaterialErrorCode.Malformed, $"the {what} has {der.Length - total} bytes of trailing data after its DER encoding");
         }
+
+        return null;
+    }
+
+    private static readonly byte[] s_signedSkeleton = [0x30, 0x30, 0x03];
+
+    /// <summary>
+    /// Decides without throwing whether <paramref name="der"/> has the skeleton every signed object (certificate, CSR,
+    /// CRL) shares — SEQUENCE { SEQUENCE, SEQUENCE, BIT STRING } with DER lengths that fit exactly — and returns the
+    /// error Parse would fail with otherwise. Only necessary conditions of Parse are checked, so a null answer never
+    /// refuses what Parse accepts; it lets TryParse refuse a flood of garbage and truncations without one exception.
+    /// </summary>
+    public static MaterialException? SignedSkeletonError(ReadOnlySpan<byte> der, int maxSize, string what)
+    {
+        if (OuterError(der, maxSize, what) is { } outer)
+        {
+            return outer;
+        }
+
+        if (!TryReadHeader(der, 0, der.Length, out var position, out _))
+        {
+            return new MaterialException(MaterialErrorCode.Malformed, $"the {what} is invalid: its outer length is not DER");
+        }
+
+        foreach (var tag in s_signedSkeleton)
+        {
+            if (position >= der.Length)
+            {
+                return new MaterialException(MaterialErrorCode.Malformed, $"the {what} is invalid: a part of it is missing");
+            }
+
+            if (der[position] != tag)
+            {
+                return new MaterialException(MaterialErrorCode.Malformed, $"the {what} is invalid: a part of it has the wrong ASN.1 type");
+            }
+
+            if (!TryReadHeader(der, position, der.Length, out var contentStart, out var contentLength) || contentLength > der.Length - contentStart)
+            {
+                return new MaterialException(MaterialErrorCode.Malformed, $"the {what} is not valid DER: an ASN.1 value is encoded incorrectly");
+            }
+
+            position = contentStart + contentLength;
+        }
+
+        return position == der.Length ? null : new MaterialException(MaterialErrorCode.Malformed, $"the {what} is invalid: it has unexpected data at its end");
+    }
+
+    /// <summary>Reads a one-byte tag and a DER (definite, minimal) length at <paramref name="at"/>.</summary>
+    private static bool TryReadHeader(ReadOnlySpan<byte> der, int at, int end, out int contentStart, out int contentLength)
+    {
+        contentStart = 0;
+        contentLength = 0;
+        if ((der[at] & 0x1F) == 0x1F || at + 1 >= end)
+        {
+            return false;
+        }
+
+        var first = der[at + 1];
+        if (first < 0x80)
+        {
+            contentStart = at + 2;
+            contentLength = first;
+            return true;
+        }
+
+        var count = first & 0x7F;
+        if (count is 0 or > 4 || at + 2 + count > end || der[at + 2] == 0)
+        {
+            return false;
+        }
+
+        long length = 0;
+        for (var i = 0; i < count; i++)
+        {
+            length = (length << 8) | der[at + 2 + i];
+        }
+
+        if (length < 0x80 || length > int.MaxValue)
+        {
+            return false;
+        }
+
+        contentStart = at + 2 + count;
+        contentLength = (int)length;
+        return true;
     }
 
     /// <summary>Turns an exception from System.Formats.Asn1 or System.Security.Cryptography into a <see cref="MaterialException"/>.</summary>

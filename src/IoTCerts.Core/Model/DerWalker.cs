@@ -150,6 +150,11 @@ internal ref struct DerWalker
 
     public static MaterialException Malformed(string sentence) => new(MaterialErrorCode.Malformed, sentence);
 
+    /// <summary>
+    /// True for a well-formed OID content whose every arc fits in 128 bits: System.Formats.Asn1 refuses wider arcs when
+    /// the dotted text is made, so accepting them here would let a "parsed" certificate throw later, from a property
+    /// getter or from validation (issue 17). 19 groups of 7 bits hold 133 bits; the top 5 must then be zero.
+    /// </summary>
     internal static bool IsValidOid(ReadOnlySpan<byte> content)
     {
         if (content.IsEmpty || (content[^1] & 0x80) != 0)
@@ -157,19 +162,32 @@ internal ref struct DerWalker
             return false;
         }
 
-        var startOfArc = true;
-        foreach (var b in content)
+        var arcStart = 0;
+        for (var i = 0; i < content.Length; i++)
         {
-            if (startOfArc && b == 0x80)
+            var b = content[i];
+            if (i == arcStart && b == 0x80)
             {
                 return false;
             }
 
-            startOfArc = (b & 0x80) == 0;
+            if ((b & 0x80) == 0)
+            {
+                var arcLength = i - arcStart + 1;
+                if (arcLength > MaxOidArcBytes || (arcLength == MaxOidArcBytes && (content[arcStart] & 0x7C) != 0))
+                {
+                    return false;
+                }
+
+                arcStart = i + 1;
+            }
         }
 
         return true;
     }
+
+    /// <summary>The most base-128 groups an arc of at most 128 bits takes.</summary>
+    internal const int MaxOidArcBytes = 19;
 
     internal static bool IsIa5(ReadOnlySpan<byte> content) => !content.ContainsAnyExceptInRange((byte)0, (byte)0x7F);
 }

@@ -30,8 +30,21 @@ public sealed class SubjectPublicKeyInfo
 {
     private string? _algorithmOid;
 
-    private SubjectPublicKeyInfo(ReadOnlyMemory<byte> rawData, Range algorithmOid, Range parameters, Range publicKey, PublicKeyKind kind, int keySize, string? curveOid)
+    /// <summary>
+    /// The largest RSA modulus IoTCerts imports or verifies with, in bits. Larger keys cost seconds of CPU per
+    /// signature check (issue 17: a 65,536-bit intermediate), and no device or CA uses them.
+    /// </summary>
+    public const int MaxRsaModulusBits = 16_384;
+
+    /// <summary>
+    /// The widest RSA public exponent accepted, in bits: exponents above 2^256 (and even exponents, and 1) are refused
+    /// before any import, as NIST SP 800-56B and rustls-webpki do; 65537 is what everybody uses.
+    /// </summary>
+    public const int MaxRsaExponentBits = 256;
+
+    private SubjectPublicKeyInfo(ReadOnlyMemory<byte> rawData, Range algorithmOid, Range parameters, Range publicKey, PublicKeyKind kind, int keySize, string? curveOid, string? boundsViolation)
     {
+        BoundsViolation = boundsViolation;
         RawData = rawData;
         AlgorithmOidRange = algorithmOid;
         AlgorithmParameters = parameters.Equals(default(Range)) ? ReadOnlyMemory<byte>.Empty : rawData[parameters];
@@ -65,6 +78,14 @@ public sealed class SubjectPublicKeyInfo
     /// <summary>The curve name (P-256, P-384, P-521, ...) for EC keys, or null.</summary>
     public string? CurveName => CurveOid is null ? null : WellKnownOids.FriendlyName(CurveOid) ?? CurveOid;
 
+    /// <summary>
+    /// Why the key is outside IoTCerts' bounds (an RSA modulus above <see cref="MaxRsaModulusBits"/>, or a public exponent
+    /// that is even, 1, or wider than <see cref="MaxRsaExponentBits"/>), or null when it is within them. Such a key is
+    /// never imported: <see cref="CreateRsa"/> throws <see cref="MaterialErrorCode.KeyOutOfBounds"/> and the chain
+    /// validator reports <see cref="ChainStatus.KeyOutOfBounds"/>.
+    /// </summary>
+    public string? BoundsViolation { get; }
+
     private Range AlgorithmOidRange { get; }
 
     /// <summary>Parses a DER-encoded SubjectPublicKeyInfo.</summary>
@@ -90,6 +111,11 @@ public sealed class SubjectPublicKeyInfo
         if (Kind != PublicKeyKind.Rsa)
         {
             throw new MaterialException(MaterialErrorCode.UnsupportedAlgorithm, "the public key is not an RSA key");
+        }
+
+        if (BoundsViolation is { } violation)
+        {
+            throw new MaterialException(MaterialErrorCode.KeyOutOfBounds, violation);
         }
 
         var rsa = RSA.Create();
@@ -141,7 +167,7 @@ public sealed class SubjectPublicKeyInfo
     internal static Range Validate(ref DerWalker walker)
     {
         var start = walker.Position;
-        ReadParts(ref walker, out _, out _, out _, out _, out _, out _);
+        ReadParts(ref walker, out _, out _, out _, out _, out _, out _, out _);
         return new Range(start, walker.Position);
     }
 
@@ -153,19 +179,19 @@ public sealed class SubjectPublicKeyInfo
     }
 
     /// <summary>Kind, size, curve and algorithm OID of a validated encoding, as <see cref="Create"/> would give them, without the object.</summary>
-    internal static void ReadFacts(ReadOnlySpan<byte> encoded, out PublicKeyKind kind, out int size, out string? curve, out string algorithmOid)
+    internal static void ReadFacts(ReadOnlySpan<byte> encoded, out PublicKeyKind kind, out int size, out string? curve, out string algorithmOid, out string? boundsViolation)
     {
         var walker = new DerWalker(encoded, 0, encoded.Length);
-        ReadParts(ref walker, out var oid, out _, out _, out kind, out size, out curve);
+        ReadParts(ref walker, out var oid, out _, out _, out kind, out size, out curve, out boundsViolation);
         algorithmOid = WellKnownOids.Decode(encoded[oid]);
     }
 
     private static SubjectPublicKeyInfo Read(ReadOnlyMemory<byte> buffer, ref DerWalker walker, int start)
     {
-        ReadParts(ref walker, out var oid, out var parameters, out var key, out var kind, out var size, out var curve);
+        ReadParts(ref walker, out var oid, out var parameters, out var key, out var kind, out var size, out var curve, out var boundsViolation);
         walker.ExpectEnd("the public key");
         var raw = buffer[start..walker.Position];
-        return new SubjectPublicKeyInfo(raw, Shift(oid, start), Shift(parameters, start), Shift(key, start), kind, size, curve);
+        return new SubjectPublicKeyInfo(raw, Shift(oid, start), Shift(parameters, start), Shift(key, start), kind, size, curve, boundsViolation);
     }
 
     private static Range Shift(Range range, int start) =>
@@ -178,8 +204,9 @@ public sealed class SubjectPublicKeyInfo
     private static readonly byte[] s_ed448 = WellKnownOids.EncodeContent(WellKnownOids.Ed448);
     private static readonly byte[] s_dsa = WellKnownOids.EncodeContent(WellKnownOids.Dsa);
 
-    private static void ReadParts(ref DerWalker walker, out Range oid, out Range parameters, out Range key, out PublicKeyKind kind, out int size, out string? curve)
+    private static void ReadParts(ref DerWalker walker, out Range oid, out Range parameters, out Range key, out PublicKeyKind kind, out int size, out string? curve, out string? boundsViolation)
     {
+        boundsViolation = null;
         var spki = walker.ReadSequence("the public key");
         var algorithm = spki.ReadSequence("the public key algorithm");
         oid = algorithm.ReadOid("the public key algorithm");
@@ -203,7 +230,7 @@ public sealed class SubjectPublicKeyInfo
             kind = PublicKeyKind.Rsa;
             // A broken RSAPublicKey inside the BIT STRING is not a broken certificate: the key is unusable
             // (KeySize 0, CreateRsa fails, signatures do not verify) and the validator reports that.
-            size = unusedBits == 0 ? RsaModulusBits(walker.Slice(key)) : 0;
+            size = unusedBits == 0 ? RsaModulusBits(walker.Slice(key), out boundsViolation) : 0;
         }
         else if (oidBytes.SequenceEqual(s_ec))
         {
@@ -249,22 +276,52 @@ public sealed class SubjectPublicKeyInfo
         }
     }
 
-    private static int RsaModulusBits(ReadOnlySpan<byte> rsaPublicKey)
+    private static int RsaModulusBits(ReadOnlySpan<byte> rsaPublicKey, out string? boundsViolation)
     {
+        boundsViolation = null;
         try
         {
             var outer = new DerWalker(rsaPublicKey, 0, rsaPublicKey.Length);
             var integers = outer.ReadSequence("the RSA public key");
             var modulus = integers.ReadInteger("the RSA modulus");
-            integers.ReadInteger("the RSA public exponent");
+            var exponent = integers.ReadInteger("the RSA public exponent");
             integers.ExpectEnd("the RSA public key");
             outer.ExpectEnd("the RSA public key");
-            return BitLength(rsaPublicKey[modulus]);
+            var bits = BitLength(rsaPublicKey[modulus]);
+            boundsViolation = RsaBoundsViolation(bits, rsaPublicKey[exponent]);
+            return bits;
         }
         catch (Exception ex) when (ex is AsnContentException or MaterialException)
         {
             return 0;
         }
+    }
+
+    /// <summary>Why an RSA key with this modulus size and exponent (two's-complement bytes) is out of bounds, or null.</summary>
+    internal static string? RsaBoundsViolation(int modulusBits, ReadOnlySpan<byte> exponent)
+    {
+        if (modulusBits > MaxRsaModulusBits)
+        {
+            return $"the RSA modulus has {modulusBits} bits; the limit is {MaxRsaModulusBits}";
+        }
+
+        if (exponent.IsEmpty || (exponent[0] & 0x80) != 0)
+        {
+            return "the RSA public exponent is negative";
+        }
+
+        var exponentBits = BitLength(exponent);
+        if (exponentBits > MaxRsaExponentBits)
+        {
+            return $"the RSA public exponent has {exponentBits} bits; the limit is {MaxRsaExponentBits} (2^{MaxRsaExponentBits})";
+        }
+
+        if ((exponent[^1] & 1) == 0)
+        {
+            return "the RSA public exponent is even";
+        }
+
+        return exponentBits == 1 ? "the RSA public exponent is 1" : null;
     }
 
     private static int BitLength(ReadOnlySpan<byte> integer)

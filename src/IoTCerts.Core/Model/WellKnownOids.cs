@@ -163,7 +163,16 @@ internal static class WellKnownOids
         encoded[4] = (byte)(content.Length >> 8);
         encoded[5] = (byte)content.Length;
         content.CopyTo(encoded.AsSpan(6));
-        return AsnDecoder.ReadObjectIdentifier(encoded, AsnEncodingRules.BER, out _);
+        try
+        {
+            return AsnDecoder.ReadObjectIdentifier(encoded, AsnEncodingRules.BER, out _);
+        }
+        catch (AsnContentException)
+        {
+            // Parsing refuses such OIDs (DerWalker.IsValidOid); this is the last line for content that bypassed it,
+            // so a getter shows the bytes instead of throwing a foreign exception.
+            return "(invalid OID " + Convert.ToHexString(content) + ")";
+        }
     }
 
     private static (byte[], string)[] BuildEncodedTable()

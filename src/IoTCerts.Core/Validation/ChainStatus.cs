@@ -89,6 +89,13 @@ public enum ChainStatus
     /// <see cref="ChainRuleSet.WebPki"/> forbids (CA/B Forum BR 7.1.2.7.8, 7.1.2.7.11): it could issue other identities.
     /// </summary>
     CaCertificateAsEndEntity,
+
+    /// <summary>
+    /// A key is outside the bounds IoTCerts imports (an RSA modulus above <see cref="SubjectPublicKeyInfo.MaxRsaModulusBits"/>
+    /// bits, or a public exponent that is even, 1 or above 2^256): it is refused before any import, so that one such
+    /// certificate cannot cost seconds of CPU per validation.
+    /// </summary>
+    KeyOutOfBounds,
 }
 
 /// <summary>Stable codes and ranking for <see cref="ChainStatus"/>.</summary>
@@ -110,6 +117,7 @@ public static class ChainStatusCodes
         ChainStatus.HasNotSupportedCriticalExtension => 83,
         ChainStatus.UnsupportedAlgorithm => 82,
         ChainStatus.WeakKey => 81,
+        ChainStatus.KeyOutOfBounds => 81,
         ChainStatus.WeakSignatureAlgorithm => 80,
         ChainStatus.Expired => 75,
         ChainStatus.NotYetValid => 74,

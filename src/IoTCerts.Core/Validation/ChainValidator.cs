@@ -105,14 +105,14 @@ public sealed class ChainValidator
                 // Indexed: enumerating an array through IEnumerable<T> would allocate an enumerator per validation.
                 for (var i = 0; i < list.Count; i++)
                 {
-                    AddCandidate(search.Intermediates, list[i], endEntity);
+                    AddCandidate(search, list[i], endEntity);
                 }
             }
             else if (untrustedIntermediates is not null)
             {
                 foreach (var certificate in untrustedIntermediates)
                 {
-                    AddCandidate(search.Intermediates, certificate, endEntity);
+                    AddCandidate(search, certificate, endEntity);
                 }
             }
 
@@ -130,7 +130,7 @@ public sealed class ChainValidator
     /// <summary>Forgets every learned issuer key and verified edge (benchmarks: the cold state with anchors configured).</summary>
     internal void ForgetLearned() => Verifier.ForgetLearned();
 
-    private void AddCandidate(List<CertificateFacts> intermediates, Certificate? certificate, Certificate endEntity)
+    private void AddCandidate(PathSearch search, Certificate? certificate, Certificate endEntity)
     {
         if (certificate is null || ReferenceEquals(certificate, endEntity) || certificate.RawData.Span.SequenceEqual(endEntity.RawData.Span))
         {
@@ -138,23 +138,10 @@ public sealed class ChainValidator
         }
 
         var facts = FactsOf(certificate);
-        if (!_anchorKeys.Contains(facts.ContentKey) && !Contains(intermediates, facts))
+        if (!_anchorKeys.Contains(facts.ContentKey))
         {
-            intermediates.Add(facts);
+            search.AddIntermediate(facts);
         }
-    }
-
-    private static bool Contains(List<CertificateFacts> list, CertificateFacts facts)
-    {
-        foreach (var item in list)
-        {
-            if (ReferenceEquals(item, facts) || item.ContentKey == facts.ContentKey)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     // Hashing the end entity is only worth it when some anchor has its subject name.

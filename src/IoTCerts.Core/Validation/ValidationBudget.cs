@@ -6,14 +6,21 @@ namespace IoTCerts.Core;
 /// </summary>
 public sealed class ValidationBudget
 {
-    /// <summary>The defaults: 100 signature checks, 200,000 build steps, 250,000 name-constraint comparisons.</summary>
+    /// <summary>
+    /// The defaults: 100 signature checks, 5,000 build steps, 250,000 name-constraint comparisons. At these the worst
+    /// hostile bags of issue 17 (a 12-CA mesh of cross-certificates, 5,000 same-name decoys, a 40-rung ladder) end in
+    /// tens of milliseconds, while real chains need a handful of steps.
+    /// </summary>
     public static ValidationBudget Default { get; } = new();
 
     /// <summary>Signature verifications per validation (cached verifications are free). Default 100.</summary>
     public int MaxSignatureChecks { get; init => field = Positive(value); } = 100;
 
-    /// <summary>Candidate issuers considered per validation. Default 200,000.</summary>
-    public int MaxBuildSteps { get; init => field = Positive(value); } = 200_000;
+    /// <summary>
+    /// Candidate issuers considered per validation, cached signatures included. Default 5,000: a step over a cached edge
+    /// costs microseconds, so rustls-webpki's 200,000 let a cross-certified mesh run for half a second (issue 17).
+    /// </summary>
+    public int MaxBuildSteps { get; init => field = Positive(value); } = 5_000;
 
     /// <summary>Name-vs-constraint comparisons per validation. Default 250,000.</summary>
     public int MaxNameConstraintComparisons { get; init => field = Positive(value); } = 250_000;

@@ -62,6 +62,7 @@ public sealed class EnrollmentJsonTests(OpenSslFixtures files) : IAsyncLifetime
 
         // Off the xunit synchronization context: the CLI blocks on async commands, whose continuations must not queue behind it.
         var code = Task.Run(() => CliApp.Run(args, stdout, stderr)).WaitAsync(TimeSpan.FromMinutes(2)).GetAwaiter().GetResult();
+        Assert.True(code != CliApp.InternalError, $"iotcerts {string.Join(' ', args)} hit the internal-error handler\n{stderr}");
         return new CliResult(code, stdout.ToString(), stderr.ToString());
     }
 

@@ -273,14 +273,14 @@ public sealed class LimitTests
         }
     }
 
-    private static byte[] EmptySequence()
+    internal static byte[] EmptySequence()
     {
         var writer = new AsnWriter(AsnEncodingRules.DER);
         writer.PushSequence().Dispose();
         return writer.Encode();
     }
 
-    private static byte[] Pbes2AlgorithmIdentifier(long iterations)
+    internal static byte[] Pbes2AlgorithmIdentifier(long iterations)
     {
         var writer = new AsnWriter(AsnEncodingRules.DER);
         using (writer.PushSequence())
@@ -314,7 +314,7 @@ public sealed class LimitTests
         return writer.Encode();
     }
 
-    private static byte[] Pfx(byte[] authenticatedSafe, int? macIterations)
+    internal static byte[] Pfx(byte[] authenticatedSafe, int? macIterations)
     {
         var writer = new AsnWriter(AsnEncodingRules.DER);
         using (writer.PushSequence())

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 
 namespace IoTCerts.Core.Tests.Loading;
 
@@ -40,22 +41,22 @@ public sealed class PropertyTests
         let middle = new string(rest).Replace("--", "-", StringComparison.Ordinal).Replace("  ", " ", StringComparison.Ordinal)
         select first + middle + last;
 
-    [Fact]
-    public void PemWriteThenReadGivesBackTheLabelAndBytes()
+    [Property(MaxTest = 2_000)]
+    public Property PemWriteThenReadGivesBackTheLabelAndBytes()
     {
         var cases = from label in Labels
                     from data in ArbMap.Default.GeneratorFor<byte[]>()
                     select (label, data);
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(2_000), Prop.ForAll(cases.ToArbitrary(), c =>
+        return Prop.ForAll(cases.ToArbitrary(), c =>
         {
             var block = Assert.Single(PemReader.Read(PemWriter.Write(c.label, c.data)));
             Assert.Equal(c.label, block.Label);
             Assert.Equal(c.data, block.Data.ToArray());
-        }));
+        });
     }
 
-    [Fact]
-    public void PemBlocksSurviveTextAroundThemAndCrlfLineEnds()
+    [Property(MaxTest = 1_000)]
+    public Property PemBlocksSurviveTextAroundThemAndCrlfLineEnds()
     {
         var junk = Gen.Elements("Bag Attributes\n", "    localKeyID: 01 02 \n", "subject=/CN=x\n", "\n", "  \t\n", "issuer=CN = y\n")
             .ArrayOf().Select(lines => string.Concat(lines));
@@ -64,7 +65,7 @@ public sealed class PropertyTests
                     from blocks in (from label in Labels from data in ArbMap.Default.GeneratorFor<byte[]>() select new PemBlock(label, data)).ArrayOf()
                     from crlf in ArbMap.Default.GeneratorFor<bool>()
                     select (before, after, blocks, crlf);
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(1_000), Prop.ForAll(cases.ToArbitrary(), c =>
+        return Prop.ForAll(cases.ToArbitrary(), c =>
         {
             var text = string.Concat(c.blocks.Select(b => c.before + PemWriter.Write(b) + c.after));
             if (c.crlf)
@@ -75,11 +76,11 @@ public sealed class PropertyTests
             var read = PemReader.Read(text);
             Assert.Equal(c.blocks.Select(b => b.Label), read.Select(b => b.Label));
             Assert.Equal(c.blocks.Select(b => Convert.ToHexString(b.Data.Span)), read.Select(b => Convert.ToHexString(b.Data.Span)));
-        }));
+        });
     }
 
-    [Fact]
-    public void ArbitraryBytesGiveOnlyMaterialExceptions()
+    [Property(MaxTest = 2_500)]
+    public Property ArbitraryBytesGiveOnlyMaterialExceptions()
     {
         var bytes = ArbMap.Default.GeneratorFor<byte[]>();
         var derLike = from body in bytes from tag in Gen.Elements<byte>(0x30, 0x30, 0x31, 0xA0, 0x04, 0x02) select (byte[])[tag, .. body];
@@ -89,11 +90,11 @@ public sealed class PropertyTests
                       from header in Gen.Elements("", "Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,00112233445566778899AABBCCDDEEFF\n\n", "Proc-Type: 4,ENCRYPTED\nDEK-Info: DES-EDE3-CBC,0011\n\n")
                       select Encoding.ASCII.GetBytes($"-----BEGIN {label}-----\n{header}{Convert.ToBase64String(body)}\n-----END {label}-----\n");
         var cases = Gen.OneOf(bytes, derLike, textLike, pemLike);
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(2_500), Prop.ForAll(cases.ToArbitrary(), LoadsOrFailsWithMaterialException));
+        return Prop.ForAll(cases.ToArbitrary(), LoadsOrFailsWithMaterialException);
     }
 
-    [Fact]
-    public void MutatedOpenSslFilesGiveOnlyMaterialExceptions()
+    [Property(MaxTest = 6_000)]
+    public Property MutatedOpenSslFilesGiveOnlyMaterialExceptions()
     {
         var seeds = Seeds.Select(openssl.Bytes).ToArray();
         var mutation =
@@ -106,7 +107,7 @@ public sealed class PropertyTests
             from seed in Gen.Choose(0, seeds.Length - 1)
             from mutations in Gen.Choose(1, 3).SelectMany(n => mutation.ArrayOf(n))
             select Mutate(seeds[seed], mutations);
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(6_000), Prop.ForAll(cases.ToArbitrary(), LoadsOrFailsWithMaterialException));
+        return Prop.ForAll(cases.ToArbitrary(), LoadsOrFailsWithMaterialException);
     }
 
     private static void LoadsOrFailsWithMaterialException(byte[] input)

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Xunit.Abstractions;
 
 namespace IoTCerts.Core.Tests.Model;
@@ -16,9 +17,6 @@ public sealed class ParserFuzzProperties(ITestOutputHelper output)
 {
     private static readonly TimeSpan s_hangGuard = TimeSpan.FromSeconds(2);
 
-    /// <summary>IOTCERTS_FUZZ_MULTIPLIER=10 runs ten times as many cases (for a longer local or nightly run).</summary>
-    private static readonly int s_multiplier = int.TryParse(Environment.GetEnvironmentVariable("IOTCERTS_FUZZ_MULTIPLIER"), out var m) && m > 0 ? m : 1;
-
     private static readonly Lazy<byte[][]> s_certificateSeeds = new(() =>
     [
         .. TestCertificates.All.Select(c => c.Der),
@@ -28,38 +26,52 @@ public sealed class ParserFuzzProperties(ITestOutputHelper output)
     private static readonly Lazy<byte[][]> s_requestSeeds = new(BuildRequests);
     private static readonly Lazy<byte[][]> s_crlSeeds = new(BuildCrls);
 
-    [Fact]
-    public void ArbitraryBytesOnlyEverGiveMaterialException()
+    [Property(MaxTest = 2000)]
+    public Property ArbitraryBytesOnlyEverGiveMaterialException()
     {
         // Half the cases start with a plausible SEQUENCE header so the parsers get past the envelope check.
         var bytes = Gen.ArrayOf(Gen.Choose(0, 255).Select(b => (byte)b));
         var framed = bytes.Select(b => (byte[])[0x30, (byte)Math.Min(b.Length, 127), .. b]);
         var input = Gen.OneOf(bytes, framed);
         var counts = new Counts();
-        Prop.ForAll(Arb.From(input), data => ParseAll(data, counts)).Check(Config.QuickThrowOnFailure.WithMaxTest(2000 * s_multiplier));
-        output.WriteLine($"arbitrary bytes: {counts}");
+        return Prop.ForAll(Arb.From(input), data => ParseAll(data, counts));
     }
 
-    [Fact]
-    public void MutatedCertificatesOnlyEverGiveMaterialException() => RunMutations(s_certificateSeeds.Value, 4000, "certificates");
+    [Property(MaxTest = 4000)]
+    public Property MutatedCertificatesOnlyEverGiveMaterialException() => Mutations(s_certificateSeeds.Value, new Counts());
+
+    [Property(MaxTest = 2500)]
+    public Property MutatedRequestsOnlyEverGiveMaterialException() => Mutations(s_requestSeeds.Value, new Counts());
+
+    [Property(MaxTest = 2500)]
+    public Property MutatedCrlsOnlyEverGiveMaterialException() => Mutations(s_crlSeeds.Value, new Counts());
 
     [Fact]
-    public void MutatedRequestsOnlyEverGiveMaterialException() => RunMutations(s_requestSeeds.Value, 2500, "requests");
-
-    [Fact]
-    public void MutatedCrlsOnlyEverGiveMaterialException() => RunMutations(s_crlSeeds.Value, 2500, "CRLs");
-
-    private void RunMutations(byte[][] seeds, int cases, string what)
+    public void Mutations_both_keep_and_break_objects()
     {
-        var counts = new Counts();
+        // The properties above are only worth their cases if mutations neither always break nor always keep a seed.
+        foreach (var (seeds, what) in new[] { (s_certificateSeeds.Value, "certificates"), (s_requestSeeds.Value, "requests"), (s_crlSeeds.Value, "CRLs") })
+        {
+            var counts = new Counts();
+            var random = new Random(17);
+            for (var i = 0; i < 300; i++)
+            {
+                ParseAll(Fuzzing.Mutator.Mutate(seeds[random.Next(seeds.Length)], random), counts);
+            }
+
+            output.WriteLine($"mutated {what}: {counts}");
+            Assert.True(counts.Rejected > 0 && counts.Accepted > 0, $"mutations of {what} should both keep and break objects: {counts}");
+        }
+    }
+
+    private static Property Mutations(byte[][] seeds, Counts counts)
+    {
         var mutated =
             from seed in Gen.Elements(seeds)
             from mutationCount in Gen.Choose(1, 3)
             from mutations in Gen.ArrayOf(Mutation(), mutationCount)
             select mutations.Aggregate(seed, (data, mutate) => mutate(data));
-        Prop.ForAll(Arb.From(mutated), data => ParseAll(data, counts)).Check(Config.QuickThrowOnFailure.WithMaxTest(cases * s_multiplier));
-        output.WriteLine($"mutated {what}: {counts}");
-        Assert.True(counts.Rejected > 0 && counts.Accepted > 0, $"mutations should both keep and break objects: {counts}");
+        return Prop.ForAll(Arb.From(mutated), data => ParseAll(data, counts));
     }
 
     /// <summary>Bit flips, truncations, insertions, length-byte corruption and chunk duplication.</summary>

@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 
 namespace IoTCerts.Core.Tests.Platforms;
 
@@ -18,16 +19,16 @@ public sealed class OrderedChainTests
 
     private static Certificate[] Full => [Pki.Value.Device.Certificate, Pki.Value.Int2.Certificate, Pki.Value.Int1.Certificate, Pki.Value.Root.Certificate];
 
-    [Fact]
-    public void Any_order_of_the_bag_gives_the_chain_order()
+    [Property]
+    public Property Any_order_of_the_bag_gives_the_chain_order()
     {
         var expected = Full.Select(c => c.Sha256Thumbprint).ToList();
 
-        Prop.ForAll(Gen.Shuffle(Full).ToArbitrary(), bag =>
+        return Prop.ForAll(Gen.Shuffle(Full).ToArbitrary(), bag =>
         {
             var chain = OrderedChain.FromBag(bag);
             return chain.Certificates.Select(c => c.Sha256Thumbprint).SequenceEqual(expected) && chain.EndsAtRoot && chain.Gap is null && chain.Extras.Count == 0;
-        }).QuickCheckThrowOnFailure();
+        });
     }
 
     [Fact]

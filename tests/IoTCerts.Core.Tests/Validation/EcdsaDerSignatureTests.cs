@@ -2,6 +2,7 @@ using System.Formats.Asn1;
 using System.Security.Cryptography;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 
 namespace IoTCerts.Core.Tests.Validation;
 
@@ -18,8 +19,8 @@ public sealed class EcdsaDerSignatureTests
         (ECDsa.Create(ECCurve.NamedCurves.nistP521), HashAlgorithmName.SHA512, 66),
     ];
 
-    [Fact]
-    public void EveryCanonicalEncodingConvertsToThePaddedPair()
+    [Property(MaxTest = 1000)]
+    public Property EveryCanonicalEncodingConvertsToThePaddedPair()
     {
         var pairs =
             from fieldSize in Gen.Elements(32, 48, 66)
@@ -28,13 +29,13 @@ public sealed class EcdsaDerSignatureTests
             from r in Gen.ArrayOf(Gen.Choose(0, 255).Select(b => (byte)b), rLength)
             from s in Gen.ArrayOf(Gen.Choose(0, 255).Select(b => (byte)b), sLength)
             select (fieldSize, r, s);
-        Prop.ForAll(Arb.From(pairs), p =>
+        return Prop.ForAll(Arb.From(pairs), p =>
         {
             var der = Encode(p.r, p.s);
             var output = new byte[2 * p.fieldSize];
             Assert.True(EcdsaDerSignature.TryConvertToP1363(der, p.fieldSize, output));
             Assert.Equal([.. Pad(p.r, p.fieldSize), .. Pad(p.s, p.fieldSize)], output);
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(1000));
+        });
     }
 
     [Fact]

@@ -83,6 +83,7 @@ public sealed class EstCliTests : IAsyncLifetime
         var stderr = new StringWriter();
         // Off the xunit synchronization context: the CLI blocks on async commands, whose continuations must not queue behind it.
         var code = Task.Run(() => CliApp.Run(args, stdout, stderr)).WaitAsync(TimeSpan.FromMinutes(2)).GetAwaiter().GetResult();
+        Assert.True(code != CliApp.InternalError, $"iotcerts {string.Join(' ', args)} hit the internal-error handler\n{stderr}");
         return (code, stdout.ToString(), stderr.ToString());
     }
 

@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 
 namespace IoTCerts.Est.Tests;
 
@@ -77,11 +78,11 @@ public sealed class RenewalScheduleTests
             Gen.Choose(1, 99).Select(p => $"{p}%"),
             Gen.Zip(Gen.Choose(1, 500), Gen.Elements("s", "sec", "m", "min", "h", "hour", "d", "day")).Select(t => $"{t.Item1}{t.Item2}"));
 
-    [Fact]
-    public void RenewalMomentIsWithinTheLifetimeAndBeforeExpiryForValidConfigurations()
+    [Property(MaxTest = 2000)]
+    public Property RenewalMomentIsWithinTheLifetimeAndBeforeExpiryForValidConfigurations()
     {
         var cases = Gen.Zip(Gen.Zip(ValidSetting, ValidSetting), Gen.Zip(Gen.Choose(60, 5 * 365 * 24 * 60), Gen.Choose(0, 1000))).Select(t => (Threshold: t.Item1.Item1, Retry: t.Item1.Item2, LifetimeMinutes: t.Item2.Item1, Jitter: t.Item2.Item2 / 1000.0));
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(2000), Prop.ForAll(cases.ToArbitrary(), c =>
+        return Prop.ForAll(cases.ToArbitrary(), c =>
         {
             var schedule = RenewalSchedule.Parse(c.Threshold, c.Retry);
             var notAfter = Start.AddMinutes(c.LifetimeMinutes);
@@ -94,14 +95,14 @@ public sealed class RenewalScheduleTests
             var moment = schedule.GetRenewalTime(Start, notAfter, c.Jitter);
             var retry = schedule.GetRetryInterval(Start, notAfter, c.Jitter);
             return moment >= Start && moment < notAfter && retry >= TimeSpan.FromSeconds(1);
-        }));
+        });
     }
 
-    [Fact]
-    public void JitterIsBoundedAndNeverDelays()
+    [Property(MaxTest = 2000)]
+    public Property JitterIsBoundedAndNeverDelays()
     {
         var cases = Gen.Zip(Gen.Zip(ValidSetting, Gen.Choose(0, 50)), Gen.Zip(Gen.Choose(1, 3650), Gen.Choose(0, 999))).Select(t => (Threshold: t.Item1.Item1, JitterPercent: t.Item1.Item2, Days: t.Item2.Item1, Sample: t.Item2.Item2 / 1000.0));
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(2000), Prop.ForAll(cases.ToArbitrary(), c =>
+        return Prop.ForAll(cases.ToArbitrary(), c =>
         {
             var jittered = RenewalSchedule.Parse(c.Threshold, "4%", c.JitterPercent / 100.0);
             var plain = RenewalSchedule.Parse(c.Threshold, "4%", 0);
@@ -116,19 +117,19 @@ public sealed class RenewalScheduleTests
             var bound = TimeSpan.FromTicks((long)((nominal - Start).Ticks * (c.JitterPercent / 100.0))) + TimeSpan.FromTicks(1);
             return moment <= nominal && nominal - moment <= bound
                 && jittered.GetRetryInterval(Start, notAfter, c.Sample) <= plain.GetRetryInterval(Start, notAfter);
-        }));
+        });
     }
 
-    [Fact]
-    public void InvalidConfigurationsAreAlwaysRejected()
+    [Property(MaxTest = 1000)]
+    public Property InvalidConfigurationsAreAlwaysRejected()
     {
         var invalid = Gen.OneOf(
             Gen.Choose(100, 100000).Select(p => $"{p}%"),
             Gen.Choose(1, 100000).Select(p => $"-{p}{(p % 2 == 0 ? "d" : "%")}"),
             Gen.Elements("0%", "0d", "0min", "0.0%"),
             Gen.Zip(Gen.Choose(1, 99), Gen.Elements("y", "w", "mo", "months", "ms", "x", "%%", "dd")).Select(t => $"{t.Item1}{t.Item2}"));
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(1000), Prop.ForAll(invalid.ToArbitrary(), text =>
-            Throws(() => LifetimeSpan.Parse(text, "threshold")) && Throws(() => RenewalSchedule.Parse("80%", text))));
+        return Prop.ForAll(invalid.ToArbitrary(), text =>
+            Throws(() => LifetimeSpan.Parse(text, "threshold")) && Throws(() => RenewalSchedule.Parse("80%", text)));
     }
 
     private static bool Throws(Action action)

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 
 namespace IoTCerts.Issuance.Tests.Store;
 
@@ -30,27 +31,27 @@ public sealed class CaJournalCodecTests
 
     private static readonly Gen<List<JournalEvent>> Transactions = Events.NonEmptyListOf().Select(l => l.ToList());
 
-    [Fact]
-    public void RecordsRoundTrip()
+    [Property]
+    public Property RecordsRoundTrip()
     {
-        Prop.ForAll(Transactions.ToArbitrary(), events =>
+        return Prop.ForAll(Transactions.ToArbitrary(), events =>
         {
             var line = CaJournal.Encode(events);
             var decoded = CaJournal.Decode(line.AsSpan(0, line.Length - 1), "j", 2);
             return line.EndsWith('\n') && line.IndexOf('\n') == line.Length - 1 && decoded.Count == events.Count
                 && decoded.Zip(events).All(p => SameEvent(p.First, p.Second)) && CaJournal.Encode(decoded) == line;
-        }).QuickCheckThrowOnFailure();
+        });
     }
 
-    [Fact]
-    public void AnyChangedByteIsRefusedWithStoreCorrupt()
+    [Property]
+    public Property AnyChangedByteIsRefusedWithStoreCorrupt()
     {
         var damaged =
             from events in Transactions
             from position in Gen.Choose(0, int.MaxValue)
             from value in Gen.Choose(0, 255)
             select (events, position, (byte)value);
-        Prop.ForAll(damaged.ToArbitrary(), t =>
+        return Prop.ForAll(damaged.ToArbitrary(), t =>
         {
             var bytes = Encoding.ASCII.GetBytes(CaJournal.Encode(t.events));
             var at = t.position % (bytes.Length - 1);
@@ -61,21 +62,21 @@ public sealed class CaJournalCodecTests
 
             bytes[at] = t.Item3;
             return IsRefused(Encoding.ASCII.GetString(bytes, 0, bytes.Length - 1));
-        }).QuickCheckThrowOnFailure();
+        });
     }
 
-    [Fact]
-    public void AnyTruncationIsRefusedWithStoreCorrupt()
+    [Property]
+    public Property AnyTruncationIsRefusedWithStoreCorrupt()
     {
         var truncated =
             from events in Transactions
             from keep in Gen.Choose(0, int.MaxValue)
             select (events, keep);
-        Prop.ForAll(truncated.ToArbitrary(), t =>
+        return Prop.ForAll(truncated.ToArbitrary(), t =>
         {
             var line = CaJournal.Encode(t.events);
             return IsRefused(line[..(t.keep % (line.Length - 1))]);
-        }).QuickCheckThrowOnFailure();
+        });
     }
 
     [Fact]

@@ -1,13 +1,14 @@
 using System.Security.Cryptography.X509Certificates;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 
 namespace IoTCerts.Issuance.Tests.Store;
 
 public sealed class DirectoryCaDatabaseTests
 {
-    [Fact]
-    public void IndexFormatRoundTrips()
+    [Property]
+    public Property IndexFormatRoundTrips()
     {
         var serial = ArbMap.Default.GeneratorFor<byte[]>().Where(b => b.Length is > 0 and <= 20).Select(b => OpenSslIndex.NormalizeSerial(Convert.ToHexString(b))!);
         var time = Gen.Choose(0, 200 * 365).Select(d => new DateTimeOffset(1970, 1, 1, 0, 0, 0, TimeSpan.Zero).AddDays(d).AddSeconds(d % 86400));
@@ -24,11 +25,11 @@ public sealed class DirectoryCaDatabaseTests
                 ? new CertificateRecord(s, CertificateStatus.Revoked, notAfter, at, why, $"/O=Acme/CN={name}")
                 : new CertificateRecord(s, CertificateStatus.Valid, notAfter, null, null, $"/CN={name}");
 
-        Prop.ForAll(record.ListOf().ToArbitrary(), records =>
+        return Prop.ForAll(record.ListOf().ToArbitrary(), records =>
         {
             var parsed = OpenSslIndex.Parse(OpenSslIndex.Format(records), "test");
             return parsed.SequenceEqual(records);
-        }).QuickCheckThrowOnFailure();
+        });
     }
 
     [Theory]

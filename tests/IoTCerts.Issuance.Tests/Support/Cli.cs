@@ -10,7 +10,9 @@ internal static class Cli
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var code = CliApp.Run(args, stdout, stderr);
-        return new ToolResult(code, stdout.ToString(), stderr.ToString());
+        var result = new ToolResult(code, stdout.ToString(), stderr.ToString());
+        Assert.True(code != CliApp.InternalError, $"iotcerts {string.Join(' ', args)} hit the internal-error handler\n{result}");
+        return result;
     }
 
     public static string Ok(params string[] args)

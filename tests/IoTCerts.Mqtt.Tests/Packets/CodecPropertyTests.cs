@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using IoTCerts.Mqtt;
 using static IoTCerts.Mqtt.Tests.Packets.PacketDescriber;
 
@@ -84,10 +85,10 @@ public sealed class CodecPropertyTests
         select (MqttPacket)new MqttUnsubscribePacket { PacketId = id, TopicFilters = filters.ToArray() },
         Gen.Elements<MqttPacket>(MqttEmptyPacket.PingReq, MqttEmptyPacket.PingResp, MqttEmptyPacket.Disconnect));
 
-    [Fact]
-    public void Every_valid_packet_round_trips_field_by_field_and_byte_by_byte()
+    [Property]
+    public Property Every_valid_packet_round_trips_field_by_field_and_byte_by_byte()
     {
-        Check.One(Quick, Prop.ForAll(AnyPacket.ToArbitrary(), packet =>
+        return Prop.ForAll(AnyPacket.ToArbitrary(), packet =>
         {
             byte[] bytes = Encode(Codec, packet);
             Assert.True(Codec.TryReadPacketLength(bytes, out int length));
@@ -95,7 +96,7 @@ public sealed class CodecPropertyTests
             MqttPacket decoded = Codec.Decode(bytes);
             Assert.Equal(Describe(packet), Describe(decoded));
             Assert.Equal(bytes, Encode(Codec, decoded));
-        }));
+        });
     }
 
     // Mutations of valid encodings reach deep into the decoders; random bytes test the fixed header.
@@ -118,11 +119,11 @@ public sealed class CodecPropertyTests
         }
     }
 
-    [Fact]
-    public void Malformed_input_fails_only_with_our_protocol_error_and_what_is_accepted_is_canonical()
+    [Property(MaxTest = 3000)]
+    public Property Malformed_input_fails_only_with_our_protocol_error_and_what_is_accepted_is_canonical()
     {
         var input = Gen.OneOf(Mutated, Payload).ToArbitrary();
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(3000), Prop.ForAll(input, bytes =>
+        return Prop.ForAll(input, bytes =>
         {
             try
             {
@@ -134,7 +135,7 @@ public sealed class CodecPropertyTests
             catch (MqttProtocolException)
             {
             }
-        }));
+        });
     }
 
     [Fact]
@@ -152,10 +153,10 @@ public sealed class CodecPropertyTests
         Assert.True(allocated < 64 * 1024, $"allocated {allocated} bytes");
     }
 
-    [Fact]
-    public void Topic_matching_properties_hold_for_generated_topics()
+    [Property]
+    public Property Topic_matching_properties_hold_for_generated_topics()
     {
-        Check.One(Quick, Prop.ForAll(TopicName.ToArbitrary(), topic =>
+        return Prop.ForAll(TopicName.ToArbitrary(), topic =>
         {
             Assert.True(MqttTopic.IsValidTopicName(topic));
             Assert.True(MqttTopic.IsValidTopicFilter(topic));
@@ -173,6 +174,6 @@ public sealed class CodecPropertyTests
                 copy[i] = "+";
                 Assert.Equal(!(i == 0 && topic.StartsWith('$')), MqttTopic.Matches(string.Join("/", copy), topic));
             }
-        }));
+        });
     }
 }

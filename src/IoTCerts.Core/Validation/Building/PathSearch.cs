@@ -30,10 +30,16 @@ internal sealed class PathSearch
     // Lists that grew past this for a hostile bag of certificates are not kept for the thread.
     private const int MaxRetainedCapacity = 64;
 
+    // Bags up to this size are searched by scanning (no allocation on the warm path); larger ones are indexed by
+    // content hash (duplicates) and by subject name (candidates), so thousands of decoys cost linear work (issue 17).
+    private const int IndexThreshold = 16;
+
     [ThreadStatic]
     private static PathSearch? t_cached;
 
     private readonly List<CertificateFacts> _intermediates = [];
+    private HashSet<Sha256Key>? _intermediateKeys;
+    private Dictionary<ReadOnlyMemory<byte>, List<CertificateFacts>>? _intermediatesBySubject;
     private readonly List<CertificateFacts> _path = [];
     private readonly List<IReadOnlyList<RuleViolation>> _violations = [];
     private readonly List<RuleViolation> _leafViolations = [];
@@ -52,6 +58,38 @@ internal sealed class PathSearch
     /// <summary>The candidate intermediates of this validation (filled by the validator before <see cref="Run"/>).</summary>
     public List<CertificateFacts> Intermediates => _intermediates;
 
+    /// <summary>Adds a candidate intermediate unless the same certificate (by content) is already there.</summary>
+    public void AddIntermediate(CertificateFacts facts)
+    {
+        if (_intermediateKeys is { } keys)
+        {
+            if (keys.Add(facts.ContentKey))
+            {
+                _intermediates.Add(facts);
+            }
+
+            return;
+        }
+
+        foreach (var item in _intermediates)
+        {
+            if (ReferenceEquals(item, facts) || item.ContentKey == facts.ContentKey)
+            {
+                return;
+            }
+        }
+
+        _intermediates.Add(facts);
+        if (_intermediates.Count > IndexThreshold)
+        {
+            _intermediateKeys = [];
+            foreach (var item in _intermediates)
+            {
+                _intermediateKeys.Add(item.ContentKey);
+            }
+        }
+    }
+
     public static PathSearch Rent(ChainValidator validator, ValidationContext context, DateTimeOffset at)
     {
         var search = t_cached ?? new PathSearch();
@@ -69,6 +107,8 @@ internal sealed class PathSearch
     {
         var retain = _intermediates.Capacity <= MaxRetainedCapacity && _path.Capacity <= MaxRetainedCapacity && _candidatesByDepth.Count <= MaxRetainedCapacity;
         _intermediates.Clear();
+        _intermediateKeys = null;
+        _intermediatesBySubject = null;
         _path.Clear();
         _violations.Clear();
         _leafViolations.Clear();
@@ -173,8 +213,11 @@ internal sealed class PathSearch
                 case SignatureVerifier.Outcome.BudgetExceeded:
                     return false;
                 case SignatureVerifier.Outcome.Invalid:
-                    Record(new PathViolation(_path.Count - 1, ChainStatus.NotSignatureValid,
-                        $"the signature of certificate \"{current.SubjectText}\" does not verify with the public key of \"{candidate.SubjectText}\" ({current.SignatureAlgorithm.Describe()})"), complete: false);
+                    Record(candidate.PublicKey.BoundsViolation is { } bounds
+                        ? new PathViolation(_path.Count - 1, ChainStatus.KeyOutOfBounds,
+                            $"the signature of certificate \"{current.SubjectText}\" was not checked: the key of \"{candidate.SubjectText}\" is outside IoTCerts' bounds ({bounds})")
+                        : new PathViolation(_path.Count - 1, ChainStatus.NotSignatureValid,
+                            $"the signature of certificate \"{current.SubjectText}\" does not verify with the public key of \"{candidate.SubjectText}\" ({current.SignatureAlgorithm.Describe()})"), complete: false);
                     continue;
             }
 
@@ -364,8 +407,38 @@ internal sealed class PathSearch
             AddOrdered(result, child, anchors, isAnchor: true);
         }
 
-        AddOrdered(result, child, _intermediates, isAnchor: false);
+        if (_intermediates.Count > IndexThreshold)
+        {
+            if (BySubject().TryGetValue(child.Issuer, out var named))
+            {
+                AddOrdered(result, child, named, isAnchor: false);
+            }
+        }
+        else
+        {
+            AddOrdered(result, child, _intermediates, isAnchor: false);
+        }
+
         return result;
+    }
+
+    private Dictionary<ReadOnlyMemory<byte>, List<CertificateFacts>> BySubject()
+    {
+        if (_intermediatesBySubject is null)
+        {
+            _intermediatesBySubject = new(RawNameComparer.Instance);
+            foreach (var facts in _intermediates)
+            {
+                if (!_intermediatesBySubject.TryGetValue(facts.Subject, out var list))
+                {
+                    _intermediatesBySubject[facts.Subject] = list = [];
+                }
+
+                list.Add(facts);
+            }
+        }
+
+        return _intermediatesBySubject;
     }
 
     // Candidates whose subject is the child's issuer, in the given order; with more than one, those whose SKI matches

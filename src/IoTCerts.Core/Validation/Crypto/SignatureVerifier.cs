@@ -161,6 +161,8 @@ internal sealed class SignatureVerifier(int capacity)
         {
             key = issuer.PublicKey.Algorithm switch
             {
+                // Refused before import: the import and every verification with such a key cost seconds (issue 17).
+                PublicKeyKind.Rsa when issuer.PublicKey.BoundsViolation is not null => null,
                 PublicKeyKind.Rsa => RSA.Create(),
                 PublicKeyKind.EllipticCurve when !issuer.PublicKey.ExplicitCurve => ECDsa.Create(),
                 _ => null,

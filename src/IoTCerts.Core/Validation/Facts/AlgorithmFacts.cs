@@ -61,7 +61,7 @@ internal readonly record struct SignatureAlgorithmFacts(SignatureScheme Scheme, 
 }
 
 /// <summary>A subject public key's algorithm and strength, from the model without importing the key.</summary>
-internal readonly record struct PublicKeyFacts(PublicKeyKind Algorithm, int KeySizeBits, string? CurveOid, string AlgorithmOid)
+internal readonly record struct PublicKeyFacts(PublicKeyKind Algorithm, int KeySizeBits, string? CurveOid, string AlgorithmOid, string? BoundsViolation = null)
 {
     public const string P256 = "1.2.840.10045.3.1.7";
     public const string P384 = "1.3.132.0.34";
@@ -70,13 +70,13 @@ internal readonly record struct PublicKeyFacts(PublicKeyKind Algorithm, int KeyS
     /// <summary>RFC 5480 §2.1.1: only named curves; explicit parameters leave no curve OID.</summary>
     public bool ExplicitCurve => Algorithm == PublicKeyKind.EllipticCurve && CurveOid is null;
 
-    public static PublicKeyFacts From(SubjectPublicKeyInfo key) => new(key.Kind, key.KeySize, key.CurveOid, key.AlgorithmOid);
+    public static PublicKeyFacts From(SubjectPublicKeyInfo key) => new(key.Kind, key.KeySize, key.CurveOid, key.AlgorithmOid, key.BoundsViolation);
 
     /// <summary>The same facts read from a validated SubjectPublicKeyInfo encoding without building the model's object.</summary>
     public static PublicKeyFacts From(ReadOnlySpan<byte> subjectPublicKeyInfo)
     {
-        SubjectPublicKeyInfo.ReadFacts(subjectPublicKeyInfo, out var kind, out var size, out var curve, out var algorithmOid);
-        return new(kind, size, curve, algorithmOid);
+        SubjectPublicKeyInfo.ReadFacts(subjectPublicKeyInfo, out var kind, out var size, out var curve, out var algorithmOid, out var boundsViolation);
+        return new(kind, size, curve, algorithmOid, boundsViolation);
     }
 
     public string Describe() => Algorithm switch

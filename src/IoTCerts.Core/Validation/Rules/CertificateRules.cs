@@ -156,6 +156,9 @@ internal static class CertificateRules
         var key = cert.PublicKey;
         switch (key.Algorithm)
         {
+            case PublicKeyKind.Rsa when key.BoundsViolation is { } violation:
+                found.Add(new RuleViolation(ChainStatus.KeyOutOfBounds, $"certificate \"{cert.SubjectText}\" has a key outside IoTCerts' bounds: {violation}"));
+                break;
             case PublicKeyKind.Rsa when key.KeySizeBits < policy.MinimumRsaKeySize:
                 found.Add(new RuleViolation(ChainStatus.WeakKey, $"certificate \"{cert.SubjectText}\" has a key too weak: RSA-{key.KeySizeBits} is below the minimum of {policy.MinimumRsaKeySize} bits"));
                 break;
