@@ -23,10 +23,14 @@ internal enum PromotionStep
 /// a key that matches <c>cert.new</c> (roll forward) and a certificate that matches <c>key.old</c> (roll back);
 /// <see cref="Repair"/>, run before every load, restores a matching live pair.
 /// </summary>
-internal sealed class CredentialStore(string certificatePath, string keyPath)
+/// <param name="certificatePath">The live certificate chain PEM file.</param>
+/// <param name="keyPath">The live private key PEM file.</param>
+public sealed class CredentialStore(string certificatePath, string keyPath)
 {
+    /// <summary>The full path of the live certificate chain PEM (the certificate first).</summary>
     public string CertificatePath { get; } = Path.GetFullPath(certificatePath);
 
+    /// <summary>The full path of the live PKCS#8 private key PEM.</summary>
     public string KeyPath { get; } = Path.GetFullPath(keyPath);
 
     private string StagedCertificate => CertificatePath + ".new";
@@ -38,7 +42,7 @@ internal sealed class CredentialStore(string certificatePath, string keyPath)
     private string BackupKey => KeyPath + ".old";
 
     /// <summary>Test seam: called before each step; throwing simulates a crash at that point.</summary>
-    public Action<PromotionStep>? BeforeStep { get; set; }
+    internal Action<PromotionStep>? BeforeStep { get; set; }
 
     /// <summary>Loads the live pair after repairing a half-finished promotion; null when there is no live pair yet.</summary>
     /// <exception cref="CryptographicException">The live files exist but do not form a usable pair and cannot be repaired.</exception>
@@ -154,7 +158,7 @@ internal sealed class CredentialStore(string certificatePath, string keyPath)
         }
     }
 
-    public static string ToPem(IEnumerable<X509Certificate2> certificates)
+    internal static string ToPem(IEnumerable<X509Certificate2> certificates)
     {
         var builder = new StringBuilder();
         foreach (var certificate in certificates)
@@ -180,4 +184,7 @@ internal sealed class CredentialStore(string certificatePath, string keyPath)
 }
 
 /// <summary>A certificate with its private key, the chain certificates stored after it, and the key's PEM.</summary>
-internal sealed record LoadedCredential(X509Certificate2 Certificate, X509Certificate2Collection Chain, string KeyPem);
+/// <param name="Certificate">The certificate, with its private key attached.</param>
+/// <param name="Chain">The chain certificates stored after it, in file order.</param>
+/// <param name="KeyPem">The PKCS#8 PEM text of the private key.</param>
+public sealed record LoadedCredential(X509Certificate2 Certificate, X509Certificate2Collection Chain, string KeyPem);

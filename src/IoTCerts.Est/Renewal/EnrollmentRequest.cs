@@ -76,7 +76,9 @@ public static class EnrollmentRequest
     internal static bool SamePublicKey(X509Certificate2 certificate, AsymmetricAlgorithm key) =>
         certificate.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo());
 
-    internal static AsymmetricAlgorithm PrivateKeyOf(X509Certificate2 certificate) =>
+    /// <summary>The ECDSA or RSA private key attached to <paramref name="certificate"/> (the key a re-enrollment keeps).</summary>
+    /// <exception cref="CryptographicException">The certificate carries no ECDSA or RSA private key.</exception>
+    public static AsymmetricAlgorithm PrivateKeyOf(X509Certificate2 certificate) =>
         (AsymmetricAlgorithm?)certificate.GetECDsaPrivateKey() ?? certificate.GetRSAPrivateKey()
         ?? throw new CryptographicException("the certificate has no ECDSA or RSA private key");
 

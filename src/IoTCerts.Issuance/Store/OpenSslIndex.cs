@@ -147,7 +147,7 @@ internal static class OpenSslIndex
     {
         try
         {
-            return RevocationReasons.Parse(name);
+            return RevocationReasonNames.Parse(name);
         }
         catch (IssuanceException)
         {

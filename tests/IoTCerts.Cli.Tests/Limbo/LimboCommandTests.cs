@@ -6,6 +6,22 @@ namespace IoTCerts.Cli.Tests.Limbo;
 public sealed class LimboCommandTests
 {
     [Fact]
+    public void Limbo_is_hidden_from_help_but_keeps_its_own_help_and_flags()
+    {
+        var top = CliRunner.Run("--help");
+        Assert.True(top.ExitCode == 0, top.ToString());
+        Assert.Contains("verify", top.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("limbo", top.Out, StringComparison.OrdinalIgnoreCase);
+
+        var own = CliRunner.Run("limbo", "--help");
+        Assert.True(own.ExitCode == 0, own.ToString());
+        foreach (var flag in new[] { "--suite", "--out", "--include", "--exclude", "--rules" })
+        {
+            Assert.Contains(flag, own.Out, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Writes_upstream_results_and_prints_family_counts()
     {
         var output = Path.Combine(Path.GetTempPath(), $"limbo-{Guid.NewGuid():N}.json");
