@@ -250,10 +250,10 @@ internal static class C8yDeviceCommands
             // Write the key only once the certificate exists: a failed enrollment leaves nothing half-made.
             if (parse.GetValue(keyOut) is { } keyFile)
             {
-                IoTCerts.Issuance.AtomicFile.WritePrivateKey(keyFile, key, null, parse.GetValue(force));
+                OutputFiles.WritePrivateKey(keyFile, key, null, parse.GetValue(force));
             }
 
-            IoTCerts.Issuance.AtomicFile.WriteCertificates(certPath, issued.Cast<X509Certificate2>(), parse.GetValue(force));
+            OutputFiles.WriteCertificates(certPath, issued.Cast<X509Certificate2>(), parse.GetValue(force));
             if (parse.GetValue(json))
             {
                 JsonOutput.Write(invocation.Out, w =>

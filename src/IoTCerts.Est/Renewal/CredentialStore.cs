@@ -62,7 +62,7 @@ public sealed class CredentialStore(string certificatePath, string keyPath)
     {
         foreach (var path in new[] { CertificatePath, KeyPath, StagedCertificate, StagedKey, BackupCertificate, BackupKey })
         {
-            AtomicFile.DeleteTemporaries(path);
+            IoTCerts.Core.AtomicFile.DeleteTemporaries(path);
         }
 
         if (Matches(CertificatePath, KeyPath))
@@ -103,9 +103,9 @@ public sealed class CredentialStore(string certificatePath, string keyPath)
     public void Promote(IReadOnlyList<X509Certificate2> chain, string keyPem, Func<LoadedCredential, string?> verify)
     {
         Step(PromotionStep.WriteStagedKey);
-        AtomicFile.Write(StagedKey, Encoding.ASCII.GetBytes(keyPem), secret: true);
+        WriteFile(StagedKey, Encoding.ASCII.GetBytes(keyPem), secret: true);
         Step(PromotionStep.WriteStagedCertificate);
-        AtomicFile.Write(StagedCertificate, Encoding.ASCII.GetBytes(ToPem(chain)), secret: false);
+        WriteFile(StagedCertificate, Encoding.ASCII.GetBytes(ToPem(chain)), secret: false);
 
         Step(PromotionStep.VerifyStaged);
         var staged = LoadPair(StagedCertificate, StagedKey);
@@ -119,8 +119,8 @@ public sealed class CredentialStore(string certificatePath, string keyPath)
         Step(PromotionStep.BackUpLive);
         if (File.Exists(KeyPath) && File.Exists(CertificatePath))
         {
-            AtomicFile.Write(BackupKey, File.ReadAllBytes(KeyPath), secret: true);
-            AtomicFile.Write(BackupCertificate, File.ReadAllBytes(CertificatePath), secret: false);
+            WriteFile(BackupKey, File.ReadAllBytes(KeyPath), secret: true);
+            WriteFile(BackupCertificate, File.ReadAllBytes(CertificatePath), secret: false);
         }
 
         Step(PromotionStep.ReplaceKey);
@@ -176,8 +176,15 @@ public sealed class CredentialStore(string certificatePath, string keyPath)
     {
         foreach (var path in paths)
         {
-            AtomicFile.TryDelete(path);
+            IoTCerts.Core.AtomicFile.TryDelete(path);
         }
+    }
+
+    /// <summary>Replace-by-rename through Core's <see cref="IoTCerts.Core.AtomicFile"/>; keys are created 0600 before any byte is written.</summary>
+    internal static void WriteFile(string path, ReadOnlySpan<byte> content, bool secret)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        IoTCerts.Core.AtomicFile.Write(path, content, secret ? IoTCerts.Core.AtomicFile.SecretMode : IoTCerts.Core.AtomicFile.PublicMode);
     }
 
     private void Step(PromotionStep step) => BeforeStep?.Invoke(step);

@@ -28,7 +28,11 @@ public sealed class EstOptionsLifecycleTests
     public void AddEstClient_with_good_options_starts()
     {
         var services = new ServiceCollection();
-        services.AddEstClient(options => options.Server = new Uri("https://est.example"));
+        services.AddEstClient(options =>
+        {
+            options.Server = new Uri("https://est.example");
+            options.UseSystemTrustStore = true;
+        });
         using var provider = services.BuildServiceProvider();
 
         provider.GetRequiredService<IStartupValidator>().Validate();
