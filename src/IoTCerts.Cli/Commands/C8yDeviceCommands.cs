@@ -104,18 +104,13 @@ internal static class C8yDeviceCommands
                     }
 
                     w.WriteEndArray();
-                    w.WriteStartArray("failed");
-                    foreach (var failure in result.FailedCreation)
+                    w.WriteObjects("failed", result.FailedCreation, (o, failure) =>
                     {
-                        w.WriteStartObject();
-                        w.WriteString("deviceId", failure.DeviceId);
-                        w.WriteString("status", failure.Status);
-                        w.WriteString("reason", failure.FailureReason);
-                        w.WriteString("line", failure.Line);
-                        w.WriteEndObject();
-                    }
-
-                    w.WriteEndArray();
+                        o.WriteString("deviceId", failure.DeviceId);
+                        o.WriteString("status", failure.Status);
+                        o.WriteString("reason", failure.FailureReason);
+                        o.WriteString("line", failure.Line);
+                    });
                     w.WriteEndObject();
                 });
             }

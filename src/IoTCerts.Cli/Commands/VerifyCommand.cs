@@ -42,7 +42,7 @@ internal static class VerifyCommand
             var crls = new List<CertificateRevocationList>();
             foreach (var file in parse.GetValue(crl) ?? [])
             {
-                crls.AddRange(RevocationFiles.ReadCrls(file));
+                crls.AddRange(CertificateFiles.ReadCrls(file));
             }
 
             var context = new ValidationContext
@@ -144,32 +144,21 @@ internal static class VerifyCommand
             writer.WriteStartObject();
             writer.WriteBoolean("valid", result.IsValid && report is not { IsCompliant: false });
             writer.WriteString("validationTime", result.ValidationTime.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
-            writer.WriteStartArray("chain");
-            foreach (var certificate in result.Chain)
+            writer.WriteObjects("chain", result.Chain, (w, certificate) =>
             {
-                var f = certificate;
-                writer.WriteStartObject();
-                writer.WriteString("subject", Readable(f.Subject));
-                writer.WriteString("issuer", Readable(f.Issuer));
-                writer.WriteString("serial", Convert.ToHexString(f.SerialNumber.Span));
-                writer.WriteString("notBefore", f.NotBefore.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
-                writer.WriteString("notAfter", f.NotAfter.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
-                writer.WriteString("sha256", certificate.Sha256Thumbprint.ToLowerInvariant());
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.WriteStartArray("errors");
-            foreach (var error in result.Errors)
+                w.WriteString("subject", Readable(certificate.Subject));
+                w.WriteString("issuer", Readable(certificate.Issuer));
+                w.WriteString("serial", Convert.ToHexString(certificate.SerialNumber.Span));
+                w.WriteString("notBefore", certificate.NotBefore.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+                w.WriteString("notAfter", certificate.NotAfter.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+                w.WriteString("sha256", certificate.Sha256Thumbprint.ToLowerInvariant());
+            });
+            writer.WriteObjects("errors", result.Errors, (w, error) =>
             {
-                writer.WriteStartObject();
-                writer.WriteString("code", error.Code);
-                writer.WriteNumber("certificateIndex", error.CertificateIndex);
-                writer.WriteString("message", error.Message);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
+                w.WriteString("code", error.Code);
+                w.WriteNumber("certificateIndex", error.CertificateIndex);
+                w.WriteString("message", error.Message);
+            });
             if (report is not null)
             {
                 writer.WriteStartObject("profile");

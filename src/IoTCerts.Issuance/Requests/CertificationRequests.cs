@@ -36,18 +36,7 @@ public static class CertificationRequests
         var extensions = new List<X509Extension>();
         if (options.Profile is { } profile)
         {
-            extensions.Add(new X509BasicConstraintsExtension(profile.IsCertificateAuthority, profile.PathLength is not null, profile.PathLength ?? 0, critical: true));
-            extensions.Add(new X509KeyUsageExtension(profile.KeyUsages, profile.KeyUsageCritical));
-            if (profile.ExtendedKeyUsages.Count > 0)
-            {
-                var oids = new OidCollection();
-                foreach (var oid in profile.ExtendedKeyUsages)
-                {
-                    oids.Add(new Oid(oid));
-                }
-
-                extensions.Add(new X509EnhancedKeyUsageExtension(oids, critical: false));
-            }
+            extensions.AddRange(profile.CreateUsageExtensions());
         }
 
         if (options.SubjectAlternativeNames.Count > 0)
