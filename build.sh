@@ -9,6 +9,7 @@
 #   ./build.sh aot-check    publish samples/DeviceAot with NativeAOT (0 warnings) and run it against mosquitto
 #   ./build.sh fuzz [--minutes N]   the in-repository fuzzer for N minutes (default 10); failing inputs are minimised
 #                      and saved under tests/IoTCerts.Core.Tests/Corpus/regressions, replayed by every test run after
+#   ./build.sh public-api   regenerate each library's PublicAPI.Unshipped.txt from the code (after a merge)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -103,6 +104,27 @@ run_fuzz() {
   return "$rc"
 }
 
+# Public API files (issue #15): every library under src/ tracks its public surface in PublicAPI.Shipped.txt and
+# PublicAPI.Unshipped.txt (Microsoft.CodeAnalysis.PublicApiAnalyzers; RS0016/RS0017 fail the build). After a merge or an
+# intended API change this regenerates the Unshipped files from the code: it creates the two files where a library has
+# none, then applies the analyzer's own code fixes (RS0016 adds a missing entry, RS0017 removes a stale one).
+public_api() {
+  local proj dir file
+  for proj in src/*/*.csproj; do
+    grep -q '<OutputType>Exe</OutputType>' "$proj" && continue
+    dir=$(dirname "$proj")
+    for file in PublicAPI.Shipped.txt PublicAPI.Unshipped.txt; do
+      [ -f "$dir/$file" ] || printf '#nullable enable\n' > "$dir/$file"
+    done
+    # One project per run: on a whole solution dotnet format keeps the public-API fix of only one project per pass.
+    dotnet format analyzers "$proj" --diagnostics RS0016 RS0017 --severity info -v q
+  done
+  # The code fix appends in discovery order: keep each file sorted so merges of two branches stay line-local.
+  for file in src/*/PublicAPI.Unshipped.txt; do
+    { head -n 1 "$file"; tail -n +2 "$file" | grep -v '^$' | LC_ALL=C sort -u; } > "$file.tmp" && mv "$file.tmp" "$file"
+  done
+}
+
 case "${1:-}" in
   test) run_tests ;;
   demo) rm -rf out/quickstart; dotnet run --project samples/Quickstart -c Release -- out/quickstart ;;
@@ -111,5 +133,6 @@ case "${1:-}" in
   aot-check) need_tools; need_aot_tools; .ci/aot-check.sh ;;
   fuzz) shift; run_fuzz "$@" ;;
   bench) shift; dotnet run -c Release --project benchmarks/IoTCerts.Benchmarks -- "${@:---filter *}" ;;
-  *) echo "usage: ./build.sh test|demo|inspect-sample|bench|pack-check|aot-check|fuzz [--minutes N]" >&2; exit 2 ;;
+  public-api) public_api ;;
+  *) echo "usage: ./build.sh test|demo|inspect-sample|bench|pack-check|aot-check|public-api|fuzz [--minutes N]" >&2; exit 2 ;;
 esac

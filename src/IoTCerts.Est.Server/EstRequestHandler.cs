@@ -116,8 +116,8 @@ internal sealed class EstRequestHandler(EstServerOptions options, IEstCertificat
 
             var issued = await issuer.IssueAsync(request, context, http.RequestAborted).ConfigureAwait(false);
             await WriteCertificatesAsync(http, issued, StatusCodes.Status200OK, "certs-only").ConfigureAwait(false);
-            var leaf = ResponseCertificates.FindIssued(issued);
-            Log.Issued(Log.For(http), operation.ToString(), leaf?.Subject ?? request.SubjectName.Name, leaf?.SerialNumber ?? "?", Log.ClientOf(http));
+            var leaf = issued.Count == 0 ? null : IoTCerts.Core.OrderedChain.FromBag(issued.Select(c => IoTCerts.Core.Certificate.Parse(c.RawData))).Certificates[0];
+            Log.Issued(Log.For(http), operation.ToString(), leaf?.Subject.Rfc4514Name ?? request.SubjectName.Name, leaf?.SerialNumberHex ?? "?", Log.ClientOf(http));
         }
         catch (EstRefusalException ex)
         {

@@ -53,7 +53,7 @@ internal static class C8yCrlCommands
             }
 
             var bytes = pem ? System.Text.Encoding.ASCII.GetBytes(PemWriter.Write("X509 CRL", der)) : der;
-            IoTCerts.Issuance.AtomicFile.Write(outPath, bytes, IoTCerts.Issuance.AtomicFile.PublicMode, overwrite: parse.GetValue(force));
+            OutputFiles.Write(outPath, bytes, OutputFiles.PublicMode, overwrite: parse.GetValue(force));
             if (parse.GetValue(json))
             {
                 JsonOutput.Write(invocation.Out, w =>

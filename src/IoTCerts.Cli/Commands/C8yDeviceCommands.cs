@@ -104,18 +104,13 @@ internal static class C8yDeviceCommands
                     }
 
                     w.WriteEndArray();
-                    w.WriteStartArray("failed");
-                    foreach (var failure in result.FailedCreation)
+                    w.WriteObjects("failed", result.FailedCreation, (o, failure) =>
                     {
-                        w.WriteStartObject();
-                        w.WriteString("deviceId", failure.DeviceId);
-                        w.WriteString("status", failure.Status);
-                        w.WriteString("reason", failure.FailureReason);
-                        w.WriteString("line", failure.Line);
-                        w.WriteEndObject();
-                    }
-
-                    w.WriteEndArray();
+                        o.WriteString("deviceId", failure.DeviceId);
+                        o.WriteString("status", failure.Status);
+                        o.WriteString("reason", failure.FailureReason);
+                        o.WriteString("line", failure.Line);
+                    });
                     w.WriteEndObject();
                 });
             }
@@ -250,10 +245,10 @@ internal static class C8yDeviceCommands
             // Write the key only once the certificate exists: a failed enrollment leaves nothing half-made.
             if (parse.GetValue(keyOut) is { } keyFile)
             {
-                IoTCerts.Issuance.AtomicFile.WritePrivateKey(keyFile, key, null, parse.GetValue(force));
+                OutputFiles.WritePrivateKey(keyFile, key, null, parse.GetValue(force));
             }
 
-            IoTCerts.Issuance.AtomicFile.WriteCertificates(certPath, issued.Cast<X509Certificate2>(), parse.GetValue(force));
+            OutputFiles.WriteCertificates(certPath, issued.Cast<X509Certificate2>(), parse.GetValue(force));
             if (parse.GetValue(json))
             {
                 JsonOutput.Write(invocation.Out, w =>

@@ -34,16 +34,16 @@ internal static class CrlCommand
             // A CRL is replaced on every publication: overwriting is its normal life, atomically.
             if (asDer)
             {
-                AtomicFile.Write(p.GetValue(output)!, crl.Der, AtomicFile.PublicMode, overwrite: true);
+                OutputFiles.Write(p.GetValue(output)!, crl.Der, OutputFiles.PublicMode, overwrite: true);
             }
             else
             {
-                AtomicFile.WriteText(p.GetValue(output)!, crl.Pem, AtomicFile.PublicMode, overwrite: true);
+                OutputFiles.WriteText(p.GetValue(output)!, crl.Pem, OutputFiles.PublicMode, overwrite: true);
             }
 
             if (p.GetValue(derOut) is { } der)
             {
-                AtomicFile.Write(der, crl.Der, AtomicFile.PublicMode, overwrite: true);
+                OutputFiles.Write(der, crl.Der, OutputFiles.PublicMode, overwrite: true);
             }
 
             if (p.GetValue(json))

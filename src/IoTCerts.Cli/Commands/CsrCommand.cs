@@ -4,7 +4,6 @@ using System.Text.Json;
 using IoTCerts.Cli.Infrastructure;
 using IoTCerts.Cli.Rendering;
 using IoTCerts.Core;
-using AtomicFile = IoTCerts.Issuance.AtomicFile;
 using IoTCerts.Issuance;
 
 namespace IoTCerts.Cli.Commands;
@@ -80,10 +79,10 @@ internal static class CsrCommand
             });
             if (p.GetValue(keyOut) is { } keyPath)
             {
-                AtomicFile.WritePrivateKey(keyPath, key, keyPassword, overwrite);
+                OutputFiles.WritePrivateKey(keyPath, key, keyPassword, overwrite);
             }
 
-            AtomicFile.WriteText(outPath, pem, AtomicFile.PublicMode, overwrite);
+            OutputFiles.WriteText(outPath, pem, OutputFiles.PublicMode, overwrite);
             if (p.GetValue(json))
             {
                 var request = MaterialLoader.Load(Encoding.ASCII.GetBytes(pem)).CertificationRequests[0];

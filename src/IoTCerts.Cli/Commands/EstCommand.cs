@@ -130,7 +130,7 @@ internal static class EstCommand
                 var certificates = await est.GetCaCertificatesAsync(cancellationToken).ConfigureAwait(false);
                 var path = Path.Combine(invocation.Parse.GetValue(output)!, "cacerts.pem");
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-                IoTCerts.Issuance.AtomicFile.WriteCertificates(path, certificates, overwrite: true);
+                OutputFiles.WriteCertificates(path, certificates, overwrite: true);
                 if (client.JsonFor(invocation.Parse, "cacerts") is { } json)
                 {
                     JsonOutput.Write(invocation.Out, writer =>
@@ -286,9 +286,9 @@ internal static class EstCommand
         Directory.CreateDirectory(directory);
         var certificatePath = Path.Combine(directory, "cert.pem");
         var keyPath = Path.Combine(directory, "key.pem");
-        IoTCerts.Issuance.AtomicFile.WriteText(keyPath, keyPem, UnixFileMode.UserRead | UnixFileMode.UserWrite, overwrite: true);
-        var ordered = ResponseCertificates.LeafFirst(certificates);
-        IoTCerts.Issuance.AtomicFile.WriteCertificates(certificatePath, ordered, overwrite: true);
+        OutputFiles.WriteText(keyPath, keyPem, UnixFileMode.UserRead | UnixFileMode.UserWrite, overwrite: true);
+        var ordered = LeafFirst(certificates);
+        OutputFiles.WriteCertificates(certificatePath, ordered, overwrite: true);
         var leaf = ordered[0];
         if (json is not null)
         {
@@ -370,5 +370,18 @@ internal static class EstCommand
         {
             throw new CliException("invalid-schedule", ex.Message);
         }
+    }
+
+    // The issued certificate first, then the others as sent (a certs-only SET has no order, RFC 5652): Core's OrderedChain picks it.
+    private static List<X509Certificate2> LeafFirst(X509Certificate2Collection certificates)
+    {
+        if (certificates.Count == 0)
+        {
+            return [];
+        }
+
+        var leaf = IoTCerts.Core.OrderedChain.FromBag(certificates.Select(c => IoTCerts.Core.Certificate.Parse(c.RawData))).Certificates[0];
+        var issued = certificates.First(c => c.RawData.AsSpan().SequenceEqual(leaf.RawData.Span));
+        return [issued, .. certificates.Where(c => !ReferenceEquals(c, issued))];
     }
 }

@@ -139,13 +139,13 @@ internal static class IssueCommand
                 var keyPassword = generated is null ? null : IssuanceCli.FromFile(p, keyPasswordFile);
                 if (generated is not null)
                 {
-                    AtomicFile.WritePrivateKey(keyPath!, generated, keyPassword, overwrite);
+                    OutputFiles.WritePrivateKey(keyPath!, generated, keyPassword, overwrite);
                 }
 
-                AtomicFile.WriteCertificates(outPath, [issued.Certificate], overwrite);
+                OutputFiles.WriteCertificates(outPath, [issued.Certificate], overwrite);
                 if (p.GetValue(chainOut) is { } chain)
                 {
-                    AtomicFile.WriteCertificates(chain, issued.Chain, overwrite);
+                    OutputFiles.WriteCertificates(chain, issued.Chain, overwrite);
                 }
 
                 if (p.GetValue(json))
@@ -255,7 +255,7 @@ internal static class IssueCommand
         Directory.CreateDirectory(outDirectory);
         for (var i = 0; i < issued.Count; i++)
         {
-            AtomicFile.WriteCertificates(outputs[i], withChain ? issued[i].Chain : [issued[i].Certificate], force);
+            OutputFiles.WriteCertificates(outputs[i], withChain ? issued[i].Chain : [issued[i].Certificate], force);
         }
 
         if (json)

@@ -19,10 +19,13 @@ internal static class LimboCommand
             DefaultValueFactory = _ => "by-family",
         };
         rules.AcceptOnlyFromAmong("by-family", "rfc5280", "webpki");
+        // A conformance harness, not a user task: it keeps every flag (outside checks run the suite through it) but
+        // stays out of `iotcerts --help`.
         var command = new Command("limbo", "Run the x509-limbo path-validation suite and write upstream-format results.")
         {
             suite, output, include, exclude, rules,
         };
+        command.Hidden = true;
         command.SetGuardedAction(invocation =>
         {
             var parse = invocation.Parse;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using IoTCerts.Cli.Infrastructure;
 using IoTCerts.Cli.Rendering;
 using IoTCerts.Issuance;
+using IoTCerts.Core;
 
 namespace IoTCerts.Cli.Commands;
 
@@ -38,7 +39,7 @@ internal static class Pkcs12Command
                 FriendlyName = p.GetValue(name) ?? "devicekeyentry",
                 Encryption = p.GetValue(legacy) ? Pkcs12Encryption.LegacyTripleDesSha1 : Pkcs12Encryption.Aes256Sha256,
             });
-            AtomicFile.Write(outPath, bytes, AtomicFile.SecretMode, p.GetValue(force));
+            OutputFiles.Write(outPath, bytes, OutputFiles.SecretMode, p.GetValue(force));
             if (p.GetValue(json))
             {
                 JsonOutput.Write(invocation.Out, writer =>

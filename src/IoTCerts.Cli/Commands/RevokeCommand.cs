@@ -20,7 +20,7 @@ internal static class RevokeCommand
         command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
         {
             var p = invocation.Parse;
-            var why = p.GetValue(reason) is { } name ? RevocationReasons.Parse(name) : X509RevocationReason.Unspecified;
+            var why = p.GetValue(reason) is { } name ? RevocationReasonNames.Parse(name) : X509RevocationReason.Unspecified;
             using var ca = IssuanceCli.OpenCa(p.GetValue(caDir)!, IssuanceCli.CaPassword(p, passwordFile));
             var record = ca.Revoke(p.GetValue(serial)!, why);
             if (p.GetValue(json))

@@ -2,7 +2,6 @@ using System.CommandLine;
 using IoTCerts.Cli.Infrastructure;
 using IoTCerts.Cli.Rendering;
 using IoTCerts.Core;
-using AtomicFile = IoTCerts.Issuance.AtomicFile;
 using IoTCerts.Issuance;
 
 namespace IoTCerts.Cli.Commands;
@@ -32,7 +31,7 @@ internal static class TruststoreCommand
             {
                 Encryption = p.GetValue(legacy) ? Pkcs12Encryption.LegacyTripleDesSha1 : Pkcs12Encryption.Aes256Sha256,
             });
-            AtomicFile.Write(outPath, bytes, AtomicFile.PublicMode, p.GetValue(force));
+            OutputFiles.Write(outPath, bytes, OutputFiles.PublicMode, p.GetValue(force));
             if (p.GetValue(json))
             {
                 // The aliases are made unique while the store is built: read them back from what was written.

@@ -43,7 +43,7 @@ internal static class VerifyCommand
             var crls = new List<CertificateRevocationList>();
             foreach (var file in parse.GetValue(crl) ?? [])
             {
-                crls.AddRange(RevocationFiles.ReadCrls(file));
+                crls.AddRange(CertificateFiles.ReadCrls(file));
             }
 
             var context = new ValidationContext
@@ -111,26 +111,19 @@ internal static class VerifyCommand
             : throw new CliException("bad-time", $"--at {text} is not an ISO 8601 instant such as 2026-01-31T12:00:00Z");
     }
 
-    // the file may list the chain in any order; the end entity is the certificate that issued none of the others.
-    internal static Certificate FindEndEntity(IReadOnlyList<Certificate> certificates)
-    {
-        if (certificates.Count == 1)
-        {
-            return certificates[0];
-        }
+    // the file may list the chain in any order; Core's OrderedChain finds the end entity (the one chain orderer).
+    internal static Certificate FindEndEntity(IReadOnlyList<Certificate> certificates) =>
+        certificates.Count == 1 ? certificates[0] : OrderedChain.FromBag(certificates).Certificates[0];
 
-        var facts = certificates.Select(CertificateFacts.Read).ToList();
-        var notIssuers = facts.Where(f => !facts.Any(o => !ReferenceEquals(o, f) && o.Issuer.Span.SequenceEqual(f.Subject.Span))).ToList();
-        return (notIssuers.FirstOrDefault(f => !f.IsCa) ?? notIssuers.FirstOrDefault() ?? facts.FirstOrDefault(f => !f.IsCa) ?? facts[0]).Certificate;
-    }
+    private static string Readable(DistinguishedName name) => name.IsEmpty ? "(empty name)" : name.Rfc4514Name;
 
     private static void WriteText(TextWriter output, ChainValidationResult result, ProfileReport? report)
     {
         output.WriteLine(result.IsValid && report is not { IsCompliant: false } ? "valid: the chain is trusted" + (report is null ? string.Empty : $" and meets the {report.Profile.Name} rules") : "INVALID");
         for (var i = 0; i < result.Chain.Count; i++)
         {
-            var f = CertificateFacts.Read(result.Chain[i]);
-            output.WriteLine($"  [{i}] {f.SubjectText}  (issuer: {f.IssuerText}; valid {f.NotBefore:yyyy-MM-dd} to {f.NotAfter:yyyy-MM-dd})");
+            var f = result.Chain[i];
+            output.WriteLine($"  [{i}] {Readable(f.Subject)}  (issuer: {Readable(f.Issuer)}; valid {f.NotBefore:yyyy-MM-dd} to {f.NotAfter:yyyy-MM-dd})");
         }
 
         foreach (var error in result.Errors)
@@ -152,32 +145,21 @@ internal static class VerifyCommand
             writer.WriteStartObject();
             writer.WriteBoolean("valid", result.IsValid && report is not { IsCompliant: false });
             writer.WriteString("validationTime", result.ValidationTime.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
-            writer.WriteStartArray("chain");
-            foreach (var certificate in result.Chain)
+            writer.WriteObjects("chain", result.Chain, (w, certificate) =>
             {
-                var f = CertificateFacts.Read(certificate);
-                writer.WriteStartObject();
-                writer.WriteString("subject", f.SubjectText);
-                writer.WriteString("issuer", f.IssuerText);
-                writer.WriteString("serial", Convert.ToHexString(f.Serial.Span));
-                writer.WriteString("notBefore", f.NotBefore.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
-                writer.WriteString("notAfter", f.NotAfter.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
-                writer.WriteString("sha256", certificate.Sha256Thumbprint.ToLowerInvariant());
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.WriteStartArray("errors");
-            foreach (var error in result.Errors)
+                w.WriteString("subject", Readable(certificate.Subject));
+                w.WriteString("issuer", Readable(certificate.Issuer));
+                w.WriteString("serial", Convert.ToHexString(certificate.SerialNumber.Span));
+                w.WriteString("notBefore", certificate.NotBefore.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+                w.WriteString("notAfter", certificate.NotAfter.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+                w.WriteString("sha256", certificate.Sha256Thumbprint.ToLowerInvariant());
+            });
+            writer.WriteObjects("errors", result.Errors, (w, error) =>
             {
-                writer.WriteStartObject();
-                writer.WriteString("code", error.Code);
-                writer.WriteNumber("certificateIndex", error.CertificateIndex);
-                writer.WriteString("message", error.Message);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
+                w.WriteString("code", error.Code);
+                w.WriteNumber("certificateIndex", error.CertificateIndex);
+                w.WriteString("message", error.Message);
+            });
             if (report is not null)
             {
                 writer.WriteStartObject("profile");

@@ -66,6 +66,27 @@ internal static class JsonOutput
         json.WriteEndArray();
     }
 
+    /// <summary>An array whose items write themselves (each its own object or value).</summary>
+    public static void WriteArray<T>(this Utf8JsonWriter json, string name, IEnumerable<T> items, Action<Utf8JsonWriter, T> writeItem)
+    {
+        json.WriteStartArray(name);
+        foreach (var item in items)
+        {
+            writeItem(json, item);
+        }
+
+        json.WriteEndArray();
+    }
+
+    /// <summary>An array of objects: <paramref name="writeMembers"/> writes the members of one item's object.</summary>
+    public static void WriteObjects<T>(this Utf8JsonWriter json, string name, IEnumerable<T> items, Action<Utf8JsonWriter, T> writeMembers) =>
+        json.WriteArray(name, items, (writer, item) =>
+        {
+            writer.WriteStartObject();
+            writeMembers(writer, item);
+            writer.WriteEndObject();
+        });
+
     private static string Render(Action<Utf8JsonWriter> write, JsonWriterOptions options)
     {
         using var buffer = new MemoryStream();

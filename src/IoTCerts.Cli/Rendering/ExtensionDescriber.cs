@@ -15,15 +15,15 @@ internal static class ExtensionDescriber
     public static string Describe(CertificateExtension extension) => extension.Oid switch
     {
         "2.5.29.19" => BasicConstraintsText(DecodeBasicConstraints(extension.Value)),
-        "2.5.29.15" => KeyUsageText((KeyUsage)ExtensionDecoding.Bits(extension.Value)),
-        "2.5.29.37" => string.Join(", ", ExtensionDecoding.ExtendedKeyUsages(extension.Value).Select(OidName)),
+        "2.5.29.15" => KeyUsageText(ExtensionValues.KeyUsage(extension.Value)),
+        "2.5.29.37" => string.Join(", ", ExtensionValues.ExtendedKeyUsages(extension.Value).Select(OidName)),
         "2.5.29.14" => Hex(AsnDecoder.ReadOctetString(extension.Value.Span, AsnEncodingRules.DER, out _)),
-        "2.5.29.35" => AuthorityKeyIdentifierText(ExtensionDecoding.AuthorityKeyIdentifier(extension.Value)),
-        "2.5.29.17" or "2.5.29.18" => string.Join(", ", ExtensionDecoding.GeneralNames(extension.Value)),
-        "2.5.29.31" or "2.5.29.46" => string.Join(", ", ExtensionDecoding.DistributionPoints(extension.Value).SelectMany(p => p.FullName)),
-        "1.3.6.1.5.5.7.1.1" => string.Join(", ", ExtensionDecoding.AccessDescriptions(extension.Value).Select(a => $"{OidName(a.AccessMethod)} - {a.AccessLocation}")),
-        "2.5.29.30" => NameConstraintsText(ExtensionDecoding.NameConstraints(extension.Value)),
-        "2.5.29.32" => string.Join(", ", ExtensionDecoding.CertificatePolicies(extension.Value).Select(p => OidName(p.PolicyOid))),
+        "2.5.29.35" => AuthorityKeyIdentifierText(ExtensionValues.AuthorityKeyIdentifier(extension.Value)),
+        "2.5.29.17" or "2.5.29.18" => string.Join(", ", ExtensionValues.GeneralNames(extension.Value)),
+        "2.5.29.31" or "2.5.29.46" => string.Join(", ", ExtensionValues.DistributionPoints(extension.Value).SelectMany(p => p.FullName)),
+        "1.3.6.1.5.5.7.1.1" => string.Join(", ", ExtensionValues.AccessDescriptions(extension.Value).Select(a => $"{OidName(a.AccessMethod)} - {a.AccessLocation}")),
+        "2.5.29.30" => NameConstraintsText(ExtensionValues.NameConstraints(extension.Value)),
+        "2.5.29.32" => string.Join(", ", ExtensionValues.CertificatePolicies(extension.Value).Select(p => OidName(p.PolicyOid))),
         _ => Hex(extension.Value),
     };
 
@@ -62,7 +62,7 @@ internal static class ExtensionDescriber
     public static IReadOnlyList<string> KeyUsageList(KeyUsage usage) =>
         [.. KeyUsageNames.Where(n => (usage & n.Flag) != 0).Select(n => n.Name)];
 
-    public static string OidName(string oid) => WellKnownOids.FriendlyName(oid) is { } name ? name : oid;
+    public static string OidName(string oid) => ExtensionValues.FriendlyName(oid) is { } name ? name : oid;
 
     public static string Hex(ReadOnlyMemory<byte> bytes) =>
         bytes.Length <= MaxRawBytesShown

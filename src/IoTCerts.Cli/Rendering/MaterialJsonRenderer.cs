@@ -1,5 +1,6 @@
 using System.Text.Json;
 using IoTCerts.Core;
+using IoTCerts.Cli.Infrastructure;
 
 namespace IoTCerts.Cli.Rendering;
 
@@ -23,40 +24,14 @@ internal static class MaterialJsonRenderer
 
         json.WriteEndArray();
 
-        json.WriteStartArray("privateKeys");
-        foreach (var key in material.PrivateKeys)
+        json.WriteArray("privateKeys", material.PrivateKeys, (w, key) => WritePrivateKey(w, key, material));
+        json.WriteArray("certificateRequests", material.CertificationRequests, WriteRequest);
+        json.WriteArray("crls", material.Crls, (w, crl) => WriteCrl(w, crl, now));
+        json.WriteObjects("skipped", material.Skipped, (w, skipped) =>
         {
-            WritePrivateKey(json, key, material);
-        }
-
-        json.WriteEndArray();
-
-        json.WriteStartArray("certificateRequests");
-        foreach (var request in material.CertificationRequests)
-        {
-            WriteRequest(json, request);
-        }
-
-        json.WriteEndArray();
-
-        json.WriteStartArray("crls");
-        foreach (var crl in material.Crls)
-        {
-            WriteCrl(json, crl, now);
-        }
-
-        json.WriteEndArray();
-
-        json.WriteStartArray("skipped");
-        foreach (var skipped in material.Skipped)
-        {
-            json.WriteStartObject();
-            json.WriteString("description", skipped.Description);
-            json.WriteString("reason", skipped.Reason);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
+            w.WriteString("description", skipped.Description);
+            w.WriteString("reason", skipped.Reason);
+        });
         json.WriteEndObject();
     }
 

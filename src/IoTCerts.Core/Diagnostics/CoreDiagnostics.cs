@@ -21,20 +21,19 @@ public static class CoreDiagnostics
     /// <summary>The activity source name: <c>IoTCerts.Core</c>.</summary>
     public const string ActivitySourceName = "IoTCerts.Core";
 
-    internal const string ResultTag = "iotcerts.result";
+    internal const string ResultTag = PackageTelemetry.ResultTag;
 
-    internal static readonly ActivitySource ActivitySource = new(ActivitySourceName);
+    private static readonly PackageTelemetry s_telemetry = new(MeterName);
 
-    private static readonly Meter s_meter = new(MeterName);
+    internal static readonly ActivitySource ActivitySource = s_telemetry.ActivitySource;
 
-    private static readonly Counter<long> s_validations = s_meter.CreateCounter<long>(
+    private static readonly Counter<long> s_validations = s_telemetry.Counter(
         "iotcerts.chain.validations", "{validation}", "Chains validated by ChainValidator, by result.");
 
-    private static readonly Counter<long> s_signatureCacheHits = s_meter.CreateCounter<long>(
+    private static readonly Counter<long> s_signatureCacheHits = s_telemetry.Counter(
         "iotcerts.chain.signature_cache_hits", "{signature}", "Issuer-to-subject signatures answered from the validator's cache.");
 
-    internal static void ChainValidated(bool valid) =>
-        s_validations.Add(1, new KeyValuePair<string, object?>(ResultTag, valid ? "valid" : "invalid"));
+    internal static void ChainValidated(bool valid) => PackageTelemetry.CountResult(s_validations, valid ? "valid" : "invalid");
 
     internal static void SignatureCacheHit() => s_signatureCacheHits.Add(1);
 }

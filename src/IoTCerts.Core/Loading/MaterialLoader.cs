@@ -35,21 +35,8 @@ public static class MaterialLoader
     }
 
     /// <summary>Reads everything in <paramref name="data"/> without throwing for bad input.</summary>
-    public static bool TryLoad(ReadOnlyMemory<byte> data, LoadOptions? options, [NotNullWhen(true)] out LoadedMaterial? material, [NotNullWhen(false)] out MaterialException? error)
-    {
-        try
-        {
-            material = Load(data, options);
-            error = null;
-            return true;
-        }
-        catch (MaterialException ex)
-        {
-            material = null;
-            error = ex;
-            return false;
-        }
-    }
+    public static bool TryLoad(ReadOnlyMemory<byte> data, LoadOptions? options, [NotNullWhen(true)] out LoadedMaterial? material, [NotNullWhen(false)] out MaterialException? error) =>
+        Try(() => Load(data, options), out material, out error);
 
     /// <summary>Reads everything in the file at <paramref name="path"/>; errors name the file in <see cref="MaterialException.SourceName"/>.</summary>
     /// <exception cref="MaterialException">The file is missing, unreadable or cannot be read as material.</exception>
@@ -91,11 +78,15 @@ public static class MaterialLoader
     }
 
     /// <summary>Reads everything in the file at <paramref name="path"/> without throwing for bad input.</summary>
-    public static bool TryLoadFile(string path, LoadOptions? options, [NotNullWhen(true)] out LoadedMaterial? material, [NotNullWhen(false)] out MaterialException? error)
+    public static bool TryLoadFile(string path, LoadOptions? options, [NotNullWhen(true)] out LoadedMaterial? material, [NotNullWhen(false)] out MaterialException? error) =>
+        Try(() => LoadFile(path, options), out material, out error);
+
+    // The Try pattern of every loader entry point: bad input is a MaterialException turned into false.
+    private static bool Try(Func<LoadedMaterial> load, [NotNullWhen(true)] out LoadedMaterial? material, [NotNullWhen(false)] out MaterialException? error)
     {
         try
         {
-            material = LoadFile(path, options);
+            material = load();
             error = null;
             return true;
         }

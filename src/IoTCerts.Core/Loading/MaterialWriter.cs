@@ -18,6 +18,16 @@ public enum MaterialOutputFormat
     Pkcs12,
 }
 
+/// <summary>How a PKCS#12 file is protected.</summary>
+public enum Pkcs12Encryption
+{
+    /// <summary>PBES2 with AES-256-CBC and PBKDF2-HMAC-SHA256, HMAC-SHA256 MAC: the default (OpenSSL 3, Java 12+ read it).</summary>
+    Aes256Sha256 = 1,
+
+    /// <summary>pbeWithSHAAnd3-KeyTripleDES-CBC and an HMAC-SHA1 MAC, for old Java tools and devices that read nothing newer.</summary>
+    LegacyTripleDesSha1,
+}
+
 /// <summary>How <see cref="MaterialWriter"/> protects what it writes.</summary>
 public sealed class MaterialWriteOptions
 {
@@ -35,6 +45,9 @@ public sealed class MaterialWriteOptions
     /// both well below <see cref="MaterialLimits.MaxKdfIterations"/> so IoTCerts, OpenSSL and Java read them back.
     /// </summary>
     public int? Iterations { get; init; }
+
+    /// <summary>The PKCS#12 protection; <see cref="Pkcs12Encryption.Aes256Sha256"/> by default.</summary>
+    public Pkcs12Encryption Pkcs12Encryption { get; init; } = Pkcs12Encryption.Aes256Sha256;
 }
 
 /// <summary>
@@ -99,7 +112,7 @@ public static class MaterialWriter
         var password = options.Password ?? string.Empty;
         int iterations = options.Iterations ?? DefaultPkcs12Iterations;
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
-        var pbe = new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, iterations);
+        var (pbe, mac) = Pkcs12Protection(options.Pkcs12Encryption, iterations);
 
         var ordered = certificates.ToList();
         int leaf = -1;
@@ -150,7 +163,7 @@ public static class MaterialWriter
             builder.AddSafeContentsUnencrypted(keyContents);
         }
 
-        builder.SealWithMac(password, HashAlgorithmName.SHA256, iterations);
+        builder.SealWithMac(password, mac, iterations);
         return builder.Encode();
     }
 
@@ -171,7 +184,7 @@ public static class MaterialWriter
         var password = options.Password ?? string.Empty;
         int iterations = options.Iterations ?? DefaultPkcs12Iterations;
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
-        var pbe = new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, iterations);
+        var (pbe, mac) = Pkcs12Protection(options.Pkcs12Encryption, iterations);
         var contents = new Pkcs12SafeContents();
         var aliases = new HashSet<string>(StringComparer.Ordinal);
         foreach (var certificate in certificates)
@@ -195,9 +208,15 @@ public static class MaterialWriter
 
         var builder = new Pkcs12Builder();
         builder.AddSafeContentsEncrypted(contents, password, pbe);
-        builder.SealWithMac(password, HashAlgorithmName.SHA256, iterations);
+        builder.SealWithMac(password, mac, iterations);
         return builder.Encode();
     }
+
+    // The legacy scheme is pbeWithSHAAnd3-KeyTripleDES-CBC with an HMAC-SHA1 MAC, for readers that know nothing newer.
+    private static (PbeParameters Pbe, HashAlgorithmName Mac) Pkcs12Protection(Pkcs12Encryption encryption, int iterations) =>
+        encryption == Pkcs12Encryption.LegacyTripleDesSha1
+            ? (new PbeParameters(PbeEncryptionAlgorithm.TripleDes3KeyPkcs12, HashAlgorithmName.SHA1, iterations), HashAlgorithmName.SHA1)
+            : (new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, iterations), HashAlgorithmName.SHA256);
 
     /// <summary>
     /// Encodes everything in <paramref name="material"/> for <c>iotcerts convert</c>. DER takes exactly one object;

@@ -22,9 +22,10 @@ public class EstClient
     {
         ArgumentNullException.ThrowIfNull(httpClient);
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        _http = httpClient;
+        // Copied first, then validated: the client works on what it checked, whatever the caller changes later.
         _options = options.Clone();
+        _options.Validate();
+        _http = httpClient;
     }
 
     /// <summary>For mocking only.</summary>

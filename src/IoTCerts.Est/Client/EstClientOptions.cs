@@ -68,6 +68,16 @@ public sealed class EstClientOptions
     /// <exception cref="EstException">With <see cref="EstErrorCode.InvalidConfiguration"/>.</exception>
     public void Validate()
     {
+        var problems = GetProblems();
+        if (problems.Count > 0)
+        {
+            throw new EstException(EstErrorCode.InvalidConfiguration, "invalid EST client options: " + string.Join("; ", problems) + ".");
+        }
+    }
+
+    /// <summary>Every problem of these options, as phrases; empty when they are usable.</summary>
+    internal List<string> GetProblems()
+    {
         var problems = new List<string>();
         if (Server is null || !Server.IsAbsoluteUri)
         {
@@ -123,10 +133,7 @@ public sealed class EstClientOptions
             problems.Add("MaxResponseBytes must be at least 1024");
         }
 
-        if (problems.Count > 0)
-        {
-            throw new EstException(EstErrorCode.InvalidConfiguration, "invalid EST client options: " + string.Join("; ", problems) + ".");
-        }
+        return problems;
     }
 
     /// <summary>

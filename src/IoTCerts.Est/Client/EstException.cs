@@ -34,17 +34,13 @@ public enum EstErrorCode
 /// The one exception family of <see cref="EstClient"/>: carries the HTTP status and the server's own text,
 /// so an operator sees what the EST server said. Never contains passwords or key material.
 /// </summary>
-public sealed class EstException : Exception
+public sealed class EstException : IoTCerts.Core.IoTCertsException<EstErrorCode>
 {
     /// <summary>Creates an exception with a code and an operator sentence.</summary>
     public EstException(EstErrorCode code, string message, Exception? innerException = null)
-        : base(message, innerException)
+        : base(code, message, innerException)
     {
-        Code = code;
     }
-
-    /// <summary>What went wrong.</summary>
-    public EstErrorCode Code { get; }
 
     /// <summary>The HTTP status, when the server answered.</summary>
     public HttpStatusCode? Status { get; init; }
@@ -55,18 +51,4 @@ public sealed class EstException : Exception
     /// <summary>True when retrying later can help (transport, timeout, 5xx, 429); false for refusals and bad answers.</summary>
     public bool IsTransient => Code is EstErrorCode.Transport or EstErrorCode.Timeout
         || (Code == EstErrorCode.ServerError && Status is { } s && ((int)s >= 500 || s == HttpStatusCode.TooManyRequests || s == HttpStatusCode.RequestTimeout));
-
-    /// <summary>The stable kebab-case code, for example <c>server-error</c>.</summary>
-    public string CodeString => Code switch
-    {
-        EstErrorCode.Transport => "transport",
-        EstErrorCode.Timeout => "timeout",
-        EstErrorCode.UntrustedServer => "untrusted-server",
-        EstErrorCode.Unauthorized => "unauthorized",
-        EstErrorCode.ServerError => "server-error",
-        EstErrorCode.InvalidResponse => "invalid-response",
-        EstErrorCode.ResponseTooLarge => "response-too-large",
-        EstErrorCode.InvalidConfiguration => "invalid-configuration",
-        _ => "unknown",
-    };
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using IoTCerts.Core;
 
 namespace IoTCerts.Est;
 
@@ -27,31 +28,33 @@ public sealed class EstEnrollmentResult
     public TimeSpan? RetryAfter { get; }
 }
 
-/// <summary>Finds the end-entity certificate in a response: a certs-only SET carries no order (RFC 5652), so position is not trusted.</summary>
+/// <summary>
+/// Finds the end-entity certificate in a response: a certs-only SET carries no order (RFC 5652), so position is not
+/// trusted; IoTCerts.Core's <see cref="OrderedChain"/> decides (the one chain orderer of the packages).
+/// </summary>
 internal static class ResponseCertificates
 {
     public static X509Certificate2? FindIssued(X509Certificate2Collection certificates)
     {
-        foreach (var candidate in certificates)
+        if (certificates.Count == 0)
         {
-            var issuesAnother = certificates.Any(other => !ReferenceEquals(other, candidate)
-                && other.IssuerName.RawData.AsSpan().SequenceEqual(candidate.SubjectName.RawData)
-                && !other.SubjectName.RawData.AsSpan().SequenceEqual(other.IssuerName.RawData));
-            var selfSigned = candidate.SubjectName.RawData.AsSpan().SequenceEqual(candidate.IssuerName.RawData);
-            if (!issuesAnother && !(selfSigned && certificates.Count > 1))
-            {
-                return candidate;
-            }
+            return null;
         }
 
-        return certificates.Count > 0 ? certificates[0] : null;
-    }
+        var parsed = new List<Certificate>(certificates.Count);
+        foreach (var certificate in certificates)
+        {
+            if (!Certificate.TryParse(certificate.RawData, out var model, out _))
+            {
+                // A certificate Core refuses cannot be ordered: keep the order sent.
+                return certificates[0];
+            }
 
-    /// <summary>The issued certificate first, then the others in their order.</summary>
-    public static List<X509Certificate2> LeafFirst(X509Certificate2Collection certificates)
-    {
-        var leaf = FindIssued(certificates);
-        return leaf is null ? [] : [leaf, .. certificates.Where(c => !ReferenceEquals(c, leaf))];
+            parsed.Add(model);
+        }
+
+        var leaf = OrderedChain.FromBag(parsed).Certificates[0];
+        return certificates.First(c => c.RawData.AsSpan().SequenceEqual(leaf.RawData.Span));
     }
 }
 

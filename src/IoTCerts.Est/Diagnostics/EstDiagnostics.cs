@@ -24,36 +24,24 @@ public static class EstDiagnostics
     public const string ActivitySourceName = "IoTCerts.Est";
 
     private const string OperationTag = "iotcerts.est.operation";
-    private const string StatusTag = "http.response.status_code";
 
-    private static readonly ActivitySource s_activitySource = new(ActivitySourceName);
-    private static readonly Meter s_meter = new(MeterName);
+    private static readonly PackageTelemetry s_telemetry = new(MeterName);
 
-    private static readonly Counter<long> s_renewals = s_meter.CreateCounter<long>(
+    private static readonly Counter<long> s_renewals = s_telemetry.Counter(
         "iotcerts.est.renewals", "{renewal}", "Certificate renewal attempts that ended, by result.");
 
-    private static readonly Counter<long> s_requests = s_meter.CreateCounter<long>(
+    private static readonly Counter<long> s_requests = s_telemetry.Counter(
         "iotcerts.est.requests", "{request}", "EST HTTP requests, by operation and status code.");
 
-    internal static void RenewalEnded(RenewalStatus status) =>
-        s_renewals.Add(1, new KeyValuePair<string, object?>("iotcerts.result", status.ToString().ToLowerInvariant()));
+    internal static void RenewalEnded(RenewalStatus status) => PackageTelemetry.CountResult(s_renewals, status.ToString().ToLowerInvariant());
 
     internal static Activity? StartRequest(string operation, Uri server)
     {
-        Activity? activity = s_activitySource.StartActivity("iotcerts.est.request", ActivityKind.Client);
+        Activity? activity = s_telemetry.StartClient("iotcerts.est.request", server.Host, server.Port);
         activity?.SetTag(OperationTag, operation);
-        activity?.SetTag("server.address", server.Host);
-        activity?.SetTag("server.port", server.Port);
         return activity;
     }
 
-    internal static void RequestEnded(Activity? activity, string operation, int? statusCode)
-    {
-        s_requests.Add(1, new KeyValuePair<string, object?>(OperationTag, operation), new KeyValuePair<string, object?>(StatusTag, statusCode));
-        activity?.SetTag(StatusTag, statusCode);
-        if (statusCode is null or >= 400)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, statusCode is null ? "no response" : $"HTTP {statusCode}");
-        }
-    }
+    internal static void RequestEnded(Activity? activity, string operation, int? statusCode) =>
+        PackageTelemetry.HttpEnded(s_requests, activity, new KeyValuePair<string, object?>(OperationTag, operation), statusCode, "no response");
 }

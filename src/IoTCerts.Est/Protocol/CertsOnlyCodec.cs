@@ -9,8 +9,9 @@ namespace IoTCerts.Est;
 /// Read with BER rules because servers send indefinite lengths; eContent absent or an empty OCTET STRING
 /// are both accepted (est-notes interop rule). Bounded by <see cref="MaxCertificates"/>.
 /// </summary>
-internal static class CertsOnlyCodec
+public static class CertsOnlyCodec
 {
+    /// <summary>The most certificates a certs-only message may hold.</summary>
     public const int MaxCertificates = 64;
     private const string SignedDataOid = "1.2.840.113549.1.7.2";
     private const string DataOid = "1.2.840.113549.1.7.1";
@@ -42,6 +43,8 @@ internal static class CertsOnlyCodec
         return [.. material.Certificates.Select(c => c.RawData.ToArray())];
     }
 
+    /// <summary>The certificates of a certs-only message as an <see cref="X509Certificate2Collection"/> (for TLS and .NET APIs).</summary>
+    /// <exception cref="FormatException">The bytes are not a PKCS#7 SignedData, or hold too many certificates.</exception>
     public static X509Certificate2Collection ReadCollection(ReadOnlyMemory<byte> ber)
     {
         var collection = new X509Certificate2Collection();

@@ -6,9 +6,10 @@ namespace IoTCerts.Est;
 /// Decodes and encodes EST bodies: base64 of DER (RFC 7030 section 4) with whitespace allowed anywhere
 /// (RFC 8951 section 3), or a PEM body as some servers send.
 /// </summary>
-internal static class EstBody
+public static class EstBody
 {
     /// <summary>Returns DER blocks: one for a base64 body, one per PEM block (with its label) for a PEM body.</summary>
+    /// <exception cref="FormatException">The body is neither base64 nor well-formed PEM.</exception>
     public static IReadOnlyList<(string? Label, byte[] Der)> Decode(ReadOnlySpan<byte> body)
     {
         var text = Encoding.ASCII.GetString(body);
@@ -20,6 +21,8 @@ internal static class EstBody
         return [(null, DecodeBase64(text))];
     }
 
+    /// <summary>Decodes a base64 body, skipping the whitespace RFC 8951 section 3 allows anywhere.</summary>
+    /// <exception cref="FormatException">The text is empty or not base64.</exception>
     public static byte[] DecodeBase64(string text)
     {
         var compact = new StringBuilder(text.Length);

@@ -6,10 +6,12 @@ namespace IoTCerts.Est;
 /// A minimal multipart/mixed (RFC 2046 section 5.1) reader and writer for /serverkeygen (RFC 7030 section 4.4.2):
 /// the body is ASCII (base64 parts), so it is handled as text. Parts are bounded by <see cref="MaxParts"/>.
 /// </summary>
-internal static class MultipartMixed
+public static class MultipartMixed
 {
+    /// <summary>The most parts <see cref="Read"/> accepts (a /serverkeygen answer has two).</summary>
     public const int MaxParts = 8;
 
+    /// <summary>The boundary parameter of a multipart Content-Type, or null when it has none.</summary>
     public static string? GetBoundary(string contentType)
     {
         foreach (var parameter in contentType.Split(';').Skip(1))
@@ -29,6 +31,8 @@ internal static class MultipartMixed
         return null;
     }
 
+    /// <summary>The parts of <paramref name="body"/> (Content-Type and body text each), in order.</summary>
+    /// <exception cref="FormatException">The body is not multipart with that boundary, is not terminated, or has more than <see cref="MaxParts"/> parts.</exception>
     public static List<(string? ContentType, string Body)> Read(string body, string boundary)
     {
         var delimiter = "--" + boundary;
@@ -87,6 +91,7 @@ internal static class MultipartMixed
         return (contentType, normalized[(headerEnd + 2)..]);
     }
 
+    /// <summary>Writes the parts as one multipart/mixed body with base64 transfer encoding (RFC 7030 section 4.4.2).</summary>
     public static string Write(string boundary, IEnumerable<(string ContentType, string Body)> parts)
     {
         var builder = new StringBuilder();

@@ -343,7 +343,7 @@ public sealed class CertificateRenewalEngine
                 EnrollmentRequest.SamePublicKey(staged.Certificate, key) ? IssuedCertificateCheck.ChainProblem(staged.Certificate, staged.Chain, anchors, now) : "the written key is not the requested key");
             if (credential.CaCertificatesPath is not null)
             {
-                AtomicFile.Write(credential.CaCertificatesPath, System.Text.Encoding.ASCII.GetBytes(CredentialStore.ToPem(anchors)), secret: false);
+                CredentialStore.WriteFile(credential.CaCertificatesPath, System.Text.Encoding.ASCII.GetBytes(CredentialStore.ToPem(anchors)), secret: false);
             }
 
             var live = state.Store.Load() ?? throw new CryptographicException("the promoted credential cannot be loaded");

@@ -23,10 +23,14 @@ internal enum PromotionStep
 /// a key that matches <c>cert.new</c> (roll forward) and a certificate that matches <c>key.old</c> (roll back);
 /// <see cref="Repair"/>, run before every load, restores a matching live pair.
 /// </summary>
-internal sealed class CredentialStore(string certificatePath, string keyPath)
+/// <param name="certificatePath">The live certificate chain PEM file.</param>
+/// <param name="keyPath">The live private key PEM file.</param>
+public sealed class CredentialStore(string certificatePath, string keyPath)
 {
+    /// <summary>The full path of the live certificate chain PEM (the certificate first).</summary>
     public string CertificatePath { get; } = Path.GetFullPath(certificatePath);
 
+    /// <summary>The full path of the live PKCS#8 private key PEM.</summary>
     public string KeyPath { get; } = Path.GetFullPath(keyPath);
 
     private string StagedCertificate => CertificatePath + ".new";
@@ -38,7 +42,7 @@ internal sealed class CredentialStore(string certificatePath, string keyPath)
     private string BackupKey => KeyPath + ".old";
 
     /// <summary>Test seam: called before each step; throwing simulates a crash at that point.</summary>
-    public Action<PromotionStep>? BeforeStep { get; set; }
+    internal Action<PromotionStep>? BeforeStep { get; set; }
 
     /// <summary>Loads the live pair after repairing a half-finished promotion; null when there is no live pair yet.</summary>
     /// <exception cref="CryptographicException">The live files exist but do not form a usable pair and cannot be repaired.</exception>
@@ -58,7 +62,7 @@ internal sealed class CredentialStore(string certificatePath, string keyPath)
     {
         foreach (var path in new[] { CertificatePath, KeyPath, StagedCertificate, StagedKey, BackupCertificate, BackupKey })
         {
-            AtomicFile.DeleteTemporaries(path);
+            IoTCerts.Core.AtomicFile.DeleteTemporaries(path);
         }
 
         if (Matches(CertificatePath, KeyPath))
@@ -99,9 +103,9 @@ internal sealed class CredentialStore(string certificatePath, string keyPath)
     public void Promote(IReadOnlyList<X509Certificate2> chain, string keyPem, Func<LoadedCredential, string?> verify)
     {
         Step(PromotionStep.WriteStagedKey);
-        AtomicFile.Write(StagedKey, Encoding.ASCII.GetBytes(keyPem), secret: true);
+        WriteFile(StagedKey, Encoding.ASCII.GetBytes(keyPem), secret: true);
         Step(PromotionStep.WriteStagedCertificate);
-        AtomicFile.Write(StagedCertificate, Encoding.ASCII.GetBytes(ToPem(chain)), secret: false);
+        WriteFile(StagedCertificate, Encoding.ASCII.GetBytes(ToPem(chain)), secret: false);
 
         Step(PromotionStep.VerifyStaged);
         var staged = LoadPair(StagedCertificate, StagedKey);
@@ -115,8 +119,8 @@ internal sealed class CredentialStore(string certificatePath, string keyPath)
         Step(PromotionStep.BackUpLive);
         if (File.Exists(KeyPath) && File.Exists(CertificatePath))
         {
-            AtomicFile.Write(BackupKey, File.ReadAllBytes(KeyPath), secret: true);
-            AtomicFile.Write(BackupCertificate, File.ReadAllBytes(CertificatePath), secret: false);
+            WriteFile(BackupKey, File.ReadAllBytes(KeyPath), secret: true);
+            WriteFile(BackupCertificate, File.ReadAllBytes(CertificatePath), secret: false);
         }
 
         Step(PromotionStep.ReplaceKey);
@@ -154,7 +158,7 @@ internal sealed class CredentialStore(string certificatePath, string keyPath)
         }
     }
 
-    public static string ToPem(IEnumerable<X509Certificate2> certificates)
+    internal static string ToPem(IEnumerable<X509Certificate2> certificates)
     {
         var builder = new StringBuilder();
         foreach (var certificate in certificates)
@@ -172,12 +176,22 @@ internal sealed class CredentialStore(string certificatePath, string keyPath)
     {
         foreach (var path in paths)
         {
-            AtomicFile.TryDelete(path);
+            IoTCerts.Core.AtomicFile.TryDelete(path);
         }
+    }
+
+    /// <summary>Replace-by-rename through Core's <see cref="IoTCerts.Core.AtomicFile"/>; keys are created 0600 before any byte is written.</summary>
+    internal static void WriteFile(string path, ReadOnlySpan<byte> content, bool secret)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        IoTCerts.Core.AtomicFile.Write(path, content, secret ? IoTCerts.Core.AtomicFile.SecretMode : IoTCerts.Core.AtomicFile.PublicMode);
     }
 
     private void Step(PromotionStep step) => BeforeStep?.Invoke(step);
 }
 
 /// <summary>A certificate with its private key, the chain certificates stored after it, and the key's PEM.</summary>
-internal sealed record LoadedCredential(X509Certificate2 Certificate, X509Certificate2Collection Chain, string KeyPem);
+/// <param name="Certificate">The certificate, with its private key attached.</param>
+/// <param name="Chain">The chain certificates stored after it, in file order.</param>
+/// <param name="KeyPem">The PKCS#8 PEM text of the private key.</param>
+public sealed record LoadedCredential(X509Certificate2 Certificate, X509Certificate2Collection Chain, string KeyPem);

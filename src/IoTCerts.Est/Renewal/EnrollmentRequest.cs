@@ -7,7 +7,7 @@ namespace IoTCerts.Est;
 /// Builds PKCS#10 requests for EST. Re-enrollment copies the Subject and SubjectAltName <em>bytes</em> of the current
 /// certificate (R-73, RFC 7030 section 4.2.2: servers compare them exactly), so no re-encoding can change them.
 /// </summary>
-/// <remarks>Seam for IoTCerts.Issuance's CSR creation and key generation once it lands.</remarks>
+/// <remarks>The request itself is built and signed by IoTCerts.Core's <see cref="IoTCerts.Core.CertificationRequestBuilder"/>, as Issuance's CSRs are.</remarks>
 public static class EnrollmentRequest
 {
     private const string SubjectAltNameOid = "2.5.29.17";
@@ -17,18 +17,8 @@ public static class EnrollmentRequest
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(subject);
-        var request = key switch
-        {
-            ECDsa ecdsa => new CertificateRequest(subject, ecdsa, HashFor(ecdsa.KeySize)),
-            RSA rsa => new CertificateRequest(subject, rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
-            _ => throw new ArgumentException("only ECDSA and RSA keys are supported", nameof(key)),
-        };
-        if (subjectAltName is not null)
-        {
-            request.CertificateExtensions.Add(new X509Extension(subjectAltName.Oid!, subjectAltName.RawData, subjectAltName.Critical));
-        }
-
-        return request.CreateSigningRequest();
+        X509Extension[] extensions = subjectAltName is null ? [] : [new X509Extension(subjectAltName.Oid!, subjectAltName.RawData, subjectAltName.Critical)];
+        return IoTCerts.Core.CertificationRequestBuilder.Create(subject, key, extensions);
     }
 
     /// <summary>A re-enrollment request: Subject and SubjectAltName copied byte for byte from <paramref name="current"/>.</summary>
@@ -76,14 +66,9 @@ public static class EnrollmentRequest
     internal static bool SamePublicKey(X509Certificate2 certificate, AsymmetricAlgorithm key) =>
         certificate.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo());
 
-    internal static AsymmetricAlgorithm PrivateKeyOf(X509Certificate2 certificate) =>
+    /// <summary>The ECDSA or RSA private key attached to <paramref name="certificate"/> (the key a re-enrollment keeps).</summary>
+    /// <exception cref="CryptographicException">The certificate carries no ECDSA or RSA private key.</exception>
+    public static AsymmetricAlgorithm PrivateKeyOf(X509Certificate2 certificate) =>
         (AsymmetricAlgorithm?)certificate.GetECDsaPrivateKey() ?? certificate.GetRSAPrivateKey()
         ?? throw new CryptographicException("the certificate has no ECDSA or RSA private key");
-
-    private static HashAlgorithmName HashFor(int keySize) => keySize switch
-    {
-        > 384 => HashAlgorithmName.SHA512,
-        > 256 => HashAlgorithmName.SHA384,
-        _ => HashAlgorithmName.SHA256,
-    };
 }

@@ -327,18 +327,7 @@ public sealed class CertificateAuthority : IDisposable
         extensions.Add(issuer is null
             ? SelfAuthorityKeyIdentifier(ski, profile.AuthorityIssuerAndSerial, issuerName, serial)
             : AuthorityKeyIdentifierOf(issuer, profile.AuthorityIssuerAndSerial));
-        extensions.Add(new X509BasicConstraintsExtension(profile.IsCertificateAuthority, profile.PathLength is not null, profile.PathLength ?? 0, critical: true));
-        extensions.Add(new X509KeyUsageExtension(profile.KeyUsages, profile.KeyUsageCritical));
-        if (profile.ExtendedKeyUsages.Count > 0)
-        {
-            var oids = new OidCollection();
-            foreach (var oid in profile.ExtendedKeyUsages)
-            {
-                oids.Add(new Oid(oid));
-            }
-
-            extensions.Add(new X509EnhancedKeyUsageExtension(oids, critical: false));
-        }
+        extensions.AddRange(profile.CreateUsageExtensions());
 
         foreach (var extension in extra)
         {

@@ -58,7 +58,7 @@ public sealed class IssuanceRequest
     /// <exception cref="IssuanceException">
     /// A CSR is malformed, too large or its signature does not verify; the message names the first such CSR by its
     /// position (1-based), <see cref="IssuanceException.RequestIndex"/> holds that position (0-based), and
-    /// <see cref="IssuanceException.Code"/> and the inner exception are that CSR's own error.
+    /// the exception's code and inner exception are that CSR's own error.
     /// </exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxDegreeOfParallelism"/> is 0 or below -1.</exception>
     public static IReadOnlyList<IssuanceRequest> FromCertificationRequests(IReadOnlyList<ReadOnlyMemory<byte>> requests, CertificateProfile? profile = null, int maxDegreeOfParallelism = -1)

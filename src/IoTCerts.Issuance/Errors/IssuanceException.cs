@@ -4,20 +4,16 @@ namespace IoTCerts.Issuance;
 /// A certificate authority operation was refused: carries an <see cref="IssuanceErrorCode"/> and a sentence an
 /// operator understands. Messages never contain key material or passphrases.
 /// </summary>
-public sealed class IssuanceException : Exception
+public sealed class IssuanceException : IoTCerts.Core.IoTCertsException<IssuanceErrorCode>
 {
     /// <summary>Creates the exception.</summary>
     public IssuanceException(IssuanceErrorCode code, string message, Exception? innerException = null)
-        : base(message, innerException)
+        : base(code, message, innerException)
     {
-        Code = code;
     }
 
-    /// <summary>Why the operation was refused.</summary>
-    public IssuanceErrorCode Code { get; }
-
     /// <summary>The stable code string, for example <c>policy-violation</c>.</summary>
-    public string CodeString => Code.ToCode();
+    public override string CodeString => Code.ToCode();
 
     /// <summary>
     /// For a refused batch (<see cref="IssuanceRequest.FromCertificationRequests"/>): the 0-based position of the first

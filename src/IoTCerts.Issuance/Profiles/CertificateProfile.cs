@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace IoTCerts.Issuance;
@@ -102,4 +103,21 @@ public sealed class CertificateProfile
     private static int? CheckPathLength(int? pathLength) => pathLength is null or (>= 0 and <= 16)
         ? pathLength
         : throw new IssuanceException(IssuanceErrorCode.InvalidOption, $"a path length of {pathLength} is out of range: use 0 to 16");
+
+    /// <summary>basicConstraints (critical), keyUsage and, when the profile has purposes, extendedKeyUsage: what both a CSR and an issued certificate carry.</summary>
+    internal IEnumerable<X509Extension> CreateUsageExtensions()
+    {
+        yield return new X509BasicConstraintsExtension(IsCertificateAuthority, PathLength is not null, PathLength ?? 0, critical: true);
+        yield return new X509KeyUsageExtension(KeyUsages, KeyUsageCritical);
+        if (ExtendedKeyUsages.Count > 0)
+        {
+            var oids = new OidCollection();
+            foreach (var oid in ExtendedKeyUsages)
+            {
+                oids.Add(new Oid(oid));
+            }
+
+            yield return new X509EnhancedKeyUsageExtension(oids, critical: false);
+        }
+    }
 }

@@ -33,42 +33,23 @@ public static class CertificationRequests
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(options);
-        var request = new CertificateRequest(options.Subject, key.PublicKey, key.HashAlgorithm, key.Key is RSA ? RSASignaturePadding.Pkcs1 : null);
+        var extensions = new List<X509Extension>();
         if (options.Profile is { } profile)
         {
-            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(profile.IsCertificateAuthority, profile.PathLength is not null, profile.PathLength ?? 0, critical: true));
-            request.CertificateExtensions.Add(new X509KeyUsageExtension(profile.KeyUsages, profile.KeyUsageCritical));
-            if (profile.ExtendedKeyUsages.Count > 0)
-            {
-                var oids = new OidCollection();
-                foreach (var oid in profile.ExtendedKeyUsages)
-                {
-                    oids.Add(new Oid(oid));
-                }
-
-                request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(oids, critical: false));
-            }
+            extensions.AddRange(profile.CreateUsageExtensions());
         }
 
         if (options.SubjectAlternativeNames.Count > 0)
         {
-            request.CertificateExtensions.Add(SubjectAlternativeNames.Build(options.SubjectAlternativeNames));
+            extensions.Add(SubjectAlternativeNames.Build(options.SubjectAlternativeNames));
         }
         else if (options.Profile?.RequiresSubjectAlternativeName == true)
         {
             throw new IssuanceException(IssuanceErrorCode.InvalidSubjectAlternativeName, $"the {options.Profile.Name} profile needs at least one subject alternative name (--san DNS:host or IP:address)");
         }
 
-        if (options.ChallengePassword is { } challenge)
-        {
-            // PKCS#9 challengePassword ::= DirectoryString; PrintableString when possible, as OpenSSL does, else UTF8String.
-            var writer = new AsnWriter(AsnEncodingRules.DER);
-            var printable = challenge.All(c => c < 0x80 && (char.IsAsciiLetterOrDigit(c) || " '()+,-./:=?".Contains(c, StringComparison.Ordinal)));
-            writer.WriteCharacterString(printable ? UniversalTagNumber.PrintableString : UniversalTagNumber.UTF8String, challenge);
-            request.OtherRequestAttributes.Add(new AsnEncodedData(new Oid("1.2.840.113549.1.9.7"), writer.Encode()));
-        }
-
-        return request.CreateSigningRequest(key.CreateSignatureGenerator());
+        // Core's one CSR builder signs (the key may live in a PKCS#11 token: it signs through its generator).
+        return CertificationRequestBuilder.Create(options.Subject, key.PublicKey, key.CreateSignatureGenerator(), key.HashAlgorithm, extensions, options.ChallengePassword);
     }
 
     /// <summary>Creates a CSR and returns it as PEM (<c>-----BEGIN CERTIFICATE REQUEST-----</c>).</summary>

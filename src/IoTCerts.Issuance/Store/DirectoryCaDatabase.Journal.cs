@@ -214,7 +214,7 @@ public sealed partial class DirectoryCaDatabase
     private static byte[] PemBytes(ReadOnlySpan<byte> der) => Encoding.ASCII.GetBytes(PemEncoding.WriteString("CERTIFICATE", der) + "\n");
 
     private void Publish(string serial, ReadOnlySpan<byte> der, bool flushToDisk) =>
-        AtomicFile.Write(CertificatePath(serial), PemBytes(der), AtomicFile.PublicMode, overwrite: true, flushToDisk);
+        IssuanceFiles.Write(CertificatePath(serial), PemBytes(der), IoTCerts.Core.AtomicFile.PublicMode, overwrite: true, flushToDisk);
 
     // The commit point is one journal line, flushed once; nothing else is written per transaction. The copies in
     // newcerts/ are written at compaction, from the DER the journal holds: creating one file per certificate cost as
@@ -250,7 +250,7 @@ public sealed partial class DirectoryCaDatabase
         var line = Encoding.ASCII.GetBytes(CaJournal.Encode(events));
         if (state.Generation is null)
         {
-            AtomicFile.Write(PathOf(JournalFile), Encoding.ASCII.GetBytes(CaJournal.NewHeader(out var generation)), AtomicFile.SecretMode, overwrite: false, FlushToDisk);
+            IssuanceFiles.Write(PathOf(JournalFile), Encoding.ASCII.GetBytes(CaJournal.NewHeader(out var generation)), IoTCerts.Core.AtomicFile.SecretMode, overwrite: false, FlushToDisk);
             state.Generation = generation;
             state.JournalLength = CaJournal.HeaderLength;
         }
@@ -304,16 +304,16 @@ public sealed partial class DirectoryCaDatabase
             }
         }
 
-        AtomicFile.Write(PathOf(SerialFile), Encoding.ASCII.GetBytes(OpenSslIndex.SerialToHex(state.NextSerial) + "\n"), AtomicFile.SecretMode, overwrite: true, FlushToDisk);
-        AtomicFile.Write(PathOf(CrlNumberFile), Encoding.ASCII.GetBytes(OpenSslIndex.SerialToHex(state.NextCrlNumber) + "\n"), AtomicFile.SecretMode, overwrite: true, FlushToDisk);
+        IssuanceFiles.Write(PathOf(SerialFile), Encoding.ASCII.GetBytes(OpenSslIndex.SerialToHex(state.NextSerial) + "\n"), IoTCerts.Core.AtomicFile.SecretMode, overwrite: true, FlushToDisk);
+        IssuanceFiles.Write(PathOf(CrlNumberFile), Encoding.ASCII.GetBytes(OpenSslIndex.SerialToHex(state.NextCrlNumber) + "\n"), IoTCerts.Core.AtomicFile.SecretMode, overwrite: true, FlushToDisk);
         var renewals = RenewalIndex.Format(state.Records);
         if (renewals.Length > 0 || File.Exists(PathOf(RenewalsFile)))
         {
-            AtomicFile.Write(PathOf(RenewalsFile), Encoding.ASCII.GetBytes(renewals), AtomicFile.SecretMode, overwrite: true, FlushToDisk);
+            IssuanceFiles.Write(PathOf(RenewalsFile), Encoding.ASCII.GetBytes(renewals), IoTCerts.Core.AtomicFile.SecretMode, overwrite: true, FlushToDisk);
         }
 
-        AtomicFile.Write(PathOf(IndexFile), Encoding.UTF8.GetBytes(OpenSslIndex.Format(state.Records)), AtomicFile.SecretMode, overwrite: true, FlushToDisk);
-        AtomicFile.Write(PathOf(JournalFile), Encoding.ASCII.GetBytes(CaJournal.NewHeader(out var generation)), AtomicFile.SecretMode, overwrite: true, FlushToDisk);
+        IssuanceFiles.Write(PathOf(IndexFile), Encoding.UTF8.GetBytes(OpenSslIndex.Format(state.Records)), IoTCerts.Core.AtomicFile.SecretMode, overwrite: true, FlushToDisk);
+        IssuanceFiles.Write(PathOf(JournalFile), Encoding.ASCII.GetBytes(CaJournal.NewHeader(out var generation)), IoTCerts.Core.AtomicFile.SecretMode, overwrite: true, FlushToDisk);
         state.Generation = generation;
         state.JournalLength = CaJournal.HeaderLength;
         state.JournalTransactions = 0;
@@ -329,19 +329,19 @@ public sealed partial class DirectoryCaDatabase
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
             if (!OperatingSystem.IsWindows())
             {
-                options.UnixCreateMode = AtomicFile.PublicMode;
+                options.UnixCreateMode = IoTCerts.Core.AtomicFile.PublicMode;
             }
 
             using var stream = new FileStream(path, options);
             stream.Write(pem);
-            if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(stream.SafeFileHandle) != AtomicFile.PublicMode)
+            if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(stream.SafeFileHandle) != IoTCerts.Core.AtomicFile.PublicMode)
             {
-                File.SetUnixFileMode(stream.SafeFileHandle, AtomicFile.PublicMode); // the umask took bits away
+                File.SetUnixFileMode(stream.SafeFileHandle, IoTCerts.Core.AtomicFile.PublicMode); // the umask took bits away
             }
         }
         catch (IOException) when (File.Exists(path))
         {
-            AtomicFile.Write(path, pem, AtomicFile.PublicMode, overwrite: true, flushToDisk: false);
+            IssuanceFiles.Write(path, pem, IoTCerts.Core.AtomicFile.PublicMode, overwrite: true, flushToDisk: false);
         }
     }
 

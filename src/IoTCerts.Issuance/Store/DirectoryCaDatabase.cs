@@ -86,24 +86,24 @@ public sealed partial class DirectoryCaDatabase : ICaDatabase
         {
             CreatePrivateDirectory(Path.Combine(staging, CertificatesDirectory));
             var cert = PemEncoding.WriteString("CERTIFICATE", material.Certificate) + "\n";
-            AtomicFile.WriteText(Path.Combine(staging, CertificateFile), cert, AtomicFile.PublicMode, false);
+            IssuanceFiles.WriteText(Path.Combine(staging, CertificateFile), cert, IoTCerts.Core.AtomicFile.PublicMode, false);
             var chain = new StringBuilder();
             foreach (var issuer in material.IssuerChain)
             {
                 chain.Append(PemEncoding.WriteString("CERTIFICATE", issuer)).Append('\n');
             }
 
-            AtomicFile.WriteText(Path.Combine(staging, ChainFile), chain.ToString(), AtomicFile.PublicMode, false);
+            IssuanceFiles.WriteText(Path.Combine(staging, ChainFile), chain.ToString(), IoTCerts.Core.AtomicFile.PublicMode, false);
             if (material.KeyPem is not null)
             {
-                AtomicFile.WriteText(Path.Combine(staging, KeyFile), material.KeyPem.TrimEnd() + "\n", AtomicFile.SecretMode, false);
+                IssuanceFiles.WriteText(Path.Combine(staging, KeyFile), material.KeyPem.TrimEnd() + "\n", IoTCerts.Core.AtomicFile.SecretMode, false);
             }
 
-            AtomicFile.WriteText(Path.Combine(staging, SettingsFile), CaSettingsFile.Format(material.Settings), AtomicFile.SecretMode, false);
-            AtomicFile.WriteText(Path.Combine(staging, IndexFile), string.Empty, AtomicFile.SecretMode, false);
-            AtomicFile.WriteText(Path.Combine(staging, IndexFile + ".attr"), "unique_subject = no\n", AtomicFile.SecretMode, false);
-            AtomicFile.WriteText(Path.Combine(staging, SerialFile), "01\n", AtomicFile.SecretMode, false);
-            AtomicFile.WriteText(Path.Combine(staging, CrlNumberFile), "01\n", AtomicFile.SecretMode, false);
+            IssuanceFiles.WriteText(Path.Combine(staging, SettingsFile), CaSettingsFile.Format(material.Settings), IoTCerts.Core.AtomicFile.SecretMode, false);
+            IssuanceFiles.WriteText(Path.Combine(staging, IndexFile), string.Empty, IoTCerts.Core.AtomicFile.SecretMode, false);
+            IssuanceFiles.WriteText(Path.Combine(staging, IndexFile + ".attr"), "unique_subject = no\n", IoTCerts.Core.AtomicFile.SecretMode, false);
+            IssuanceFiles.WriteText(Path.Combine(staging, SerialFile), "01\n", IoTCerts.Core.AtomicFile.SecretMode, false);
+            IssuanceFiles.WriteText(Path.Combine(staging, CrlNumberFile), "01\n", IoTCerts.Core.AtomicFile.SecretMode, false);
 
             if (System.IO.Directory.Exists(Directory))
             {
@@ -250,9 +250,9 @@ public sealed partial class DirectoryCaDatabase : ICaDatabase
             KeyPem = key.ExportPkcs8Pem(keyPassphrase),
             Settings = new CaSettings { SerialNumbers = SerialNumberMode.Sequential },
         }, overwrite);
-        AtomicFile.WriteText(PathOf(IndexFile), OpenSslIndex.Format(records), AtomicFile.SecretMode, true);
-        AtomicFile.WriteText(PathOf(SerialFile), OpenSslIndex.SerialToHex(serial) + "\n", AtomicFile.SecretMode, true);
-        AtomicFile.WriteText(PathOf(CrlNumberFile), OpenSslIndex.SerialToHex(crlNumber) + "\n", AtomicFile.SecretMode, true);
+        IssuanceFiles.WriteText(PathOf(IndexFile), OpenSslIndex.Format(records), IoTCerts.Core.AtomicFile.SecretMode, true);
+        IssuanceFiles.WriteText(PathOf(SerialFile), OpenSslIndex.SerialToHex(serial) + "\n", IoTCerts.Core.AtomicFile.SecretMode, true);
+        IssuanceFiles.WriteText(PathOf(CrlNumberFile), OpenSslIndex.SerialToHex(crlNumber) + "\n", IoTCerts.Core.AtomicFile.SecretMode, true);
         foreach (var record in records)
         {
             var issued = Path.Combine(source, "newcerts", record.SerialNumber + ".pem");

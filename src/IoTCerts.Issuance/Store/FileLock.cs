@@ -23,7 +23,7 @@ internal sealed class FileLock : IDisposable
                 var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
                 if (!OperatingSystem.IsWindows())
                 {
-                    options.UnixCreateMode = AtomicFile.SecretMode;
+                    options.UnixCreateMode = IoTCerts.Core.AtomicFile.SecretMode;
                 }
 
                 return new FileLock(new FileStream(path, options));

@@ -13,20 +13,26 @@ internal static class OpenSslIndex
 {
     public const long MaxIndexBytes = 256L * 1024 * 1024;
 
-    public static List<CertificateRecord> Parse(string text, string sourceName)
+    /// <summary>The non-empty lines of an OpenSSL-style text file (LF or CRLF), numbered from 1, split at tabs.</summary>
+    internal static IEnumerable<(int LineNumber, string[] Fields)> TabSeparatedLines(string text)
     {
-        var records = new List<CertificateRecord>();
         var lineNumber = 0;
         foreach (var rawLine in text.Split('\n'))
         {
             lineNumber++;
             var line = rawLine.TrimEnd('\r');
-            if (line.Length == 0)
+            if (line.Length > 0)
             {
-                continue;
+                yield return (lineNumber, line.Split('\t'));
             }
+        }
+    }
 
-            var fields = line.Split('\t');
+    public static List<CertificateRecord> Parse(string text, string sourceName)
+    {
+        var records = new List<CertificateRecord>();
+        foreach (var (lineNumber, fields) in TabSeparatedLines(text))
+        {
             if (fields.Length < 6)
             {
                 throw Corrupt(sourceName, lineNumber, "it does not have 6 tab-separated fields");
@@ -147,7 +153,7 @@ internal static class OpenSslIndex
     {
         try
         {
-            return RevocationReasons.Parse(name);
+            return RevocationReasonNames.Parse(name);
         }
         catch (IssuanceException)
         {

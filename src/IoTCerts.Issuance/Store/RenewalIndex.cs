@@ -12,17 +12,8 @@ internal static class RenewalIndex
     public static Dictionary<string, string> Parse(string text, string sourceName)
     {
         var renewals = new Dictionary<string, string>(StringComparer.Ordinal);
-        var lineNumber = 0;
-        foreach (var rawLine in text.Split('\n'))
+        foreach (var (lineNumber, fields) in OpenSslIndex.TabSeparatedLines(text))
         {
-            lineNumber++;
-            var line = rawLine.TrimEnd('\r');
-            if (line.Length == 0)
-            {
-                continue;
-            }
-
-            var fields = line.Split('\t');
             if (fields.Length != 2 || OpenSslIndex.NormalizeSerial(fields[0]) is not { } serial || OpenSslIndex.NormalizeSerial(fields[1]) is not { } renewed)
             {
                 throw new IssuanceException(IssuanceErrorCode.StoreCorrupt, $"the renewal list '{sourceName}' is corrupt at line {lineNumber}: it is not two tab-separated hex serial numbers");

@@ -54,6 +54,12 @@ public partial class MqttDeviceClient
     // Called with _connectGate held.
     private async Task<MqttConnectResult> ConnectCoreAsync(CancellationToken cancellationToken)
     {
+        lock (_sync)
+        {
+            // Started by the first connection, never by the constructor.
+            _dispatcher ??= Task.Run(DispatchLoopAsync, CancellationToken.None);
+        }
+
         MqttClientCredential credential = Credential;
         string clientId = ResolveClientId(credential);
         string endpoint = $"{_options.Host}:{_options.Port}";

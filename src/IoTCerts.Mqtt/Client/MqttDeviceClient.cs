@@ -28,7 +28,7 @@ public partial class MqttDeviceClient : IAsyncDisposable
     private readonly HashSet<ushort> _incomingQos2 = [];
     private readonly Channel<IncomingMessage> _incoming = Channel.CreateBounded<IncomingMessage>(new BoundedChannelOptions(1024) { SingleReader = true });
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly Task _dispatcher = Task.CompletedTask;
+    private Task? _dispatcher;
     private MqttClientCredential _credential = null!;
     private DerivedClientId? _derivedClientId;
     private MqttConnection? _connection;
@@ -46,18 +46,33 @@ public partial class MqttDeviceClient : IAsyncDisposable
     public MqttDeviceClient(MqttDeviceClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        IReadOnlyList<string> errors = options.Validate();
+
+        // Copied first, then validated: the client works on what it checked, whatever the caller changes later.
+        _options = options.Clone();
+        IReadOnlyList<string> errors = _options.Validate();
         if (errors.Count > 0)
         {
             throw new ArgumentException("Invalid MQTT client options: " + string.Join(" ", errors), nameof(options));
         }
 
-        _options = options;
-        _codec = options.PacketCodec ?? new Mqtt311PacketCodec(options.MaximumIncomingPacketSize);
-        _credential = options.Credential!;
-        _serverCertificateValidator = options.CreateServerCertificateValidator();
-        _pendingLimit = new SemaphoreSlim(options.MaxPendingMessages, options.MaxPendingMessages);
-        _dispatcher = Task.Run(DispatchLoopAsync);
+        _codec = _options.PacketCodec ?? new Mqtt311PacketCodec(_options.MaximumIncomingPacketSize);
+        _credential = _options.Credential!;
+        _serverCertificateValidator = _options.CreateServerCertificateValidator();
+        _pendingLimit = new SemaphoreSlim(_options.MaxPendingMessages, _options.MaxPendingMessages);
+
+        // No task starts here: the message dispatcher starts with the first ConnectAsync.
+    }
+
+    /// <summary>Test seam: whether the message dispatcher task has started (only a connection starts it).</summary>
+    internal bool DispatcherStarted
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _dispatcher is not null;
+            }
+        }
     }
 
     /// <summary>For mocking only: a client whose virtual members are all overridden.</summary>
@@ -388,7 +403,16 @@ public partial class MqttDeviceClient : IAsyncDisposable
         }
 
         _incoming.Writer.TryComplete();
-        await _dispatcher.ConfigureAwait(false);
+        Task? dispatcher;
+        lock (_sync)
+        {
+            dispatcher = _dispatcher;
+        }
+
+        if (dispatcher is not null)
+        {
+            await dispatcher.ConfigureAwait(false);
+        }
         GC.SuppressFinalize(this);
     }
 

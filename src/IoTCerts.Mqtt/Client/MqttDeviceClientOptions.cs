@@ -185,6 +185,20 @@ public sealed class MqttDeviceClientOptions
         return errors;
     }
 
+    /// <summary>A copy the client keeps (the reconnect policy copied too), so later changes to this instance have no effect on it.</summary>
+    internal MqttDeviceClientOptions Clone()
+    {
+        var copy = (MqttDeviceClientOptions)MemberwiseClone();
+        copy.Reconnect = Reconnect is null ? null! : new MqttReconnectPolicy
+        {
+            Enabled = Reconnect.Enabled,
+            InitialDelay = Reconnect.InitialDelay,
+            MaximumDelay = Reconnect.MaximumDelay,
+            StableConnectionTime = Reconnect.StableConnectionTime,
+        };
+        return copy;
+    }
+
     /// <summary>The validator a client uses: <see cref="ServerCertificateValidator"/>, or the default for <see cref="TrustStorePath"/>.</summary>
     internal IServerCertificateValidator CreateServerCertificateValidator() =>
         ServerCertificateValidator

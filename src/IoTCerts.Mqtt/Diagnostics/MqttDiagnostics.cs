@@ -22,23 +22,19 @@ public static class MqttDiagnostics
     /// <summary>The activity source name: <c>IoTCerts.Mqtt</c>.</summary>
     public const string ActivitySourceName = "IoTCerts.Mqtt";
 
-    private const string ResultTag = "iotcerts.result";
     private const string ReconnectTag = "iotcerts.mqtt.reconnect";
 
-    private static readonly ActivitySource s_activitySource = new(ActivitySourceName);
-    private static readonly Meter s_meter = new(MeterName);
+    private static readonly PackageTelemetry s_telemetry = new(MeterName);
 
-    private static readonly Counter<long> s_connects = s_meter.CreateCounter<long>(
+    private static readonly Counter<long> s_connects = s_telemetry.Counter(
         "iotcerts.mqtt.connects", "{attempt}", "MQTT connection attempts, by result.");
 
-    private static readonly Counter<long> s_reconnects = s_meter.CreateCounter<long>(
+    private static readonly Counter<long> s_reconnects = s_telemetry.Counter(
         "iotcerts.mqtt.reconnects", "{reconnect}", "MQTT sessions restored after a lost connection.");
 
     internal static Activity? StartConnect(string? host, int port, bool isReconnect)
     {
-        Activity? activity = s_activitySource.StartActivity("iotcerts.mqtt.connect", ActivityKind.Client);
-        activity?.SetTag("server.address", host);
-        activity?.SetTag("server.port", port);
+        Activity? activity = s_telemetry.StartClient("iotcerts.mqtt.connect", host ?? string.Empty, port);
         activity?.SetTag(ReconnectTag, isReconnect);
         return activity;
     }
@@ -46,13 +42,13 @@ public static class MqttDiagnostics
     internal static void Connected(Activity? activity, MqttConnectResult result, bool isReconnect)
     {
         string outcome = result.IsAccepted ? "accepted" : "refused";
-        s_connects.Add(1, new KeyValuePair<string, object?>(ResultTag, outcome), new KeyValuePair<string, object?>(ReconnectTag, isReconnect));
+        PackageTelemetry.CountResult(s_connects, outcome, new KeyValuePair<string, object?>(ReconnectTag, isReconnect));
         if (result.IsAccepted && isReconnect)
         {
             s_reconnects.Add(1);
         }
 
-        activity?.SetTag(ResultTag, outcome);
+        activity?.SetTag(PackageTelemetry.ResultTag, outcome);
         if (!result.IsAccepted)
         {
             activity?.SetStatus(ActivityStatusCode.Error, result.ReturnCode.ToString());
@@ -61,8 +57,8 @@ public static class MqttDiagnostics
 
     internal static void ConnectFailed(Activity? activity, Exception error, bool isReconnect)
     {
-        s_connects.Add(1, new KeyValuePair<string, object?>(ResultTag, "failed"), new KeyValuePair<string, object?>(ReconnectTag, isReconnect));
-        activity?.SetTag(ResultTag, "failed");
+        PackageTelemetry.CountResult(s_connects, "failed", new KeyValuePair<string, object?>(ReconnectTag, isReconnect));
+        activity?.SetTag(PackageTelemetry.ResultTag, "failed");
         activity?.SetStatus(ActivityStatusCode.Error, error.GetType().Name);
     }
 }

@@ -29,8 +29,9 @@ public partial class CumulocityClient
     {
         ArgumentNullException.ThrowIfNull(httpClient);
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        // Copied first, then validated: the client works on what it checked, whatever the caller changes later.
         _options = options.Clone();
+        _options.Validate();
         _logger = logger;
         _transport = new RestTransport(httpClient, new TransportSettings(_options.MaxRetries, _options.RetryBaseDelay, _options.MaxRetryDelay, _options.RequestTimeout, _options.MaxResponseBytes, _options.TimeProvider), logger);
         _tenant = _options.Tenant;

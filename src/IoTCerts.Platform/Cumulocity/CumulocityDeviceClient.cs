@@ -26,9 +26,10 @@ public class CumulocityDeviceClient
     {
         ArgumentNullException.ThrowIfNull(httpClient);
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        _http = httpClient;
+        // Copied first, then validated: the client works on what it checked, whatever the caller changes later.
         _options = options.Clone();
+        _options.Validate();
+        _http = httpClient;
         _logger = logger;
         _transport = new RestTransport(httpClient, new TransportSettings(_options.MaxRetries, _options.RetryBaseDelay, _options.MaxRetryDelay, _options.RequestTimeout, 1024 * 1024, _options.TimeProvider), logger);
     }

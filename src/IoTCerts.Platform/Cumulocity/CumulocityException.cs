@@ -47,17 +47,13 @@ public enum CumulocityErrorCode
 /// (<c>{"error":"&lt;domain&gt;/&lt;type&gt;","message":…,"info":…}</c>) and the raw body, also when a proxy answered
 /// with something that is not JSON. Messages never contain passwords, tokens or key material.
 /// </summary>
-public sealed class CumulocityException : Exception
+public sealed class CumulocityException : IoTCerts.Core.IoTCertsException<CumulocityErrorCode>
 {
     /// <summary>Creates an exception with a code and an operator sentence.</summary>
     public CumulocityException(CumulocityErrorCode code, string message, Exception? innerException = null)
-        : base(message, innerException)
+        : base(code, message, innerException)
     {
-        Code = code;
     }
-
-    /// <summary>What went wrong.</summary>
-    public CumulocityErrorCode Code { get; }
 
     /// <summary>The HTTP status, when the platform answered.</summary>
     public HttpStatusCode? Status { get; init; }
@@ -76,24 +72,6 @@ public sealed class CumulocityException : Exception
 
     /// <summary>The request, as <c>METHOD /path</c> (no query string, no credentials).</summary>
     public string? Request { get; init; }
-
-    /// <summary>The stable kebab-case code, for example <c>forbidden</c>.</summary>
-    public string CodeString => Code switch
-    {
-        CumulocityErrorCode.Transport => "transport",
-        CumulocityErrorCode.Timeout => "timeout",
-        CumulocityErrorCode.Unauthorized => "unauthorized",
-        CumulocityErrorCode.Forbidden => "forbidden",
-        CumulocityErrorCode.NotFound => "not-found",
-        CumulocityErrorCode.Conflict => "conflict",
-        CumulocityErrorCode.InvalidRequest => "invalid-request",
-        CumulocityErrorCode.ServerError => "server-error",
-        CumulocityErrorCode.UnexpectedStatus => "unexpected-status",
-        CumulocityErrorCode.InvalidResponse => "invalid-response",
-        CumulocityErrorCode.ResponseTooLarge => "response-too-large",
-        CumulocityErrorCode.GaveUp => "gave-up",
-        _ => "unknown",
-    };
 
     /// <summary>True when retrying later can help (transport, timeout, 429, 5xx).</summary>
     public bool IsTransient => Code is CumulocityErrorCode.Transport or CumulocityErrorCode.Timeout or CumulocityErrorCode.ServerError;

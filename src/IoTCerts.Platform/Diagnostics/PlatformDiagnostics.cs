@@ -24,18 +24,16 @@ public static class PlatformDiagnostics
     public const string ActivitySourceName = "IoTCerts.Platform";
 
     private const string MethodTag = "http.request.method";
-    private const string StatusTag = "http.response.status_code";
 
-    private static readonly ActivitySource s_activitySource = new(ActivitySourceName);
-    private static readonly Meter s_meter = new(MeterName);
+    private static readonly PackageTelemetry s_telemetry = new(MeterName);
 
-    private static readonly Counter<long> s_requests = s_meter.CreateCounter<long>(
+    private static readonly Counter<long> s_requests = s_telemetry.Counter(
         "iotcerts.c8y.requests", "{request}", "REST calls to Cumulocity, by method and final status code.");
 
-    private static readonly Counter<long> s_retries = s_meter.CreateCounter<long>(
+    private static readonly Counter<long> s_retries = s_telemetry.Counter(
         "iotcerts.c8y.retries", "{retry}", "REST attempts repeated after a retryable answer or a transport failure.");
 
-    internal static Activity? StartRequest() => s_activitySource.StartActivity("iotcerts.c8y.request", ActivityKind.Client);
+    internal static Activity? StartRequest() => s_telemetry.StartClient("iotcerts.c8y.request");
 
     internal static void Describe(Activity? activity, string method, string path)
     {
@@ -45,13 +43,6 @@ public static class PlatformDiagnostics
 
     internal static void Retrying() => s_retries.Add(1);
 
-    internal static void RequestEnded(Activity? activity, string method, int? status)
-    {
-        s_requests.Add(1, new KeyValuePair<string, object?>(MethodTag, method), new KeyValuePair<string, object?>(StatusTag, status));
-        activity?.SetTag(StatusTag, status);
-        if (status is null or >= 400)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, status is null ? "no answer" : $"HTTP {status}");
-        }
-    }
+    internal static void RequestEnded(Activity? activity, string method, int? status) =>
+        PackageTelemetry.HttpEnded(s_requests, activity, new KeyValuePair<string, object?>(MethodTag, method), status, "no answer");
 }

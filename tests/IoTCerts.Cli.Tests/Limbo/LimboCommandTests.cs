@@ -6,6 +6,22 @@ namespace IoTCerts.Cli.Tests.Limbo;
 public sealed class LimboCommandTests
 {
     [Fact]
+    public void Limbo_is_hidden_from_help_but_still_parses_its_flags()
+    {
+        var top = CliRunner.Run("--help");
+        Assert.True(top.ExitCode == 0, top.ToString());
+        Assert.Contains("verify", top.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("limbo", top.Out, StringComparison.OrdinalIgnoreCase);
+
+        // Still a command: its required flags and the choices of --rules are checked (usage error, exit 2).
+        var bare = CliRunner.Run("limbo", "--rules", "bogus");
+        Assert.Equal(2, bare.ExitCode);
+        Assert.Contains("'--suite' is required", bare.Error, StringComparison.Ordinal);
+        Assert.Contains("'--out' is required", bare.Error, StringComparison.Ordinal);
+        Assert.Contains("by-family", bare.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Writes_upstream_results_and_prints_family_counts()
     {
         var output = Path.Combine(Path.GetTempPath(), $"limbo-{Guid.NewGuid():N}.json");

@@ -25,7 +25,7 @@ public sealed class IssuanceCliTests
         Assert.Contains("http://crl.example/root.crl", Tool.OpenSslOk(dir.Path, "x509", "-in", Path.Combine("int", "caCert.pem"), "-noout", "-ext", "crlDistributionPoints"), StringComparison.Ordinal);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(dir["dev.key"]));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(dir["dev.p12"]));
-        Assert.Equal(AtomicFile.PublicMode, File.GetUnixFileMode(dir["dev.pem"]));
+        Assert.Equal(IoTCerts.Core.AtomicFile.PublicMode, File.GetUnixFileMode(dir["dev.pem"]));
         var keystore = Tool.Run("keytool", ["-list", "-storetype", "PKCS12", "-keystore", "dev.p12", "-storepass", "store-secret"], dir.Path);
         Assert.Contains("devicekeyentry, ", keystore.Out, StringComparison.Ordinal);
         Assert.Contains("PrivateKeyEntry", keystore.Out, StringComparison.Ordinal);

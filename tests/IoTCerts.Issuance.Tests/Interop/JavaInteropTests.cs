@@ -1,3 +1,5 @@
+using IoTCerts.Core;
+
 namespace IoTCerts.Issuance.Tests.Interop;
 
 /// <summary>R-04/R-65: Java keytool lists our keystore as PrivateKeyEntry and our truststore as trustedCertEntry; Java's PKIX validator accepts the chain.</summary>

@@ -1,3 +1,4 @@
+using IoTCerts.Core;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
@@ -200,17 +201,17 @@ public sealed class OpenSslInteropTests
     {
         using var dir = new TempDir();
         using var key = SigningKey.Generate(KeyAlgorithm.EcP256);
-        AtomicFile.WritePrivateKey(dir["k.pem"], key, "key-pw", overwrite: false);
+        IssuanceFiles.WriteText(dir["k.pem"], key.ExportPkcs8Pem("key-pw") + "\n", IoTCerts.Core.AtomicFile.SecretMode, overwrite: false);
         using var root = TestCa.Root(dir["root"]);
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(dir["k.pem"]));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir["root"], "caKey.pem")));
-        Assert.Equal(AtomicFile.PublicMode, File.GetUnixFileMode(Path.Combine(dir["root"], "caCert.pem")));
+        Assert.Equal(IoTCerts.Core.AtomicFile.PublicMode, File.GetUnixFileMode(Path.Combine(dir["root"], "caCert.pem")));
         Assert.StartsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----", File.ReadAllText(dir["k.pem"]), StringComparison.Ordinal);
         Tool.OpenSslOk(dir.Path, "pkey", "-in", "k.pem", "-passin", "pass:key-pw", "-noout");
         Tool.OpenSslOk(dir.Path, "pkey", "-in", Path.Combine("root", "caKey.pem"), "-passin", $"pass:{TestCa.Password}", "-noout");
         Assert.NotEqual(0, Tool.OpenSsl(dir.Path, "pkey", "-in", "k.pem", "-passin", "pass:wrong", "-noout").ExitCode);
-        Assert.Equal(IssuanceErrorCode.AlreadyExists, Assert.Throws<IssuanceException>(() => AtomicFile.WritePrivateKey(dir["k.pem"], key, null, overwrite: false)).Code);
+        Assert.Equal(IssuanceErrorCode.AlreadyExists, Assert.Throws<IssuanceException>(() => IssuanceFiles.WriteText(dir["k.pem"], key.ExportPkcs8Pem(null) + "\n", IoTCerts.Core.AtomicFile.SecretMode, overwrite: false)).Code);
     }
 
     private static int CountOf(string text, string what)

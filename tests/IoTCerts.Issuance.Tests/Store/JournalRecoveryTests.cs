@@ -58,7 +58,7 @@ public sealed class JournalRecoveryTests
         Assert.Equal(issued[1], System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(lost).RawData);
         Assert.Equal(issued[0], System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(shortened).RawData);
         Assert.Equal(issued[2], System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(foreign).RawData);
-        Assert.Equal(AtomicFile.PublicMode, File.GetUnixFileMode(lost));
+        Assert.Equal(IoTCerts.Core.AtomicFile.PublicMode, File.GetUnixFileMode(lost));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(dir["ca"], "newcerts"), ".*"));
     }
 

@@ -69,6 +69,40 @@ public sealed class MqttDeviceClientOptionsTests : IDisposable
     }
 
     [Fact]
+    public async Task Dependency_injection_fails_at_start_on_bad_options()
+    {
+        var services = new ServiceCollection();
+        services.AddMqttDeviceClient(o => o.Port = -1);
+        await using ServiceProvider provider = services.BuildServiceProvider();
+
+        // What a host runs in StartAsync (ValidateOnStart): nothing has to resolve the client first.
+        var e = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains(e.Failures, f => f.Contains("Port -1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_client_keeps_its_own_copy_of_the_options_and_starts_no_work_when_constructed()
+    {
+        var options = new MqttDeviceClientOptions
+        {
+            Host = "127.0.0.1",
+            ClientId = "before",
+            Credential = _pki.Device("copy-device"),
+            ServerCertificateValidator = _pki.Validator,
+        };
+        await using var client = new MqttDeviceClient(options);
+
+        options.ClientId = "after";
+        options.Credential = _pki.Device("other-device");
+        options.Reconnect.InitialDelay = TimeSpan.Zero;
+
+        Assert.Equal("before", client.ClientId);
+        Assert.Equal("copy-device", client.Credential.Certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, false));
+        Assert.False(client.DispatcherStarted);
+    }
+
+    [Fact]
     public void Reconnect_delays_grow_exponentially_with_equal_jitter_up_to_the_cap()
     {
         var policy = new MqttReconnectPolicy { InitialDelay = TimeSpan.FromMilliseconds(100), MaximumDelay = TimeSpan.FromSeconds(2) };

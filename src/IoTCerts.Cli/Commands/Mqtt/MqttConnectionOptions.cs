@@ -100,7 +100,7 @@ internal sealed class MqttConnectionOptions
             }
 
             // CRLs the device already holds; nothing is fetched during the handshake.
-            options.ServerRevocationChecker = new CrlRevocationChecker(RevocationPolicy.Offline, crlFiles.SelectMany(RevocationFiles.ReadCrls));
+            options.ServerRevocationChecker = new CrlRevocationChecker(RevocationPolicy.Offline, crlFiles.SelectMany(CertificateFiles.ReadCrls));
         }
 
         string clientId = parse.GetValue(_clientId) ?? "auto";

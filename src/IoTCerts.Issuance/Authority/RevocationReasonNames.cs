@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace IoTCerts.Issuance;
 
 /// <summary>Names of CRL reason codes (RFC 5280 section 5.3.1) as OpenSSL writes them in its index and accepts in <c>-crl_reason</c>.</summary>
-public static class RevocationReasons
+public static class RevocationReasonNames
 {
     /// <summary>The OpenSSL name, for example <c>keyCompromise</c>.</summary>
     public static string ToOpenSslName(this X509RevocationReason reason) => reason switch
