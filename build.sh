@@ -106,23 +106,9 @@ run_fuzz() {
 
 # Public API files (issue #15): every library under src/ tracks its public surface in PublicAPI.Shipped.txt and
 # PublicAPI.Unshipped.txt (Microsoft.CodeAnalysis.PublicApiAnalyzers; RS0016/RS0017 fail the build). After a merge or an
-# intended API change this regenerates the Unshipped files from the code: it creates the two files where a library has
-# none, then applies the analyzer's own code fixes (RS0016 adds a missing entry, RS0017 removes a stale one).
+# intended API change this regenerates the Unshipped files from the analyzer's findings (.ci/public-api.py).
 public_api() {
-  local proj dir file
-  for proj in src/*/*.csproj; do
-    grep -q '<OutputType>Exe</OutputType>' "$proj" && continue
-    dir=$(dirname "$proj")
-    for file in PublicAPI.Shipped.txt PublicAPI.Unshipped.txt; do
-      [ -f "$dir/$file" ] || printf '#nullable enable\n' > "$dir/$file"
-    done
-    # One project per run: on a whole solution dotnet format keeps the public-API fix of only one project per pass.
-    dotnet format analyzers "$proj" --diagnostics RS0016 RS0017 --severity info -v q
-  done
-  # The code fix appends in discovery order: keep each file sorted so merges of two branches stay line-local.
-  for file in src/*/PublicAPI.Unshipped.txt; do
-    { head -n 1 "$file"; tail -n +2 "$file" | grep -v '^$' | LC_ALL=C sort -u; } > "$file.tmp" && mv "$file.tmp" "$file"
-  done
+  python3 .ci/public-api.py
 }
 
 case "${1:-}" in
