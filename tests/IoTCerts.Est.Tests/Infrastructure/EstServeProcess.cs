@@ -4,7 +4,7 @@ using System.Text;
 namespace IoTCerts.Est.Tests;
 
 /// <summary>
-/// <c>iotcerts est serve</c> as an operator runs it: <c>dotnet iotcerts.dll est serve …</c> in its own process, stopped
+/// <c>iotcerts</c> as an operator runs it (<c>dotnet iotcerts.dll est serve …</c>, <c>renew --loop</c>) in its own process, stopped
 /// with a signal. Its stdout and stderr are collected for assertions and failure messages.
 /// </summary>
 internal sealed class EstServeProcess : IAsyncDisposable
@@ -52,10 +52,20 @@ internal sealed class EstServeProcess : IAsyncDisposable
     /// <summary>Starts <c>iotcerts est serve --port 0</c> with <paramref name="arguments"/> and waits until it listens.</summary>
     public static async Task<EstServeProcess> StartAsync(params string[] arguments)
     {
+        var server = await StartCliAsync(["est", "serve", "--port", "0", .. arguments], output => output.Contains("/.well-known/est/", StringComparison.Ordinal));
+        var output = server.Output;
+        var address = output[output.IndexOf("https://", StringComparison.Ordinal)..];
+        server.Url = address[..address.IndexOf("/.well-known", StringComparison.Ordinal)];
+        return server;
+    }
+
+    /// <summary>Starts <c>dotnet iotcerts.dll</c> with <paramref name="arguments"/> and waits until its stdout satisfies <paramref name="ready"/>.</summary>
+    public static async Task<EstServeProcess> StartCliAsync(string[] arguments, Func<string, bool> ready)
+    {
         var cli = Path.Combine(AppContext.BaseDirectory, "iotcerts.dll");
         var process = new Process
         {
-            StartInfo = new ProcessStartInfo("dotnet", [cli, "est", "serve", "--port", "0", .. arguments])
+            StartInfo = new ProcessStartInfo("dotnet", [cli, .. arguments])
             {
                 UseShellExecute = false,
                 RedirectStandardOutput = true,
@@ -69,26 +79,17 @@ internal sealed class EstServeProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < TimeSpan.FromSeconds(60))
+        while (watch.Elapsed < TimeSpan.FromSeconds(60) && !process.HasExited)
         {
-            var output = server.Output;
-            var at = output.IndexOf("https://", StringComparison.Ordinal);
-            if (at >= 0 && output.Contains("/.well-known/est/", StringComparison.Ordinal))
+            if (ready(server.Output))
             {
-                var address = output[at..];
-                server.Url = address[..address.IndexOf("/.well-known", StringComparison.Ordinal)];
                 return server;
-            }
-
-            if (process.HasExited)
-            {
-                break;
             }
 
             await Task.Delay(50);
         }
 
-        var failure = $"est serve did not start: {server.Output} {server.Error}";
+        var failure = $"iotcerts {string.Join(' ', arguments)} did not get ready: {server.Output} {server.Error}";
         await server.DisposeAsync();
         throw new InvalidOperationException(failure);
     }
