@@ -127,7 +127,17 @@ internal sealed class EstRequestHandler(EstServerOptions options, IEstCertificat
             // retry, even if the client has gone (RFC 7030 gives the client no way to fetch a lost answer).
             var (issued, replayed) = await _replays.GetOrIssueAsync(
                 EnrollmentReplayCache.KeyOf(context, csrDer),
-                () => issuer.IssueAsync(context.Request!, context, CancellationToken.None)).ConfigureAwait(false);
+                () =>
+                {
+                    // Checked here, not at authentication: the retry of a rekey whose answer was lost is answered from
+                    // the cache, although that rekey has superseded the certificate presented.
+                    if (operation == EstOperation.Reenroll && StandingRefusal(clientCertificate!) is { } refused)
+                    {
+                        throw new EstRefusalException(StatusCodes.Status403Forbidden, refused);
+                    }
+
+                    return issuer.IssueAsync(context.Request!, context, CancellationToken.None);
+                }).ConfigureAwait(false);
             var leaf = ResponseCertificates.FindIssued(issued) ?? throw new CryptographicException("the issuer returned no certificate");
 
             // RFC 7030 section 4.2.3: the certs-only response holds the issued certificate only; the chain is /cacerts.
@@ -200,11 +210,25 @@ internal sealed class EstRequestHandler(EstServerOptions options, IEstCertificat
         }
 
         var validator = _caValidators.For(issuer.GetCaCertificates(label));
-        var result = EstAuthorization.Validate(validator, current, context.PresentedIntermediates, now);
+
+        // Within the policy's grace period an expired certificate is validated at its last valid second.
+        var lastValid = new DateTimeOffset(current.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+        var at = now > lastValid && now - lastValid <= options.Reenrollment.ExpiredGracePeriod ? lastValid.AddSeconds(-1) : now;
+        var result = EstAuthorization.Validate(validator, current, context.PresentedIntermediates, at);
         return result.IsValid
             ? null
             : new(StatusCodes.Status403Forbidden, "the TLS client certificate was not issued by this CA or is no longer valid; enroll with the bootstrap identity", EstAuthorization.Describe(result));
     }
+
+    /// <summary>The re-enrollment policy's verdict on the CA's records of the presented certificate, or null.</summary>
+    private string? StandingRefusal(X509Certificate2 current) => issuer.GetStanding(current) switch
+    {
+        EstCertificateStanding.Revoked =>
+            "the TLS client certificate is revoked; enroll with the bootstrap identity",
+        EstCertificateStanding.Superseded when options.Reenrollment.RefuseSuperseded =>
+            "the TLS client certificate was superseded by a rekey; re-enroll with the newer certificate",
+        _ => null,
+    };
 
     /// <summary>RFC 7030 section 4.2.2: the request repeats the current certificate's Subject and SubjectAltName exactly.</summary>
     private static string? CheckSameIdentity(X509Certificate2 current, CertificateRequest request)

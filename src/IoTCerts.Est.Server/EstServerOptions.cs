@@ -38,6 +38,9 @@ public sealed class EstServerOptions
     /// <summary>How many answers <see cref="RetryWindow"/> keeps at most (oldest dropped first).</summary>
     public int RetryCapacity { get; set; } = 10_000;
 
+    /// <summary>Which current certificates may re-enroll (revoked, expired, superseded by a rekey); see <see cref="EstReenrollmentPolicy"/>.</summary>
+    public EstReenrollmentPolicy Reenrollment { get; set; } = EstReenrollmentPolicy.Default;
+
     /// <summary>The clock (tests pass a fake one).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }
