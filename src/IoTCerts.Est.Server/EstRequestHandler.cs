@@ -17,6 +17,8 @@ internal sealed class EstRequestHandler(EstServerOptions options, IEstCertificat
 {
     private const string SubjectAltNameOid = "2.5.29.17";
 
+    private static readonly byte[] ChallengePasswordOnly = IoTCerts.Est.CsrAttributes.Encode([IoTCerts.Est.CsrAttributes.ChallengePasswordOid]);
+
     private readonly EnrollmentReplayCache _replays = new(options.RetryWindow, options.RetryCapacity, options.TimeProvider);
     private readonly CaValidatorCache _caValidators = new();
 
@@ -33,6 +35,9 @@ internal sealed class EstRequestHandler(EstServerOptions options, IEstCertificat
         {
             case EstOperation.CaCertificates:
                 await WriteCertificatesAsync(http, issuer.GetCaCertificates(label), null).ConfigureAwait(false);
+                return;
+            case EstOperation.CsrAttributes when options.CsrAttributes is null && options.ProofOfPossession != EstProofOfPossession.None:
+                await WriteBase64Async(http, EstMediaTypes.CsrAttrs, ChallengePasswordOnly).ConfigureAwait(false);
                 return;
             case EstOperation.CsrAttributes when options.CsrAttributes is null:
                 http.Response.StatusCode = StatusCodes.Status204NoContent;
@@ -88,6 +93,12 @@ internal sealed class EstRequestHandler(EstServerOptions options, IEstCertificat
         if (checkedRequest is null)
         {
             await WriteTextAsync(http, StatusCodes.Status400BadRequest, problem!).ConfigureAwait(false);
+            return;
+        }
+
+        if (operation != EstOperation.ServerKeyGeneration && ChannelBinding.Check(http, checkedRequest.Value.Parsed, options.ProofOfPossession) is { } unlinked)
+        {
+            await WriteTextAsync(http, StatusCodes.Status400BadRequest, unlinked).ConfigureAwait(false);
             return;
         }
 

@@ -38,6 +38,13 @@ public sealed class EstServerOptions
     /// <summary>How many answers <see cref="RetryWindow"/> keeps at most (oldest dropped first).</summary>
     public int RetryCapacity { get; set; } = 10_000;
 
+    /// <summary>
+    /// Whether enrollments must carry the tls-unique link of RFC 7030 section 3.5 in the CSR's challengePassword (TLS 1.2
+    /// only; see <see cref="EstProofOfPossession"/>). When set and <see cref="CsrAttributes"/> is null, /csrattrs asks
+    /// for challengePassword so that clients know to supply it.
+    /// </summary>
+    public EstProofOfPossession ProofOfPossession { get; set; }
+
     /// <summary>Which current certificates may re-enroll (revoked, expired, superseded by a rekey); see <see cref="EstReenrollmentPolicy"/>.</summary>
     public EstReenrollmentPolicy Reenrollment { get; set; } = EstReenrollmentPolicy.Default;
 

@@ -36,13 +36,19 @@ internal static class EstServeCommand
         var basicPasswordFile = new Option<string>("--basic-password-file") { Description = "... and the password in this file." };
         var tlsCert = new Option<string>("--tls-cert") { Description = "Server TLS certificate (PEM with chain); without it, one for localhost/127.0.0.1 is issued by the CA." };
         var tlsKey = new Option<string>("--tls-key") { Description = "Private key (PEM) of --tls-cert." };
+        var proof = new Option<string>("--proof-of-possession")
+        {
+            Description = "RFC 7030 3.5 link of the CSR to the TLS session: none, tls-unique (TLS 1.2 requests must carry it) or tls-unique-required (TLS 1.3 refused).",
+            DefaultValueFactory = _ => "none",
+        };
+        proof.AcceptOnlyFromAmong("none", "tls-unique", "tls-unique-required");
         var passwordFile = IssuanceCli.CaPasswordFile();
         var days = IssuanceCli.Days("the device profile's");
         var json = CommonOptions.Json();
         json.Description = "Print one JSON line {listening, server, ca} once the server listens (then nothing more on stdout).";
         var command = new Command("serve", "Serve EST (RFC 7030) on 127.0.0.1 for a CA directory until stopped (SIGTERM or Ctrl+C: requests in flight finish, exit 0).")
         {
-            ca, port, bind, bootstrapCa, basicUser, basicPasswordFile, tlsCert, tlsKey, passwordFile, days, json,
+            ca, port, bind, bootstrapCa, basicUser, basicPasswordFile, tlsCert, tlsKey, proof, passwordFile, days, json,
         };
         command.SetGuardedAction(async (invocation, cancellationToken) => await EstCommand.Guard(async () =>
         {
@@ -78,6 +84,12 @@ internal static class EstServeCommand
             app.MapEst(options =>
             {
                 options.Issuer = issuer;
+                options.ProofOfPossession = p.GetValue(proof) switch
+                {
+                    "tls-unique" => EstProofOfPossession.TlsUniqueWhenAvailable,
+                    "tls-unique-required" => EstProofOfPossession.TlsUniqueRequired,
+                    _ => EstProofOfPossession.None,
+                };
                 if (anchors.Count > 0)
                 {
                     options.Authorizers.Add(EstAuthorization.ClientCertificate(anchors));
