@@ -115,7 +115,10 @@ public class EstClient
                 {
                     if (contentType!.Contains("server-generated-key", StringComparison.OrdinalIgnoreCase))
                     {
-                        throw Invalid("/serverkeygen returned an encrypted key (RFC 7030 section 4.4.2 CMS EnvelopedData), which this client does not support");
+                        var recipient = Options.ServerKeyDecryptionCertificate
+                            ?? throw Invalid("/serverkeygen returned an encrypted key (RFC 7030 section 4.4.2 CMS EnvelopedData): set EstClientOptions.ServerKeyDecryptionCertificate to the certificate and key it is encrypted for");
+                        key = ServerGeneratedKey.Decrypt(EstBody.DecodeBase64(body), recipient);
+                        continue;
                     }
 
                     certificates = CertsOnlyCodec.ReadCollection(EstBody.DecodeBase64(body));

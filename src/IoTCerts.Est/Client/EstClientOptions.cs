@@ -33,6 +33,12 @@ public sealed class EstClientOptions
     /// <summary>Intermediate certificates sent with <see cref="ClientCertificate"/> so the server can build the path.</summary>
     public X509Certificate2Collection ClientCertificateChain { get; } = [];
 
+    /// <summary>
+    /// The certificate (with its private key) a server encrypts server-generated keys for (RFC 7030 section 4.4.2, CMS
+    /// EnvelopedData with key transport); null when the client accepts only unencrypted PKCS#8 answers.
+    /// </summary>
+    public X509Certificate2? ServerKeyDecryptionCertificate { get; set; }
+
     /// <summary>HTTP Basic user name; sent only over TLS, after the server's identity was verified.</summary>
     public string? UserName { get; set; }
 
@@ -176,6 +182,7 @@ public sealed class EstClientOptions
             UseSystemTrustStore = UseSystemTrustStore,
             AcceptRegistrationAuthorityCertificates = AcceptRegistrationAuthorityCertificates,
             ClientCertificate = ClientCertificate,
+            ServerKeyDecryptionCertificate = ServerKeyDecryptionCertificate,
             UserName = UserName,
             Password = Password,
             BearerToken = BearerToken,

@@ -22,6 +22,8 @@ internal static class EstBody
 
     public static byte[] DecodeBase64(string text)
     {
+        // Some servers end the body with NUL bytes (a C string's terminator sent along): trailing ones are padding.
+        text = text.TrimEnd('\0', ' ', '\t', '\r', '\n');
         var compact = new StringBuilder(text.Length);
         foreach (var c in text)
         {
