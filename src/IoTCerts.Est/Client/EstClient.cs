@@ -268,7 +268,10 @@ public class EstClient
         }
         catch (HttpRequestException ex) when (HasInner<AuthenticationException>(ex))
         {
-            throw new EstException(EstErrorCode.UntrustedServer, $"the TLS handshake with {uri.Authority} failed: the server certificate is not trusted under the configured trust anchors, or the server refused the client certificate", ex);
+            var reason = options.LastTrustFailure.Value;
+            throw new EstException(EstErrorCode.UntrustedServer, reason is null
+                ? $"the TLS handshake with {uri.Authority} failed: the server certificate is not trusted under the configured trust anchors, or the server refused the client certificate"
+                : $"the TLS handshake with {uri.Authority} failed: the server certificate is not trusted ({reason})", ex);
         }
         catch (HttpRequestException ex)
         {
