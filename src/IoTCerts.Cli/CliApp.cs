@@ -63,7 +63,9 @@ internal static class CliApp
             return BadInput;
         }
 
-        return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        // Long-running commands handle SIGTERM/SIGINT themselves (ShutdownSignal) and stop cleanly; System.CommandLine's
+        // own handler would race them and end the process after its fixed timeout.
+        return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
     }
 
     internal static RootCommand BuildRoot()

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using IoTCerts.Core;
 
 namespace IoTCerts.Est.Server;
 
@@ -15,9 +16,30 @@ public interface IEstAuthorizer
 /// <summary>The built-in authorizers: bootstrap client certificates, Basic credentials, one-time passwords.</summary>
 public static class EstAuthorization
 {
-    /// <summary>A TLS client certificate that chains to one of <paramref name="bootstrapAnchors"/> and is valid now.</summary>
-    public static IEstAuthorizer ClientCertificate(X509Certificate2Collection bootstrapAnchors, X509Certificate2Collection? intermediates = null) =>
-        new ClientCertificateAuthorizer(new X509Certificate2Collection(bootstrapAnchors), new X509Certificate2Collection(intermediates ?? []));
+    /// <summary>
+    /// A TLS client certificate that chains to one of <paramref name="bootstrapAnchors"/> and is valid now, checked by
+    /// Core's <see cref="ChainValidator"/> (purpose clientAuth). The path may go through the intermediates the client
+    /// sent in the TLS handshake (manufacturer bootstrap certificates nearly always sit under one) or through
+    /// <paramref name="intermediates"/>.
+    /// </summary>
+    public static IEstAuthorizer ClientCertificate(X509Certificate2Collection bootstrapAnchors, X509Certificate2Collection? intermediates = null)
+    {
+        ArgumentNullException.ThrowIfNull(bootstrapAnchors);
+        return ClientCertificate(
+            new ChainValidator(bootstrapAnchors.Select(Certificate.FromX509Certificate2).ToArray()),
+            (intermediates ?? []).Select(Certificate.FromX509Certificate2).ToArray());
+    }
+
+    /// <summary>
+    /// A TLS client certificate that <paramref name="validator"/> accepts for clientAuth at the request's time, with the
+    /// intermediates the client sent and <paramref name="intermediates"/> as candidates: the validator's anchors are the
+    /// bootstrap CAs, its policy and revocation checker those the operator configured.
+    /// </summary>
+    public static IEstAuthorizer ClientCertificate(ChainValidator validator, IEnumerable<Certificate>? intermediates = null)
+    {
+        ArgumentNullException.ThrowIfNull(validator);
+        return new ClientCertificateAuthorizer(validator, (intermediates ?? []).ToArray());
+    }
 
     /// <summary>HTTP Basic credentials accepted by <paramref name="validate"/> (user name, password).</summary>
     public static IEstAuthorizer Basic(Func<string, string, bool> validate) => new BasicAuthorizer(validate);
@@ -25,21 +47,31 @@ public static class EstAuthorization
     /// <summary>One-time passwords: the Basic password is consumed on first use.</summary>
     public static IEstAuthorizer OneTimePasswords(OneTimePasswordStore store) => new BasicAuthorizer(store.TryConsume);
 
-    internal static bool Chains(X509Certificate2 certificate, X509Certificate2Collection anchors, X509Certificate2Collection intermediates, DateTimeOffset now)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(anchors);
-        chain.ChainPolicy.ExtraStore.AddRange(intermediates);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationTime = now.UtcDateTime;
-        return chain.Build(certificate);
-    }
+    /// <summary>Validates a TLS client certificate; a refusal is the most specific chain error, with its code.</summary>
+    internal static ChainValidationResult Validate(ChainValidator validator, X509Certificate2 certificate, IEnumerable<Certificate> intermediates, DateTimeOffset now) =>
+        validator.Validate(Certificate.FromX509Certificate2(certificate), intermediates.ToArray(), new ValidationContext { ValidationTime = now, Purpose = CertificatePurpose.ClientAuth });
 
-    private sealed class ClientCertificateAuthorizer(X509Certificate2Collection anchors, X509Certificate2Collection intermediates) : IEstAuthorizer
+    /// <summary>One line for the log: the chain's first (most specific) error.</summary>
+    internal static string Describe(ChainValidationResult result) =>
+        result.Errors.Count == 0 ? "valid" : $"{result.Errors[0].Code}: {result.Errors[0].Message}";
+
+    private sealed class ClientCertificateAuthorizer(ChainValidator validator, Certificate[] intermediates) : IEstAuthorizer
     {
-        public ValueTask<bool> AuthorizeAsync(EstRequestContext context, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(context.ClientCertificate is { } certificate && Chains(certificate, anchors, intermediates, context.Now));
+        public ValueTask<bool> AuthorizeAsync(EstRequestContext context, CancellationToken cancellationToken)
+        {
+            if (context.ClientCertificate is not { } certificate)
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            var result = Validate(validator, certificate, [.. context.PresentedIntermediates, .. intermediates], context.Now);
+            if (!result.IsValid)
+            {
+                context.AddRefusalReason($"the client certificate '{certificate.Subject}' is not a valid bootstrap certificate ({Describe(result)})");
+            }
+
+            return ValueTask.FromResult(result.IsValid);
+        }
     }
 
     private sealed class BasicAuthorizer(Func<string, string, bool> validate) : IEstAuthorizer

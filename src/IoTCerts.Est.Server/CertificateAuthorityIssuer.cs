@@ -19,6 +19,10 @@ public sealed class CertificateAuthorityIssuer : IEstCertificateIssuer
     private readonly TimeSpan? _validity;
     private readonly Lock _lock = new();
 
+    // Serials (as the CA's index writes them) superseded by a rekey issued by this process; after a restart the
+    // renewing certificate's copy in newcerts/ tells the same.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _superseded = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Creates the issuer.</summary>
     /// <param name="authority">The open CA (the caller keeps ownership).</param>
     /// <param name="profile">The profile of issued certificates; <see cref="CertificateProfile.Device"/> when null.</param>
@@ -53,13 +57,74 @@ public sealed class CertificateAuthorityIssuer : IEstCertificateIssuer
         {
             try
             {
-                return Task.FromResult(ToCollection(_authority.Issue(issuance)));
+                var issued = _authority.Issue(issuance);
+                if (issuance.Renews is not null && !SamePublicKey(context.ClientCertificate!, issued.Certificate))
+                {
+                    _superseded[IndexSerial(context.ClientCertificate!)] = true;
+                }
+
+                return Task.FromResult(ToCollection(issued));
             }
             catch (IssuanceException ex)
             {
                 throw new EstRefusalException(400, ex.Message, ex);
             }
         }
+    }
+
+    /// <inheritdoc/>
+    public EstCertificateStanding GetStanding(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        if (!IssuedByThisCa(certificate))
+        {
+            return EstCertificateStanding.Unknown;
+        }
+
+        var serial = IndexSerial(certificate);
+        var records = _authority.Database.ReadRecords();
+        var record = records.FirstOrDefault(r => string.Equals(r.SerialNumber, serial, StringComparison.OrdinalIgnoreCase));
+        if (record is null)
+        {
+            return EstCertificateStanding.Unknown;
+        }
+
+        if (record.Status == CertificateStatus.Revoked)
+        {
+            return EstCertificateStanding.Revoked;
+        }
+
+        if (_superseded.ContainsKey(serial))
+        {
+            return EstCertificateStanding.Superseded;
+        }
+
+        foreach (var renewal in records.Where(r => string.Equals(r.Renews, serial, StringComparison.OrdinalIgnoreCase)))
+        {
+            var copy = (_authority.Database as DirectoryCaDatabase)?.CertificatePath(renewal.SerialNumber);
+            if (copy is not null && File.Exists(copy))
+            {
+                using var renewing = X509CertificateLoader.LoadCertificateFromFile(copy);
+                if (!SamePublicKey(certificate, renewing))
+                {
+                    _superseded[serial] = true;
+                    return EstCertificateStanding.Superseded;
+                }
+            }
+        }
+
+        return EstCertificateStanding.Current;
+    }
+
+    private static bool SamePublicKey(X509Certificate2 a, X509Certificate2 b) =>
+        a.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(b.PublicKey.ExportSubjectPublicKeyInfo());
+
+    // The CA's index writes serials in upper-case hex, even length, without leading zero bytes.
+    private static string IndexSerial(X509Certificate2 certificate)
+    {
+        var hex = certificate.SerialNumber.TrimStart('0');
+        hex = hex.Length == 0 ? "00" : hex;
+        return hex.Length % 2 == 1 ? "0" + hex : hex;
     }
 
     // The request handler has checked that the certificate chains to /cacerts; this picks the certificates signed by

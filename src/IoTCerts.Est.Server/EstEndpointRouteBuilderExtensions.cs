@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using System.Net.Security;
+using System.Security.Authentication;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -54,20 +56,29 @@ public static class EstEndpointRouteBuilderExtensions
 
     /// <summary>
     /// HTTPS for an EST endpoint: TLS 1.2+, the server certificate (with its chain), and client certificates requested but
-    /// not required, because authorization (bootstrap CA, issued identity, Basic) is decided per request by <c>MapEst</c>.
+    /// not required, because authorization (bootstrap CA, issued identity, Basic) is decided per request by <c>MapEst</c>
+    /// with Core's <c>ChainValidator</c>, which also sees the intermediates the client sent in the handshake.
     /// </summary>
     public static ListenOptions UseEstHttps(this ListenOptions listenOptions, X509Certificate2 serverCertificate, X509Certificate2Collection? serverChain = null)
     {
         ArgumentNullException.ThrowIfNull(listenOptions);
         ArgumentNullException.ThrowIfNull(serverCertificate);
-        return listenOptions.UseHttps(new HttpsConnectionAdapterOptions
+        var certificateContext = SslStreamCertificateContext.Create(serverCertificate, serverChain, offline: true);
+
+        // The per-connection callback form: SslStream shows the client's intermediates only to the validation callback,
+        // and only this form lets that callback reach the connection (to store them for the request).
+        return listenOptions.UseHttps(new TlsHandshakeCallbackOptions
         {
-            ServerCertificateChain = serverChain,
-            ServerCertificate = serverCertificate,
-            ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-            ClientCertificateValidation = (_, _, _) => true,
-            SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
-            CheckCertificateRevocation = false,
+            OnConnection = context => ValueTask.FromResult(new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = certificateContext,
+                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+
+                // Requested, not required: authorization (bootstrap CA, issued identity, Basic) is per request.
+                ClientCertificateRequired = true,
+                RemoteCertificateValidationCallback = PresentedChain.CaptureCallback(context.Connection),
+            }),
         });
     }
 }

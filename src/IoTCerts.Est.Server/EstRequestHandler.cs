@@ -1,15 +1,26 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using IoTCerts.Core;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace IoTCerts.Est.Server;
 
-/// <summary>Serves one EST operation (RFC 7030 section 4) for <see cref="EstServerOptions"/>.</summary>
+/// <summary>Serves one EST operation (RFC 7030 section 4, RFC 8951) for <see cref="EstServerOptions"/>.</summary>
+/// <remarks>
+/// Order of an enrollment: label, authentication (TLS client certificate through Core's ChainValidator, or Basic),
+/// Content-Type, size, then the body is read and checked. An unauthenticated client never makes the server parse
+/// anything. Every answer carries Content-Length (never chunked): embedded EST clients refuse a body without it.
+/// </remarks>
 internal sealed class EstRequestHandler(EstServerOptions options, IEstCertificateIssuer issuer)
 {
     private const string SubjectAltNameOid = "2.5.29.17";
+
+    private static readonly byte[] ChallengePasswordOnly = IoTCerts.Est.CsrAttributes.Encode([IoTCerts.Est.CsrAttributes.ChallengePasswordOid]);
+
+    private readonly EnrollmentReplayCache _replays = new(options.RetryWindow, options.RetryCapacity, options.TimeProvider);
+    private readonly CaValidatorCache _caValidators = new();
 
     public async Task HandleAsync(HttpContext http, EstOperation operation)
     {
@@ -23,10 +34,14 @@ internal sealed class EstRequestHandler(EstServerOptions options, IEstCertificat
         switch (operation)
         {
             case EstOperation.CaCertificates:
-                await WriteCertificatesAsync(http, issuer.GetCaCertificates(label), StatusCodes.Status200OK, null).ConfigureAwait(false);
+                await WriteCertificatesAsync(http, issuer.GetCaCertificates(label), null).ConfigureAwait(false);
+                return;
+            case EstOperation.CsrAttributes when options.CsrAttributes is null && options.ProofOfPossession != EstProofOfPossession.None:
+                await WriteBase64Async(http, EstMediaTypes.CsrAttrs, ChallengePasswordOnly).ConfigureAwait(false);
                 return;
             case EstOperation.CsrAttributes when options.CsrAttributes is null:
                 http.Response.StatusCode = StatusCodes.Status204NoContent;
+                http.Response.ContentLength = 0;
                 return;
             case EstOperation.CsrAttributes:
                 await WriteBase64Async(http, EstMediaTypes.CsrAttrs, options.CsrAttributes).ConfigureAwait(false);
@@ -42,56 +57,61 @@ internal sealed class EstRequestHandler(EstServerOptions options, IEstCertificat
 
     private async Task EnrollAsync(HttpContext http, EstOperation operation, string? label)
     {
+        var clientCertificate = await http.Connection.GetClientCertificateAsync(http.RequestAborted).ConfigureAwait(false);
+        var (user, password) = ParseBasic(http.Request.Headers.Authorization.ToString());
+        var now = options.TimeProvider.GetUtcNow();
+        var authenticated = new EstRequestContext(operation, label, clientCertificate, user, password, null, now, PresentedChain.Of(http));
+
+        // Authentication comes first (RFC 7030 section 3.3): nothing of the body is read for an unknown client.
+        var refusal = operation == EstOperation.Reenroll
+            ? AuthenticateReenroll(authenticated, clientCertificate, label, now)
+            : await AuthorizeAsync(authenticated, http.RequestAborted).ConfigureAwait(false);
+        if (refusal is { } denied)
+        {
+            if (denied.Status == StatusCodes.Status401Unauthorized && options.OfferBasicAuthentication)
+            {
+                http.Response.Headers.WWWAuthenticate = "Basic realm=\"est\", charset=\"UTF-8\"";
+            }
+
+            await WriteTextAsync(http, denied.Status, denied.Text, denied.LogDetail).ConfigureAwait(false);
+            return;
+        }
+
+        if (!IsPkcs10(http.Request.ContentType))
+        {
+            await WriteTextAsync(http, StatusCodes.Status415UnsupportedMediaType, $"the request's Content-Type must be {EstMediaTypes.Pkcs10} (RFC 7030 section 4.2.1), not '{http.Request.ContentType}'").ConfigureAwait(false);
+            return;
+        }
+
         var body = await ReadBodyAsync(http).ConfigureAwait(false);
         if (body is null)
         {
             return;
         }
 
-        CertificateRequest request;
-        try
+        var checkedRequest = ReadRequest(body, out var csrDer, out var problem);
+        if (checkedRequest is null)
         {
-            var der = EstBody.DecodeBase64(Encoding.ASCII.GetString(body));
-            request = CertificateRequest.LoadSigningRequest(der, HashAlgorithmName.SHA256, out var consumed, CertificateRequestLoadOptions.UnsafeLoadCertificateExtensions);
-            if (consumed != der.Length)
-            {
-                throw new FormatException("trailing data after the request");
-            }
-        }
-        catch (Exception ex) when (ex is FormatException or CryptographicException)
-        {
-            await WriteTextAsync(http, StatusCodes.Status400BadRequest, "the body is not a base64 PKCS#10 request with a valid signature").ConfigureAwait(false);
+            await WriteTextAsync(http, StatusCodes.Status400BadRequest, problem!).ConfigureAwait(false);
             return;
         }
 
-        var clientCertificate = await http.Connection.GetClientCertificateAsync(http.RequestAborted).ConfigureAwait(false);
-        var (user, password) = ParseBasic(http.Request.Headers.Authorization.ToString());
-        var now = options.TimeProvider.GetUtcNow();
-        var context = new EstRequestContext(operation, label, clientCertificate, user, password, request, now);
-
-        if (operation == EstOperation.Reenroll)
+        if (operation != EstOperation.ServerKeyGeneration && ChannelBinding.Check(http, checkedRequest.Value.Parsed, options.ProofOfPossession) is { } unlinked)
         {
-            var refusal = CheckReenroll(context, clientCertificate, request, label, now);
-            if (refusal is not null)
-            {
-                await WriteTextAsync(http, refusal.Value.Status, refusal.Value.Text).ConfigureAwait(false);
-                return;
-            }
+            await WriteTextAsync(http, StatusCodes.Status400BadRequest, unlinked).ConfigureAwait(false);
+            return;
         }
-        else if (!await IsAuthorizedAsync(context, http.RequestAborted).ConfigureAwait(false))
-        {
-            if (options.OfferBasicAuthentication)
-            {
-                http.Response.Headers.WWWAuthenticate = "Basic realm=\"est\", charset=\"UTF-8\"";
-            }
 
-            await WriteTextAsync(http, StatusCodes.Status401Unauthorized, "the client is not authorized to enroll: present a bootstrap certificate or valid credentials").ConfigureAwait(false);
+        var context = authenticated.WithRequest(checkedRequest.Value.Request);
+        if (operation == EstOperation.Reenroll && CheckSameIdentity(clientCertificate!, checkedRequest.Value.Request) is { } changed)
+        {
+            await WriteTextAsync(http, StatusCodes.Status400BadRequest, changed).ConfigureAwait(false);
             return;
         }
 
         if (options.Approval is { } approval)
         {
-            var (state, retryAfter) = await approval.EvaluateAsync(ManualApprovalQueue.IdOf(request.PublicKey), context, http.RequestAborted).ConfigureAwait(false);
+            var (state, retryAfter) = await approval.EvaluateAsync(ManualApprovalQueue.IdOf(context.Request!.PublicKey), context, http.RequestAborted).ConfigureAwait(false);
             if (state == EstApprovalState.Pending)
             {
                 http.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -110,66 +130,146 @@ internal sealed class EstRequestHandler(EstServerOptions options, IEstCertificat
         {
             if (operation == EstOperation.ServerKeyGeneration)
             {
-                await ServerKeyGenAsync(http, request, context).ConfigureAwait(false);
+                await ServerKeyGenAsync(http, context.Request!, context).ConfigureAwait(false);
                 return;
             }
 
-            var issued = await issuer.IssueAsync(request, context, http.RequestAborted).ConfigureAwait(false);
-            await WriteCertificatesAsync(http, issued, StatusCodes.Status200OK, "certs-only").ConfigureAwait(false);
-            var leaf = issued.Count == 0 ? null : IoTCerts.Core.OrderedChain.FromBag(issued.Select(c => IoTCerts.Core.Certificate.Parse(c.RawData))).Certificates[0];
-            Log.Issued(Log.For(http), operation.ToString(), leaf?.Subject.Rfc4514Name ?? request.SubjectName.Name, leaf?.SerialNumberHex ?? "?", Log.ClientOf(http));
+            // The issue is not tied to this request's cancellation: once started it completes and is kept for the
+            // retry, even if the client has gone (RFC 7030 gives the client no way to fetch a lost answer).
+            var (issued, replayed) = await _replays.GetOrIssueAsync(
+                EnrollmentReplayCache.KeyOf(context, csrDer),
+                () =>
+                {
+                    // Checked here, not at authentication: the retry of a rekey whose answer was lost is answered from
+                    // the cache, although that rekey has superseded the certificate presented.
+                    if (operation == EstOperation.Reenroll && StandingRefusal(clientCertificate!) is { } refused)
+                    {
+                        throw new EstRefusalException(StatusCodes.Status403Forbidden, refused);
+                    }
+
+                    return issuer.IssueAsync(context.Request!, context, CancellationToken.None);
+                }).ConfigureAwait(false);
+            var leaf = ResponseCertificates.FindIssued(issued) ?? throw new CryptographicException("the issuer returned no certificate");
+
+            // RFC 7030 section 4.2.3: the certs-only response holds the issued certificate only; the chain is /cacerts.
+            await WriteCertificatesAsync(http, [leaf], "certs-only").ConfigureAwait(false);
+            if (replayed)
+            {
+                Log.Replayed(Log.For(http), operation.ToString(), leaf.Subject, leaf.SerialNumber, Log.ClientOf(http));
+            }
+            else
+            {
+                Log.Issued(Log.For(http), operation.ToString(), leaf.Subject, leaf.SerialNumber, Log.ClientOf(http));
+            }
         }
         catch (EstRefusalException ex)
         {
             await WriteTextAsync(http, ex.StatusCode, ex.Message).ConfigureAwait(false);
         }
-        catch (CryptographicException)
+        catch (CryptographicException ex)
         {
-            await WriteTextAsync(http, StatusCodes.Status500InternalServerError, "the CA could not issue the certificate").ConfigureAwait(false);
+            await WriteTextAsync(http, StatusCodes.Status500InternalServerError, "the CA could not issue the certificate", ex.Message).ConfigureAwait(false);
         }
     }
 
-    /// <summary>RFC 7030 section 4.2.2 / R-73: the current certificate is the TLS client certificate, issued by this CA, and the request repeats its Subject and SubjectAltName exactly.</summary>
-    private (int Status, string Text)? CheckReenroll(EstRequestContext context, X509Certificate2? current, CertificateRequest request, string? label, DateTimeOffset now)
+    private static (CertificateRequest Request, CertificationRequest Parsed)? ReadRequest(byte[] body, out byte[] der, out string? problem)
+    {
+        try
+        {
+            der = EstBody.DecodeBase64(Encoding.ASCII.GetString(body));
+        }
+        catch (FormatException)
+        {
+            der = [];
+            problem = "the body is not base64 (RFC 7030 section 4.2.1: a base64-encoded PKCS#10 request)";
+            return null;
+        }
+
+        var parsed = RequestPolicy.Check(der, out problem);
+        if (parsed is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            // Core has verified the signature (RSA-PSS included, which CertificateRequest cannot check); this is only the
+            // shape the issuers take.
+            var request = CertificateRequest.LoadSigningRequest(der, HashAlgorithmName.SHA256, out var consumed,
+                CertificateRequestLoadOptions.UnsafeLoadCertificateExtensions | CertificateRequestLoadOptions.SkipSignatureValidation);
+            if (consumed != der.Length)
+            {
+                problem = "the body has data after the PKCS#10 request";
+                return null;
+            }
+
+            return (request, parsed);
+        }
+        catch (CryptographicException)
+        {
+            problem = "the PKCS#10 request cannot be read (its public key or attributes are malformed)";
+            return null;
+        }
+    }
+
+    /// <summary>RFC 7030 section 4.2.2 / R-73: the current certificate is the TLS client certificate, issued by this CA and valid now.</summary>
+    private Refusal? AuthenticateReenroll(EstRequestContext context, X509Certificate2? current, string? label, DateTimeOffset now)
     {
         if (current is null)
         {
-            return (StatusCodes.Status401Unauthorized, "re-enrollment requires the current certificate as the TLS client certificate");
+            return new(StatusCodes.Status401Unauthorized, "re-enrollment requires the current certificate as the TLS client certificate", null);
         }
 
-        var caCertificates = issuer.GetCaCertificates(label);
-        if (!EstAuthorization.Chains(current, caCertificates, caCertificates, now))
-        {
-            return (StatusCodes.Status403Forbidden, "the TLS client certificate was not issued by this CA or is no longer valid; enroll with the bootstrap identity");
-        }
+        var validator = _caValidators.For(issuer.GetCaCertificates(label));
 
+        // Within the policy's grace period an expired certificate is validated at its last valid second.
+        var lastValid = new DateTimeOffset(current.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+        var at = now > lastValid && now - lastValid <= options.Reenrollment.ExpiredGracePeriod ? lastValid.AddSeconds(-1) : now;
+        var result = EstAuthorization.Validate(validator, current, context.PresentedIntermediates, at);
+        return result.IsValid
+            ? null
+            : new(StatusCodes.Status403Forbidden, "the TLS client certificate was not issued by this CA or is no longer valid; enroll with the bootstrap identity", EstAuthorization.Describe(result));
+    }
+
+    /// <summary>The re-enrollment policy's verdict on the CA's records of the presented certificate, or null.</summary>
+    private string? StandingRefusal(X509Certificate2 current) => issuer.GetStanding(current) switch
+    {
+        EstCertificateStanding.Revoked =>
+            "the TLS client certificate is revoked; enroll with the bootstrap identity",
+        EstCertificateStanding.Superseded when options.Reenrollment.RefuseSuperseded =>
+            "the TLS client certificate was superseded by a rekey; re-enroll with the newer certificate",
+        _ => null,
+    };
+
+    /// <summary>RFC 7030 section 4.2.2: the request repeats the current certificate's Subject and SubjectAltName exactly.</summary>
+    private static string? CheckSameIdentity(X509Certificate2 current, CertificateRequest request)
+    {
         if (!current.SubjectName.RawData.AsSpan().SequenceEqual(request.SubjectName.RawData))
         {
-            return (StatusCodes.Status400BadRequest, "the request's Subject differs from the current certificate's");
+            return "subject change: the request's Subject differs from the current certificate's";
         }
 
         var currentSan = current.Extensions.FirstOrDefault(e => e.Oid?.Value == SubjectAltNameOid)?.RawData;
         var requestedSan = request.CertificateExtensions.FirstOrDefault(e => e.Oid?.Value == SubjectAltNameOid)?.RawData;
-        if (!(currentSan ?? []).AsSpan().SequenceEqual(requestedSan ?? []))
-        {
-            return (StatusCodes.Status400BadRequest, "the request's SubjectAltName differs from the current certificate's");
-        }
-
-        _ = context;
-        return null;
+        return (currentSan ?? []).AsSpan().SequenceEqual(requestedSan ?? [])
+            ? null
+            : "subject change: the request's SubjectAltName differs from the current certificate's";
     }
 
-    private async Task<bool> IsAuthorizedAsync(EstRequestContext context, CancellationToken cancellationToken)
+    private async Task<Refusal?> AuthorizeAsync(EstRequestContext context, CancellationToken cancellationToken)
     {
         foreach (var authorizer in options.Authorizers)
         {
             if (await authorizer.AuthorizeAsync(context, cancellationToken).ConfigureAwait(false))
             {
-                return true;
+                return null;
             }
         }
 
-        return false;
+        var detail = context.RefusalReasons.Count > 0
+            ? string.Join("; ", context.RefusalReasons)
+            : context.ClientCertificate is null && context.UserName is null ? "no client certificate and no credentials" : "no authorizer accepted the client";
+        return new(StatusCodes.Status401Unauthorized, "the client is not authorized to enroll: present a bootstrap certificate or valid credentials", detail);
     }
 
     private async Task ServerKeyGenAsync(HttpContext http, CertificateRequest clientRequest, EstRequestContext context)
@@ -181,15 +281,15 @@ internal sealed class EstRequestHandler(EstServerOptions options, IEstCertificat
             request.CertificateExtensions.Add(extension);
         }
 
-        var issued = await issuer.IssueAsync(request, context, http.RequestAborted).ConfigureAwait(false);
+        var issued = await issuer.IssueAsync(request, context, CancellationToken.None).ConfigureAwait(false);
+        var leaf = ResponseCertificates.FindIssued(issued) ?? throw new CryptographicException("the issuer returned no certificate");
         var boundary = "est-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12)).ToLowerInvariant();
         var body = MultipartMixed.Write(boundary, [
             (EstMediaTypes.Pkcs8, EstBody.EncodeBase64(key.ExportPkcs8PrivateKey())),
-            (EstMediaTypes.Pkcs7Mime + "; smime-type=certs-only", EstBody.EncodeBase64(CertsOnlyCodec.Write(issued))),
+            (EstMediaTypes.Pkcs7Mime + "; smime-type=certs-only", EstBody.EncodeBase64(CertsOnlyCodec.Write([leaf]))),
         ]);
-        http.Response.StatusCode = StatusCodes.Status200OK;
-        http.Response.ContentType = $"{EstMediaTypes.MultipartMixed}; boundary={boundary}";
-        await http.Response.WriteAsync(body, http.RequestAborted).ConfigureAwait(false);
+        await WriteAsync(http, StatusCodes.Status200OK, $"{EstMediaTypes.MultipartMixed}; boundary={boundary}", Encoding.UTF8.GetBytes(body)).ConfigureAwait(false);
+        Log.Issued(Log.For(http), context.Operation.ToString(), leaf.Subject, leaf.SerialNumber, Log.ClientOf(http));
     }
 
     private async Task<byte[]?> ReadBodyAsync(HttpContext http)
@@ -217,6 +317,18 @@ internal sealed class EstRequestHandler(EstServerOptions options, IEstCertificat
         return buffer.ToArray();
     }
 
+    private static bool IsPkcs10(string? contentType)
+    {
+        if (contentType is null)
+        {
+            return false;
+        }
+
+        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
+        var mediaType = (semicolon < 0 ? contentType : contentType[..semicolon]).Trim();
+        return mediaType.Equals(EstMediaTypes.Pkcs10, StringComparison.OrdinalIgnoreCase);
+    }
+
     private static (string? User, string? Password) ParseBasic(string header)
     {
         if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
@@ -236,32 +348,60 @@ internal sealed class EstRequestHandler(EstServerOptions options, IEstCertificat
         }
     }
 
-    private static Task WriteCertificatesAsync(HttpContext http, X509Certificate2Collection certificates, int status, string? smimeType)
-    {
-        http.Response.StatusCode = status;
-        return WriteBase64Async(http, smimeType is null ? EstMediaTypes.Pkcs7Mime : $"{EstMediaTypes.Pkcs7Mime}; smime-type={smimeType}", CertsOnlyCodec.Write(certificates));
-    }
+    private static Task WriteCertificatesAsync(HttpContext http, X509Certificate2Collection certificates, string? smimeType) =>
+        WriteBase64Async(http, smimeType is null ? EstMediaTypes.Pkcs7Mime : $"{EstMediaTypes.Pkcs7Mime}; smime-type={smimeType}", CertsOnlyCodec.Write(certificates));
 
-    private static async Task WriteBase64Async(HttpContext http, string contentType, byte[] der)
+    private static Task WriteBase64Async(HttpContext http, string contentType, byte[] der)
     {
-        http.Response.ContentType = contentType;
         http.Response.Headers["Content-Transfer-Encoding"] = "base64";
-        await http.Response.WriteAsync(EstBody.EncodeBase64(der), http.RequestAborted).ConfigureAwait(false);
+        return WriteAsync(http, StatusCodes.Status200OK, contentType, Encoding.ASCII.GetBytes(EstBody.EncodeBase64(der)));
     }
 
-    private static async Task WriteTextAsync(HttpContext http, int status, string text)
+    private static Task WriteTextAsync(HttpContext http, int status, string text, string? logDetail = null)
     {
         if (status >= StatusCodes.Status400BadRequest)
         {
-            Log.Refused(Log.For(http), http.Request.Path.Value ?? string.Empty, status, text, Log.ClientOf(http));
+            Log.Refused(Log.For(http), http.Request.Path.Value ?? string.Empty, status, logDetail is null ? text : $"{text} ({logDetail})", Log.ClientOf(http));
         }
         else if (status == StatusCodes.Status202Accepted)
         {
             Log.Pending(Log.For(http), http.Request.Path.Value ?? string.Empty, Log.ClientOf(http));
         }
 
+        return WriteAsync(http, status, "text/plain; charset=utf-8", Encoding.UTF8.GetBytes(text + "\n"));
+    }
+
+    // Content-Length on every answer (RFC 7230 section 3.3.2): with it Kestrel never switches to chunked framing.
+    private static async Task WriteAsync(HttpContext http, int status, string contentType, byte[] body)
+    {
         http.Response.StatusCode = status;
-        http.Response.ContentType = "text/plain; charset=utf-8";
-        await http.Response.WriteAsync(text + "\n", http.RequestAborted).ConfigureAwait(false);
+        http.Response.ContentType = contentType;
+        http.Response.ContentLength = body.Length;
+        await http.Response.Body.WriteAsync(body, http.RequestAborted).ConfigureAwait(false);
+    }
+
+    private readonly record struct Refusal(int Status, string Text, string? LogDetail);
+
+    /// <summary>One ChainValidator per set of CA certificates (they change only at a CA roll-over).</summary>
+    private sealed class CaValidatorCache
+    {
+        private readonly Lock _lock = new();
+        private string? _key;
+        private ChainValidator? _validator;
+
+        public ChainValidator For(X509Certificate2Collection caCertificates)
+        {
+            var key = string.Join(',', caCertificates.Select(c => c.Thumbprint));
+            lock (_lock)
+            {
+                if (_key != key || _validator is null)
+                {
+                    _validator = new ChainValidator(caCertificates.Select(Certificate.FromX509Certificate2).ToArray());
+                    _key = key;
+                }
+
+                return _validator;
+            }
+        }
     }
 }

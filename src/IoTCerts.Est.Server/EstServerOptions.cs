@@ -27,6 +27,27 @@ public sealed class EstServerOptions
     /// <summary>Request bodies larger than this are refused with 413.</summary>
     public int MaxRequestBytes { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// How long an enrollment answer is kept for a retry: the same CSR from the same authenticated client (TLS
+    /// certificate or Basic user) on the same operation gets the same certificate back instead of a second issue (a
+    /// device whose response was lost retries exactly that request). <see cref="TimeSpan.Zero"/> turns it off.
+    /// Server-generated keys are never kept, so /serverkeygen is not replayed.
+    /// </summary>
+    public TimeSpan RetryWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How many answers <see cref="RetryWindow"/> keeps at most (oldest dropped first).</summary>
+    public int RetryCapacity { get; set; } = 10_000;
+
+    /// <summary>
+    /// Whether enrollments must carry the tls-unique link of RFC 7030 section 3.5 in the CSR's challengePassword (TLS 1.2
+    /// only; see <see cref="EstProofOfPossession"/>). When set and <see cref="CsrAttributes"/> is null, /csrattrs asks
+    /// for challengePassword so that clients know to supply it.
+    /// </summary>
+    public EstProofOfPossession ProofOfPossession { get; set; }
+
+    /// <summary>Which current certificates may re-enroll (revoked, expired, superseded by a rekey); see <see cref="EstReenrollmentPolicy"/>.</summary>
+    public EstReenrollmentPolicy Reenrollment { get; set; } = EstReenrollmentPolicy.Default;
+
     /// <summary>The clock (tests pass a fake one).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

@@ -13,4 +13,10 @@ public interface IEstCertificateIssuer
     /// certificate first, then any chain certificates the client should store with it.
     /// </summary>
     Task<X509Certificate2Collection> IssueAsync(CertificateRequest request, EstRequestContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Where <paramref name="certificate"/>, presented to re-enroll and chaining to this CA, stands in the CA's records
+    /// (revoked, superseded by a rekey). Issuers that keep no records answer <see cref="EstCertificateStanding.Unknown"/>.
+    /// </summary>
+    EstCertificateStanding GetStanding(X509Certificate2 certificate) => EstCertificateStanding.Unknown;
 }

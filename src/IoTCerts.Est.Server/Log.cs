@@ -22,6 +22,9 @@ internal static partial class Log
     [LoggerMessage(7102, LogLevel.Information, "EST {Path}: request held for approval (client {Client})")]
     public static partial void Pending(ILogger logger, string path, string client);
 
+    [LoggerMessage(7103, LogLevel.Information, "EST {Operation}: answered a retry with the certificate already issued, {Subject} (serial {Serial}), to {Client}")]
+    public static partial void Replayed(ILogger logger, string operation, string subject, string serial, string client);
+
     /// <summary>The logger from the request's services, or a null logger when logging is not registered.</summary>
     public static ILogger For(HttpContext http) =>
         http.RequestServices.GetService<ILoggerFactory>()?.CreateLogger(Category) ?? NullLogger.Instance;

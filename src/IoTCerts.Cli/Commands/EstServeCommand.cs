@@ -22,6 +22,10 @@ internal static class EstServeCommand
 
     private const string ServerCertificateFolder = "est-serve";
 
+    // Orchestrators wait 10 s (Docker) to 30 s (Kubernetes, systemd) after SIGTERM; 4 s for the requests in flight
+    // leaves the CA's compaction time to finish well within 5 s.
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(4);
+
     internal static Command Create()
     {
         var ca = new Option<string>("--ca") { Description = "CA directory created by 'iotcerts ca init'.", Required = true };
@@ -32,13 +36,19 @@ internal static class EstServeCommand
         var basicPasswordFile = new Option<string>("--basic-password-file") { Description = "... and the password in this file." };
         var tlsCert = new Option<string>("--tls-cert") { Description = "Server TLS certificate (PEM with chain); without it, one for localhost/127.0.0.1 is issued by the CA." };
         var tlsKey = new Option<string>("--tls-key") { Description = "Private key (PEM) of --tls-cert." };
+        var proof = new Option<string>("--proof-of-possession")
+        {
+            Description = "RFC 7030 3.5 link of the CSR to the TLS session: none, tls-unique (TLS 1.2 requests must carry it) or tls-unique-required (TLS 1.3 refused).",
+            DefaultValueFactory = _ => "none",
+        };
+        proof.AcceptOnlyFromAmong("none", "tls-unique", "tls-unique-required");
         var passwordFile = IssuanceCli.CaPasswordFile();
         var days = IssuanceCli.Days("the device profile's");
         var json = CommonOptions.Json();
         json.Description = "Print one JSON line {listening, server, ca} once the server listens (then nothing more on stdout).";
-        var command = new Command("serve", "Serve EST (RFC 7030) on 127.0.0.1 for a CA directory until stopped (Ctrl+C).")
+        var command = new Command("serve", "Serve EST (RFC 7030) on 127.0.0.1 for a CA directory until stopped (SIGTERM or Ctrl+C: requests in flight finish, exit 0).")
         {
-            ca, port, bind, bootstrapCa, basicUser, basicPasswordFile, tlsCert, tlsKey, passwordFile, days, json,
+            ca, port, bind, bootstrapCa, basicUser, basicPasswordFile, tlsCert, tlsKey, proof, passwordFile, days, json,
         };
         command.SetGuardedAction(async (invocation, cancellationToken) => await EstCommand.Guard(async () =>
         {
@@ -48,6 +58,7 @@ internal static class EstServeCommand
                 throw new CliException("usage", "--bind must be an IP address");
             }
 
+            using var shutdown = ShutdownSignal.Listen();
             using var authority = IssuanceCli.OpenCa(p.GetValue(ca)!, IssuanceCli.CaPassword(p, passwordFile));
             var issuer = new CertificateAuthorityIssuer(authority, validity: IssuanceCli.DaysToSpan(p.GetValue(days)));
             var (serverCertificate, serverChain) = ServerCertificate(p, tlsCert, tlsKey, authority, p.GetValue(ca)!, address);
@@ -73,6 +84,12 @@ internal static class EstServeCommand
             app.MapEst(options =>
             {
                 options.Issuer = issuer;
+                options.ProofOfPossession = p.GetValue(proof) switch
+                {
+                    "tls-unique" => EstProofOfPossession.TlsUniqueWhenAvailable,
+                    "tls-unique-required" => EstProofOfPossession.TlsUniqueRequired,
+                    _ => EstProofOfPossession.None,
+                };
                 if (anchors.Count > 0)
                 {
                     options.Authorizers.Add(EstAuthorization.ClientCertificate(anchors));
@@ -109,15 +126,22 @@ internal static class EstServeCommand
             }
 
             await invocation.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
-            try
+            using (var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, shutdown.Token, app.Lifetime.ApplicationStopping))
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
             }
 
-            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            // Graceful: Kestrel stops accepting and lets requests in flight finish (an enrollment already signing
+            // completes and is answered); after the grace period the rest are aborted. The CA is disposed after the
+            // host, which compacts its journal into the OpenSSL files.
+            using var grace = new CancellationTokenSource(ShutdownGrace);
+            await app.StopAsync(grace.Token).ConfigureAwait(false);
             return CliApp.Ok;
         }).ConfigureAwait(false));
         return command;

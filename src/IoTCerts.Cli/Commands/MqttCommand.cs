@@ -132,6 +132,7 @@ internal static class MqttCommand
             MqttDeviceClientOptions options = connection.Build(parse);
             MqttQualityOfService quality = parse.GetValue(qos) == "1" ? MqttQualityOfService.AtLeastOnce : MqttQualityOfService.AtMostOnce;
             bool asJson = parse.GetValue(json);
+            using var shutdown = ShutdownSignal.Listen();
             return await RunAsync(options, async (client, _, lost) =>
             {
                 var messages = Channel.CreateUnbounded<MqttMessageReceivedEventArgs>(new UnboundedChannelOptions { SingleReader = true });
@@ -147,7 +148,9 @@ internal static class MqttCommand
                     throw new CliException("subscription-refused", $"the broker refused the subscription to {refused}");
                 }
 
-                using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                // SIGTERM/SIGINT end the window early, like --timeout: the messages so far count and the exit code is
+                // the documented one (1 when --count messages have not all come).
+                using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, shutdown.Token);
                 if (duration is { } d)
                 {
                     window.CancelAfter(d);
@@ -173,7 +176,8 @@ internal static class MqttCommand
 
                     if (limit is { } expected)
                     {
-                        await invocation.Error.WriteLineAsync($"iotcerts: received {received} of {expected} message(s) within {duration!.Value.TotalSeconds:0.#} s").ConfigureAwait(false);
+                        var until = shutdown.IsRequested ? "before the stop signal" : $"within {duration!.Value.TotalSeconds:0.#} s";
+                        await invocation.Error.WriteLineAsync($"iotcerts: received {received} of {expected} message(s) {until}").ConfigureAwait(false);
                         return CliApp.Invalid;
                     }
                 }

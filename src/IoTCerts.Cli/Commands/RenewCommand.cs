@@ -27,6 +27,12 @@ internal static class RenewCommand
             var path = invocation.Parse.GetValue(config)!;
             var credentials = Load(path);
             var engine = new CertificateRenewalEngine(credentials);
+
+            // SIGTERM/SIGINT end a loop cleanly (exit 0) between or during passes: a renewal promotes the new pair only
+            // after it is written and verified, so stopping mid-pass leaves the working pair in place.
+            using var shutdown = ShutdownSignal.Listen();
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, shutdown.Token);
+            cancellationToken = stopping.Token;
             if (invocation.Parse.GetValue(json))
             {
                 return await RunJsonAsync(engine, invocation.Out, invocation.Parse.GetValue(loop), cancellationToken).ConfigureAwait(false);
@@ -35,7 +41,14 @@ internal static class RenewCommand
             engine.CredentialChanged += (_, e) => invocation.Out.WriteLine($"{e.Credential.Name}: new certificate {e.Certificate.SerialNumber} valid until {e.Certificate.NotAfter.ToUniversalTime():u}{(e.KeyRotated ? " (new key)" : string.Empty)}");
             if (invocation.Parse.GetValue(loop))
             {
-                await engine.RunAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await engine.RunAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (shutdown.IsRequested)
+                {
+                }
+
                 return CliApp.Ok;
             }
 

@@ -116,7 +116,10 @@ public class EstClient
                 {
                     if (contentType!.Contains("server-generated-key", StringComparison.OrdinalIgnoreCase))
                     {
-                        throw Invalid("/serverkeygen returned an encrypted key (RFC 7030 section 4.4.2 CMS EnvelopedData), which this client does not support");
+                        var recipient = Options.ServerKeyDecryptionCertificate
+                            ?? throw Invalid("/serverkeygen returned an encrypted key (RFC 7030 section 4.4.2 CMS EnvelopedData): set EstClientOptions.ServerKeyDecryptionCertificate to the certificate and key it is encrypted for");
+                        key = ServerGeneratedKey.Decrypt(EstBody.DecodeBase64(body), recipient);
+                        continue;
                     }
 
                     certificates = CertsOnlyCodec.ReadCollection(EstBody.DecodeBase64(body));
@@ -266,7 +269,10 @@ public class EstClient
         }
         catch (HttpRequestException ex) when (HasInner<AuthenticationException>(ex))
         {
-            throw new EstException(EstErrorCode.UntrustedServer, $"the TLS handshake with {uri.Authority} failed: the server certificate is not trusted under the configured trust anchors, or the server refused the client certificate", ex);
+            var reason = options.LastTrustFailure.Value;
+            throw new EstException(EstErrorCode.UntrustedServer, reason is null
+                ? $"the TLS handshake with {uri.Authority} failed: the server certificate is not trusted under the configured trust anchors, or the server refused the client certificate"
+                : $"the TLS handshake with {uri.Authority} failed: the server certificate is not trusted ({reason})", ex);
         }
         catch (HttpRequestException ex)
         {

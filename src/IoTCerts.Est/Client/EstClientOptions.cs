@@ -21,6 +21,19 @@ public sealed class EstClientOptions
     /// </summary>
     public X509Certificate2Collection TrustAnchors { get; } = [];
 
+    /// <summary>
+    /// Validates the EST server's TLS certificate instead of a validator built from <see cref="TrustAnchors"/>: give one
+    /// with the chain policy (platform profile rules) and revocation checker the deployment requires. Its anchors are
+    /// then the trust anchors of the server.
+    /// </summary>
+    public IoTCerts.Core.ChainValidator? ServerCertificateValidator { get; set; }
+
+    /// <summary>
+    /// Why the last EST server certificate was refused (chain error code and message), shared by the handler and the
+    /// clients made from these options and their clones, for the exception's message.
+    /// </summary>
+    internal System.Runtime.CompilerServices.StrongBox<string?> LastTrustFailure { get; private init; } = new();
+
     /// <summary>Trust the operating system's store instead of (or besides) <see cref="TrustAnchors"/>; off unless set .</summary>
     public bool UseSystemTrustStore { get; set; }
 
@@ -32,6 +45,12 @@ public sealed class EstClientOptions
 
     /// <summary>Intermediate certificates sent with <see cref="ClientCertificate"/> so the server can build the path.</summary>
     public X509Certificate2Collection ClientCertificateChain { get; } = [];
+
+    /// <summary>
+    /// The certificate (with its private key) a server encrypts server-generated keys for (RFC 7030 section 4.4.2, CMS
+    /// EnvelopedData with key transport); null when the client accepts only unencrypted PKCS#8 answers.
+    /// </summary>
+    public X509Certificate2? ServerKeyDecryptionCertificate { get; set; }
 
     /// <summary>HTTP Basic user name; sent only over TLS, after the server's identity was verified.</summary>
     public string? UserName { get; set; }
@@ -93,7 +112,7 @@ public sealed class EstClientOptions
             problems.Add("Label must be one non-empty path segment");
         }
 
-        if (TrustAnchors.Count == 0 && !UseSystemTrustStore)
+        if (TrustAnchors.Count == 0 && !UseSystemTrustStore && ServerCertificateValidator is null)
         {
             problems.Add("give TrustAnchors for the EST server or set UseSystemTrustStore");
         }
@@ -183,6 +202,9 @@ public sealed class EstClientOptions
             UseSystemTrustStore = UseSystemTrustStore,
             AcceptRegistrationAuthorityCertificates = AcceptRegistrationAuthorityCertificates,
             ClientCertificate = ClientCertificate,
+            ServerKeyDecryptionCertificate = ServerKeyDecryptionCertificate,
+            ServerCertificateValidator = ServerCertificateValidator,
+            LastTrustFailure = LastTrustFailure,
             UserName = UserName,
             Password = Password,
             BearerToken = BearerToken,

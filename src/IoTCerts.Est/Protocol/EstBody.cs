@@ -25,6 +25,8 @@ public static class EstBody
     /// <exception cref="FormatException">The text is empty or not base64.</exception>
     public static byte[] DecodeBase64(string text)
     {
+        // Some servers end the body with NUL bytes (a C string's terminator sent along): trailing ones are padding.
+        text = text.TrimEnd('\0', ' ', '\t', '\r', '\n');
         var compact = new StringBuilder(text.Length);
         foreach (var c in text)
         {

@@ -17,6 +17,21 @@ internal static class TestPki
         return request.CreateSelfSigned(start, start + (lifetime ?? TimeSpan.FromDays(3650)));
     }
 
+    /// <summary>An intermediate CA (pathLen 0) under <paramref name="issuer"/>, with its private key.</summary>
+    public static X509Certificate2 CreateIntermediate(X509Certificate2 issuer, string name)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=" + name, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
+        var serial = RandomNumberGenerator.GetBytes(12);
+        serial[0] &= 0x7F;
+        using var certificate = request.Create(issuer, new DateTimeOffset(issuer.NotBefore.ToUniversalTime()), DateTimeOffset.UtcNow.AddYears(5), serial);
+        return certificate.CopyWithPrivateKey(key);
+    }
+
     public static X509Certificate2 CreateLeaf(X509Certificate2 issuer, string subject, DateTimeOffset notBefore, DateTimeOffset notAfter, AsymmetricAlgorithm? key = null, string? dnsName = null)
     {
         var ownKey = key ?? ECDsa.Create(ECCurve.NamedCurves.nistP256);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using IoTCerts.Est.Server;
@@ -41,28 +40,5 @@ public sealed class ServerLogTests
         Assert.Equal(LogLevel.Warning, refused.Level);
         Assert.Contains("401", refused.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(logs.Entries, e => e.Message.Contains("wrong-secret-pass", StringComparison.Ordinal));
-    }
-
-    private sealed record Entry(string Category, int EventId, LogLevel Level, string Message);
-
-    private sealed class CollectingLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<Entry> Entries { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Collecting(categoryName, Entries);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Collecting(string category, ConcurrentQueue<Entry> entries) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                entries.Enqueue(new Entry(category, eventId.Id, logLevel, formatter(state, exception)));
-        }
     }
 }
