@@ -6,7 +6,7 @@ namespace IoTCerts.Core;
 /// </summary>
 public sealed class ValidationBudget
 {
-    /// <summary>The defaults: 100 signature checks, 200,000 build steps, 250,000 name-constraint comparisons.</summary>
+    /// <summary>The defaults: 100 signature checks, 200,000 build steps, 250,000 name-constraint comparisons, a policy graph of 10,000 nodes and edges.</summary>
     public static ValidationBudget Default { get; } = new();
 
     /// <summary>Signature verifications per validation (cached verifications are free). Default 100.</summary>
@@ -17,6 +17,13 @@ public sealed class ValidationBudget
 
     /// <summary>Name-vs-constraint comparisons per validation. Default 250,000.</summary>
     public int MaxNameConstraintComparisons { get; init => field = Positive(value); } = 250_000;
+
+    /// <summary>
+    /// Nodes and edges of the RFC 5280 §6.1 policy graph of one candidate path. Default 10,000. Exceeding it fails that
+    /// path with <see cref="ChainStatus.PolicyGraphTooLarge"/> (policy trees grow exponentially with mappings and
+    /// anyPolicy: CVE-2023-0464).
+    /// </summary>
+    public int MaxPolicyGraphSize { get; init => field = Positive(value); } = 10_000;
 
     private static int Positive(int value) =>
         value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "a budget limit must be positive");

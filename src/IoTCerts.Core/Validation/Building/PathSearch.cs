@@ -44,6 +44,7 @@ internal sealed class PathSearch
     private DateTimeOffset _at;
     private ValidationBudgetCounter _budget;
     private Attempt? _best;
+    private PolicyOutcome _policies;
 
     private PathSearch()
     {
@@ -61,6 +62,7 @@ internal sealed class PathSearch
         search._at = at;
         search._budget = new ValidationBudgetCounter(validator.Policy.Budget);
         search._best = null;
+        search._policies = PolicyOutcome.Empty;
         return search;
     }
 
@@ -82,6 +84,7 @@ internal sealed class PathSearch
         _validator = null!;
         _context = null!;
         _best = null;
+        _policies = PolicyOutcome.Empty;
         if (retain)
         {
             t_cached = this;
@@ -115,7 +118,7 @@ internal sealed class PathSearch
                 chain[i] = _path[i].Certificate;
             }
 
-            return new ChainValidationResult(chain, [], _at);
+            return new ChainValidationResult(chain, [], _at, _policies.AuthoritiesConstrained, _policies.UserConstrained);
         }
 
         var best = _best ?? new Attempt([endEntity], [], false);
@@ -212,6 +215,13 @@ internal sealed class PathSearch
         if (_budget.Exhausted)
         {
             return false;
+        }
+
+        // RFC 5280 §6.1.2–§6.1.5: certificate policies (no graph at all for chains without policy extensions).
+        _policies = PolicyGraph.Process(_path, _context, _validator.Policy.Budget.MaxPolicyGraphSize);
+        if (_policies.Violation is { } policyViolation)
+        {
+            pathViolations.Add(policyViolation);
         }
 
         if (pathViolations.Count == 0 && _violations.TrueForAll(v => v.Count == 0))

@@ -21,6 +21,7 @@ internal sealed class CertificateFacts
 
     private RuleViolation[]?[]? _issuerRules;
     private string? _subjectText;
+    private PolicyFacts? _policy;
     // Boxed so that a lazily computed value is published by one reference write (facts of issuers are shared
     // between threads; a Nullable<struct> of 32+ bytes could be read torn on weakly ordered CPUs).
     private StrongBox<Sha256Key>? _contentKey;
@@ -89,6 +90,9 @@ internal sealed class CertificateFacts
     public bool IsSelfIssued => Certificate.IsSelfIssued;
 
     public bool IsCa => Extensions.BasicConstraints is { IsCa: true };
+
+    /// <summary>The policy extensions (RFC 5280 §6.1 policy processing), decoded on first use; <see cref="PolicyFacts.None"/> without any.</summary>
+    public PolicyFacts Policy => _policy ??= Extensions.HasPolicyExtensions ? PolicyFacts.Read(Certificate) : PolicyFacts.None;
 
     public string SubjectText => _subjectText ??= Readable(Certificate.Subject);
 
