@@ -28,11 +28,15 @@ internal static class VerifyCommand
             DefaultValueFactory = _ => "rfc5280",
         };
         rules.AcceptOnlyFromAmong("rfc5280", "webpki");
+        var policies = new Option<string[]>("--policy") { Description = "An acceptable certificate policy OID (repeatable): the user-initial-policy-set of RFC 5280 §6.1.1 (c); any policy when absent." };
+        var explicitPolicy = new Option<bool>("--explicit-policy") { Description = "Require the chain to be valid for at least one acceptable policy (RFC 5280 §6.1.1 (f) initial-explicit-policy)." };
+        var inhibitMapping = new Option<bool>("--inhibit-policy-mapping") { Description = "Do not allow policy mapping in the chain (RFC 5280 §6.1.1 (e) initial-policy-mapping-inhibit)." };
+        var inhibitAny = new Option<bool>("--inhibit-any-policy") { Description = "Do not let anyPolicy in a certificate match every policy (RFC 5280 §6.1.1 (g) initial-any-policy-inhibit)." };
         var profile = ProfileOptions.Profile(required: false);
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var command = new Command("verify", "Build and validate a certificate chain against trusted CAs.")
         {
-            chain, untrusted, trust, crl, online, at, purpose, host, maxDepth, rules, profile, json,
+            chain, untrusted, trust, crl, online, at, purpose, host, maxDepth, rules, policies, explicitPolicy, inhibitMapping, inhibitAny, profile, json,
         };
 
         command.SetGuardedAction(async (invocation, cancellationToken) =>
@@ -55,6 +59,10 @@ internal static class VerifyCommand
                     _ => CertificatePurpose.Any,
                 },
                 ExpectedPeerName = parse.GetValue(host) is { } name ? PeerName.Parse(name) : null,
+                UserInitialPolicySet = PolicySet(parse.GetValue(policies)),
+                InitialExplicitPolicy = parse.GetValue(explicitPolicy),
+                InitialPolicyMappingInhibit = parse.GetValue(inhibitMapping),
+                InitialAnyPolicyInhibit = parse.GetValue(inhibitAny),
             };
             var policy = parse.GetValue(rules) == "webpki" ? ChainPolicy.WebPki : ChainPolicy.Default;
             if (parse.GetValue(maxDepth) is { } depth)
@@ -98,6 +106,34 @@ internal static class VerifyCommand
         return command;
     }
 
+    // --policy takes dotted OIDs, or "anyPolicy" by name.
+    private static string[]? PolicySet(string[]? oids)
+    {
+        if (oids is not { Length: > 0 })
+        {
+            return null;
+        }
+
+        var set = oids.Select(o => o == "anyPolicy" ? CertificatePolicy.AnyPolicy : o).ToArray();
+        foreach (var oid in set)
+        {
+            try
+            {
+                _ = new ValidationContext { UserInitialPolicySet = [oid] };
+            }
+            catch (ArgumentException)
+            {
+                throw new CliException("bad-policy", $"--policy {oid} is not a dotted object identifier such as 1.3.6.1.4.1.55555.1.1");
+            }
+        }
+
+        return set;
+    }
+
+    // The user-constrained-policy-set of RFC 5280 §6.1.6 for output: anyPolicy by its name.
+    private static IEnumerable<string> PolicyNames(ChainValidationResult result) =>
+        result.UserConstrainedPolicies.Select(p => p == CertificatePolicy.AnyPolicy ? "anyPolicy" : p);
+
     private static DateTimeOffset? ParseTime(string? text)
     {
         if (text is null)
@@ -132,6 +168,11 @@ internal static class VerifyCommand
             output.WriteLine($"  [{i}] {f.SubjectText}  (issuer: {f.IssuerText}; valid {f.NotBefore:yyyy-MM-dd} to {f.NotAfter:yyyy-MM-dd})");
         }
 
+        if (result.UserConstrainedPolicies.Count > 0)
+        {
+            output.WriteLine($"  policies: {string.Join(", ", PolicyNames(result))}");
+        }
+
         foreach (var error in result.Errors)
         {
             output.WriteLine($"  error {error.Code} at [{error.CertificateIndex}]: {error.Message}");
@@ -163,6 +204,13 @@ internal static class VerifyCommand
                 writer.WriteString("notAfter", f.NotAfter.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
                 writer.WriteString("sha256", certificate.Sha256Thumbprint.ToLowerInvariant());
                 writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartArray("policies");
+            foreach (var oid in PolicyNames(result))
+            {
+                writer.WriteStringValue(oid);
             }
 
             writer.WriteEndArray();
