@@ -24,10 +24,10 @@ internal static class VerifyCommand
         var maxDepth = new Option<int?>("--max-depth") { Description = "The most intermediate CA certificates allowed (default 8)." };
         var rules = new Option<string>("--rules")
         {
-            Description = "Which certificate rules apply: rfc5280 (RFC 5280) or webpki (adds the CA/Browser Forum rules for TLS server certificates: no CA certificate as the end entity, an explicit non-critical extendedKeyUsage without anyExtendedKeyUsage).",
+            Description = "Which certificate rules apply: rfc5280 (the RFC 5280 §6.1 algorithm, the default), strict (adds the RFC 5280 §4 rules for conforming CAs: basicConstraints, nameConstraints, policyConstraints and inhibitAnyPolicy critical, key identifiers present) or webpki (adds the CA/Browser Forum rules for TLS server certificates: no CA certificate as the end entity, an explicit non-critical extendedKeyUsage without anyExtendedKeyUsage).",
             DefaultValueFactory = _ => "rfc5280",
         };
-        rules.AcceptOnlyFromAmong("rfc5280", "webpki");
+        rules.AcceptOnlyFromAmong("rfc5280", "strict", "webpki");
         var policies = new Option<string[]>("--policy") { Description = "An acceptable certificate policy OID (repeatable): the user-initial-policy-set of RFC 5280 §6.1.1 (c); any policy when absent." };
         var explicitPolicy = new Option<bool>("--explicit-policy") { Description = "Require the chain to be valid for at least one acceptable policy (RFC 5280 §6.1.1 (f) initial-explicit-policy)." };
         var inhibitMapping = new Option<bool>("--inhibit-policy-mapping") { Description = "Do not allow policy mapping in the chain (RFC 5280 §6.1.1 (e) initial-policy-mapping-inhibit)." };
@@ -64,7 +64,12 @@ internal static class VerifyCommand
                 InitialPolicyMappingInhibit = parse.GetValue(inhibitMapping),
                 InitialAnyPolicyInhibit = parse.GetValue(inhibitAny),
             };
-            var policy = parse.GetValue(rules) == "webpki" ? ChainPolicy.WebPki : ChainPolicy.Default;
+            var policy = parse.GetValue(rules) switch
+            {
+                "webpki" => ChainPolicy.WebPki,
+                "strict" => ChainPolicy.Strict,
+                _ => ChainPolicy.Default,
+            };
             if (parse.GetValue(maxDepth) is { } depth)
             {
                 policy = depth is >= 0 and <= 64
