@@ -43,9 +43,11 @@ public sealed class CrlRevocationChecker : IRevocationChecker
         {
             ArgumentNullException.ThrowIfNull(crl, nameof(crls));
             list.Add(crl);
-            if (!_byIssuer.TryGetValue(crl.Issuer.RawData, out var sameIssuer))
+            // CRL scope by issuer name under RFC 5280 §7.1 (canonical form), as chaining compares names.
+            var issuerKey = NameComparison.Canonical(crl.Issuer.RawData.Span);
+            if (!_byIssuer.TryGetValue(issuerKey, out var sameIssuer))
             {
-                _byIssuer[crl.Issuer.RawData] = sameIssuer = [];
+                _byIssuer[issuerKey] = sameIssuer = [];
             }
 
             sameIssuer.Add(crl);
@@ -84,7 +86,8 @@ public sealed class CrlRevocationChecker : IRevocationChecker
     private RevocationCheckResult Evaluate(Certificate certificate, Certificate issuer, bool isCa, DateTimeOffset at)
     {
         var problems = new Problems();
-        _byIssuer.TryGetValue(certificate.IssuerRaw, out var handedIn);
+        var canonicalIssuer = NameComparison.Canonical(certificate.IssuerRaw.Span);
+        _byIssuer.TryGetValue(canonicalIssuer, out var handedIn);
         var handedInCount = handedIn?.Count ?? 0;
         List<CertificateRevocationList>? fetchedCrls = null;
         if (Fetcher is not null)
@@ -102,7 +105,7 @@ public sealed class CrlRevocationChecker : IRevocationChecker
                 }
                 else if (fetched.Crl is { } crl)
                 {
-                    if (crl.Issuer.RawData.Span.SequenceEqual(certificate.IssuerRaw.Span))
+                    if (NameComparison.Canonical(crl.Issuer.RawData.Span).AsSpan().SequenceEqual(canonicalIssuer))
                     {
                         (fetchedCrls ??= []).Add(crl);
                     }
@@ -166,7 +169,7 @@ public sealed class CrlRevocationChecker : IRevocationChecker
     // RFC 5280 §5.2.4: a delta lists changes since its base; removeFromCRL takes a held certificate off the list.
     private RevokedCertificate? ApplyDeltas(CrlFacts complete, Certificate certificate, Certificate issuer, bool isCa, DateTimeOffset at)
     {
-        if (!_byIssuer.TryGetValue(certificate.IssuerRaw, out var sameIssuer))
+        if (!_byIssuer.TryGetValue(NameComparison.Canonical(certificate.IssuerRaw.Span), out var sameIssuer))
         {
             return null;
         }

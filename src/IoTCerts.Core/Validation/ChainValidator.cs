@@ -20,6 +20,7 @@ public sealed class ChainValidator
 
     private readonly ConditionalWeakTable<Certificate, CertificateFacts> _facts = new();
     private readonly HashSet<Sha256Key> _anchorKeys = [];
+    private readonly HashSet<ReadOnlyMemory<byte>> _anchorRawSubjects = new(RawNameComparer.Instance);
     private readonly TimeProvider _timeProvider;
 
     /// <summary>Creates a validator trusting <paramref name="trustAnchors"/>.</summary>
@@ -45,9 +46,10 @@ public sealed class ChainValidator
             }
 
             anchors.Add(anchor);
-            if (!AnchorsBySubject.TryGetValue(facts.Subject, out var list))
+            _anchorRawSubjects.Add(facts.Subject);
+            if (!AnchorsBySubject.TryGetValue(facts.CanonicalSubject, out var list))
             {
-                AnchorsBySubject[facts.Subject] = list = [];
+                AnchorsBySubject[facts.CanonicalSubject] = list = [];
             }
 
             list.Add(facts);
@@ -72,6 +74,7 @@ public sealed class ChainValidator
 
     internal IRevocationChecker? RevocationChecker { get; }
 
+    /// <summary>Trust anchors by the RFC 5280 §7.1 canonical form of their subject (<see cref="NameComparison"/>).</summary>
     internal Dictionary<ReadOnlyMemory<byte>, List<CertificateFacts>> AnchorsBySubject { get; }
 
     internal SignatureVerifier Verifier { get; }
@@ -157,8 +160,9 @@ public sealed class ChainValidator
         return false;
     }
 
-    // Hashing the end entity is only worth it when some anchor has its subject name.
-    internal bool IsTrustAnchor(CertificateFacts facts) => AnchorsBySubject.ContainsKey(facts.Subject) && _anchorKeys.Contains(facts.ContentKey);
+    // Hashing the end entity is only worth it when some anchor has its subject name (byte for byte: a pinned
+    // certificate is the same bytes, so the same encoding of its name).
+    internal bool IsTrustAnchor(CertificateFacts facts) => _anchorRawSubjects.Contains(facts.Subject) && _anchorKeys.Contains(facts.ContentKey);
 
     // Facts are read once per Certificate instance (Certificate is immutable); the table lets them go with it.
     private CertificateFacts FactsOf(Certificate certificate) => _facts.GetValue(certificate, CertificateFacts.Read);

@@ -17,7 +17,7 @@ internal sealed class RawNameComparer : IEqualityComparer<ReadOnlyMemory<byte>>
 
 /// <summary>
 /// One depth-first search for a path from an end entity to a trust anchor, the way Go's crypto/x509 and
-/// rustls-webpki build paths: candidate issuers by raw subject bytes, trust anchors first, ordered by AKI/SKI
+/// rustls-webpki build paths: candidate issuers by subject name (its RFC 5280 §7.1 canonical form), trust anchors first, ordered by AKI/SKI
 /// match; loops cut by subject+key; a failed candidate makes the search try the next; every step charged to a
 /// budget. Not thread-safe: one instance per validation at a time.
 /// </summary>
@@ -369,7 +369,7 @@ internal sealed class PathSearch
 
         var result = _candidatesByDepth[depth];
         result.Clear();
-        if (_validator.AnchorsBySubject.TryGetValue(child.Issuer, out var anchors))
+        if (_validator.AnchorsBySubject.TryGetValue(child.CanonicalIssuer, out var anchors))
         {
             AddOrdered(result, child, anchors, isAnchor: true);
         }
@@ -382,12 +382,13 @@ internal sealed class PathSearch
     // the child's AKI first and mismatching ones last (the anchors' lists hold only names that match already).
     private static void AddOrdered(List<(CertificateFacts, bool)> result, CertificateFacts child, List<CertificateFacts> candidates, bool isAnchor)
     {
-        var issuer = child.Issuer.Span;
+        // RFC 5280 §7.1: names compare in their canonical form (case, spaces, PrintableString/UTF8String).
+        var issuer = child.CanonicalIssuer.Span;
         var matching = 0;
         CertificateFacts? only = null;
         foreach (var candidate in candidates)
         {
-            if (candidate.Subject.Span.SequenceEqual(issuer))
+            if (candidate.CanonicalSubject.Span.SequenceEqual(issuer))
             {
                 matching++;
                 only = candidate;
@@ -404,7 +405,7 @@ internal sealed class PathSearch
         {
             foreach (var candidate in candidates)
             {
-                if (candidate.Subject.Span.SequenceEqual(issuer) && KeyIdPreference(child, candidate) == preference)
+                if (candidate.CanonicalSubject.Span.SequenceEqual(issuer) && KeyIdPreference(child, candidate) == preference)
                 {
                     result.Add((candidate, isAnchor));
                 }

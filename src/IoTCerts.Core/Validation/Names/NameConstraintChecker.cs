@@ -179,24 +179,7 @@ internal static class NameConstraintChecker
         return NameSyntax.DnsEquals(host, subtree);
     }
 
-    // §7.1 in binary form: the constraint's RDN sequence must be a prefix of the name's.
-    private static bool DirectoryMatches(DistinguishedName name, DistinguishedName subtree)
-    {
-        var nameRdns = name.RelativeNames;
-        var subtreeRdns = subtree.RelativeNames;
-        if (subtreeRdns.Count > nameRdns.Count)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < subtreeRdns.Count; i++)
-        {
-            if (!nameRdns[i].RawData.Span.SequenceEqual(subtreeRdns[i].RawData.Span))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    // §4.2.1.10 with §7.1 name comparison: the constraint's RDN sequence must be a prefix of the name's.
+    private static bool DirectoryMatches(DistinguishedName name, DistinguishedName subtree) =>
+        NameComparison.IsPrefixOf(subtree.RawData.Span, name.RawData.Span);
 }
