@@ -67,7 +67,16 @@ public sealed class CrlRevocationChecker : IRevocationChecker
     public IReadOnlyList<CertificateRevocationList> Crls { get; }
 
     /// <inheritdoc/>
-    public RevocationCheckResult Check(Certificate certificate, Certificate issuer, DateTimeOffset validationTime)
+    public RevocationCheckResult Check(Certificate certificate, Certificate issuer, DateTimeOffset validationTime) =>
+        Check(certificate, issuer, validationTime, crlSigners: null);
+
+    /// <summary>
+    /// Checks with a way to find the CRL issuer's certificate when the CRL is not signed by the certificate's issuer
+    /// certificate (RFC 5280 §6.3.3 (f): key rollover, a separate CRL-signing certificate): <paramref name="crlSigners"/>
+    /// returns a certificate with the CRL issuer's name whose key verifies the CRL and whose own path validates to
+    /// the same trust anchor, or null.
+    /// </summary>
+    internal RevocationCheckResult Check(Certificate certificate, Certificate issuer, DateTimeOffset validationTime, Func<CertificateRevocationList, Certificate?>? crlSigners)
     {
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(issuer);
@@ -77,13 +86,13 @@ public sealed class CrlRevocationChecker : IRevocationChecker
             return RevocationCheckResult.Good;
         }
 
-        var result = Evaluate(certificate, issuer, isCa, validationTime);
+        var result = Evaluate(certificate, issuer, isCa, validationTime, crlSigners);
         return result.Status is RevocationStatus.Good or RevocationStatus.Revoked || Policy.UnknownStatus == UnknownRevocationStatus.Deny
             ? result
             : RevocationCheckResult.Good;
     }
 
-    private RevocationCheckResult Evaluate(Certificate certificate, Certificate issuer, bool isCa, DateTimeOffset at)
+    private RevocationCheckResult Evaluate(Certificate certificate, Certificate issuer, bool isCa, DateTimeOffset at, Func<CertificateRevocationList, Certificate?>? crlSigners)
     {
         var problems = new Problems();
         var canonicalIssuer = NameComparison.Canonical(certificate.IssuerRaw.Span);
@@ -129,7 +138,7 @@ public sealed class CrlRevocationChecker : IRevocationChecker
         {
             var crl = k < handedInCount ? handedIn![k] : fetchedCrls![k - handedInCount];
             var facts = CrlFacts.Of(crl);
-            if (facts.IsDelta || !IsUsable(facts, certificate, issuer, isCa, at, ref problems, out var partial))
+            if (facts.IsDelta || !IsUsable(facts, certificate, issuer, isCa, at, crlSigners, ref problems, out var partial))
             {
                 continue;
             }
@@ -160,14 +169,14 @@ public sealed class CrlRevocationChecker : IRevocationChecker
 
         if (revokedEntry is null && _hasDeltas)
         {
-            revokedEntry = ApplyDeltas(CrlFacts.Of(complete), certificate, issuer, isCa, at);
+            revokedEntry = ApplyDeltas(CrlFacts.Of(complete), certificate, issuer, isCa, at, crlSigners);
         }
 
         return revokedEntry is null ? RevocationCheckResult.Good : RevocationCheckResult.Revoked(Describe(revokedEntry));
     }
 
     // RFC 5280 §5.2.4: a delta lists changes since its base; removeFromCRL takes a held certificate off the list.
-    private RevokedCertificate? ApplyDeltas(CrlFacts complete, Certificate certificate, Certificate issuer, bool isCa, DateTimeOffset at)
+    private RevokedCertificate? ApplyDeltas(CrlFacts complete, Certificate certificate, Certificate issuer, bool isCa, DateTimeOffset at, Func<CertificateRevocationList, Certificate?>? crlSigners)
     {
         if (!_byIssuer.TryGetValue(NameComparison.Canonical(certificate.IssuerRaw.Span), out var sameIssuer))
         {
@@ -180,7 +189,7 @@ public sealed class CrlRevocationChecker : IRevocationChecker
             var facts = CrlFacts.Of(crl);
             var ignored = default(Problems);
             if (facts.IsDelta && facts.BaseCrlNumber <= complete.CrlNumber && facts.CrlNumber > complete.CrlNumber
-                && IsUsable(facts, certificate, issuer, isCa, at, ref ignored, out _) && (newest is null || newest.CrlNumber < facts.CrlNumber))
+                && IsUsable(facts, certificate, issuer, isCa, at, crlSigners, ref ignored, out _) && (newest is null || newest.CrlNumber < facts.CrlNumber))
             {
                 newest = facts;
             }
@@ -196,7 +205,7 @@ public sealed class CrlRevocationChecker : IRevocationChecker
         return entry is { Reason: not CrlReason.RemoveFromCrl } ? entry : null;
     }
 
-    private bool IsUsable(CrlFacts facts, Certificate certificate, Certificate issuer, bool isCa, DateTimeOffset at, ref Problems problems, out bool partial)
+    private bool IsUsable(CrlFacts facts, Certificate certificate, Certificate issuer, bool isCa, DateTimeOffset at, Func<CertificateRevocationList, Certificate?>? crlSigners, ref Problems problems, out bool partial)
     {
         partial = false;
         if (facts.Unusable is { } why)
@@ -217,16 +226,15 @@ public sealed class CrlRevocationChecker : IRevocationChecker
             partial = idp.OnlySomeReasons is not null;
         }
 
-        // RFC 5280 §6.3.3 (f): the CRL issuer's keyUsage, when present, must allow cRLSign.
-        if (issuer.KeyUsage is { } usage && (usage & KeyUsage.CrlSign) == 0)
+        // RFC 5280 §6.3.3 (f): the CRL issuer's keyUsage, when present, must allow cRLSign, and its key must verify the
+        // CRL. The certificate's issuer usually is the CRL issuer; otherwise (key rollover, a separate CRL-signing
+        // certificate) the CRL issuer's own path is built and validated to the same trust anchor.
+        var issuerMaySign = issuer.KeyUsage is not { } usage || (usage & KeyUsage.CrlSign) != 0;
+        if (!(issuerMaySign && facts.IsSignedBy(issuer)) && crlSigners?.Invoke(facts.Crl) is null)
         {
-            problems.Note(RevocationStatus.CrlSignatureInvalid, $"the issuer \"{issuer.Subject.Rfc4514Name}\" may not sign CRLs (its keyUsage lacks cRLSign)");
-            return false;
-        }
-
-        if (!facts.IsSignedBy(issuer))
-        {
-            problems.Note(RevocationStatus.CrlSignatureInvalid, $"the CRL claiming to be from \"{facts.Crl.Issuer.Rfc4514Name}\" is not signed by the issuer's key");
+            problems.Note(RevocationStatus.CrlSignatureInvalid, issuerMaySign
+                ? $"the CRL claiming to be from \"{facts.Crl.Issuer.Rfc4514Name}\" is not signed by the issuer's key, nor by another certificate of that name with a valid path to the same trust anchor"
+                : $"the issuer \"{issuer.Subject.Rfc4514Name}\" may not sign CRLs (its keyUsage lacks cRLSign), and no other certificate of that name with a valid path signed the CRL");
             return false;
         }
 

@@ -88,7 +88,12 @@ public sealed class ChainValidator
     /// <param name="untrustedIntermediates">Candidate intermediates in any order; duplicates, extras and a copy of the end entity or of an anchor are fine.</param>
     /// <param name="context">Validation time, purpose and expected peer name.</param>
     /// <returns>The result; invalid chains are results, not exceptions.</returns>
-    public ChainValidationResult Validate(Certificate endEntity, IEnumerable<Certificate>? untrustedIntermediates, ValidationContext context)
+    public ChainValidationResult Validate(Certificate endEntity, IEnumerable<Certificate>? untrustedIntermediates, ValidationContext context) =>
+        Validate(endEntity, untrustedIntermediates, context, checkRevocation: true);
+
+    // checkRevocation false: the path of a CRL issuer (RFC 5280 §6.3.3 (f)), validated without revocation of its own
+    // so that a CRL signer's check cannot recurse.
+    internal ChainValidationResult Validate(Certificate endEntity, IEnumerable<Certificate>? untrustedIntermediates, ValidationContext context, bool checkRevocation)
     {
         ArgumentNullException.ThrowIfNull(endEntity);
         ArgumentNullException.ThrowIfNull(context);
@@ -99,7 +104,7 @@ public sealed class ChainValidator
 
         // End entities are many and seen once: their facts are not kept (intermediates' and anchors' are).
         var leaf = CertificateFacts.Read(endEntity);
-        var search = PathSearch.Rent(this, context, at);
+        var search = PathSearch.Rent(this, context, at, checkRevocation);
         ChainValidationResult result;
         try
         {

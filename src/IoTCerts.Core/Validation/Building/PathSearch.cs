@@ -45,6 +45,7 @@ internal sealed class PathSearch
     private ValidationBudgetCounter _budget;
     private Attempt? _best;
     private PolicyOutcome _policies;
+    private bool _checkRevocation;
 
     private PathSearch()
     {
@@ -53,13 +54,14 @@ internal sealed class PathSearch
     /// <summary>The candidate intermediates of this validation (filled by the validator before <see cref="Run"/>).</summary>
     public List<CertificateFacts> Intermediates => _intermediates;
 
-    public static PathSearch Rent(ChainValidator validator, ValidationContext context, DateTimeOffset at)
+    public static PathSearch Rent(ChainValidator validator, ValidationContext context, DateTimeOffset at, bool checkRevocation = true)
     {
         var search = t_cached ?? new PathSearch();
         t_cached = null;
         search._validator = validator;
         search._context = context;
         search._at = at;
+        search._checkRevocation = checkRevocation;
         search._budget = new ValidationBudgetCounter(validator.Policy.Budget);
         search._best = null;
         search._policies = PolicyOutcome.Empty;
@@ -239,15 +241,19 @@ internal sealed class PathSearch
 
     private void CheckRevocation(List<PathViolation> found)
     {
-        if (_validator.RevocationChecker is not { } checker)
+        if (_validator.RevocationChecker is not { } checker || !_checkRevocation)
         {
             return;
         }
 
+        var crlChecker = checker as CrlRevocationChecker;
+
         var soft = _validator.Policy.RevocationFailureMode == RevocationFailureMode.SoftFail;
         for (var i = 0; i < _path.Count - 1; i++)
         {
-            var result = checker.Check(_path[i].Certificate, _path[i + 1].Certificate, _at);
+            var result = crlChecker is not null
+                ? crlChecker.Check(_path[i].Certificate, _path[i + 1].Certificate, _at, FindCrlSigner)
+                : checker.Check(_path[i].Certificate, _path[i + 1].Certificate, _at);
             if (result.Status == RevocationStatus.Good)
             {
                 continue;
@@ -274,6 +280,52 @@ internal sealed class PathSearch
                     break;
             }
         }
+    }
+
+    // RFC 5280 §6.3.3 (f): a CRL not signed by the certificate's issuer certificate may be signed by another key of
+    // the CRL issuer (key rollover, a separate CRL-signing certificate). Candidates are the supplied certificates and
+    // anchors with the CRL issuer's name (§7.1), cRLSign when keyUsage is present, and a key that verifies the CRL;
+    // each candidate's path is built by the same path builder and policy limits, and must end at this path's anchor.
+    private Certificate? FindCrlSigner(CertificateRevocationList crl)
+    {
+        var name = NameComparison.Canonical(crl.Issuer.RawData.Span);
+        var anchor = _path[^1].Certificate;
+        var supplied = new List<Certificate>(_intermediates.Count);
+        foreach (var facts in _intermediates)
+        {
+            supplied.Add(facts.Certificate);
+        }
+
+        var candidates = new List<CertificateFacts>(_intermediates);
+        if (_validator.AnchorsBySubject.TryGetValue(name, out var anchors))
+        {
+            candidates.AddRange(anchors);
+        }
+
+        var facts0 = CrlFacts.Of(crl);
+        foreach (var candidate in candidates)
+        {
+            if (!candidate.CanonicalSubject.Span.SequenceEqual(name)
+                || (candidate.Extensions.KeyUsage is { } usage && (usage & KeyUsage.CrlSign) == 0)
+                || !_budget.ChargeSignature()
+                || !facts0.IsSignedBy(candidate.Certificate))
+            {
+                continue;
+            }
+
+            if (_validator.IsTrustAnchor(candidate) && candidate.Certificate.RawData.Span.SequenceEqual(anchor.RawData.Span))
+            {
+                return candidate.Certificate;
+            }
+
+            var path = _validator.Validate(candidate.Certificate, supplied, new ValidationContext { ValidationTime = _at }, checkRevocation: false);
+            if (path.IsValid && path.Chain[^1].RawData.Span.SequenceEqual(anchor.RawData.Span))
+            {
+                return candidate.Certificate;
+            }
+        }
+
+        return null;
     }
 
     private PathViolation NoIssuer(CertificateFacts top)
