@@ -66,6 +66,11 @@ public sealed class CrlRevocationChecker : IRevocationChecker
     /// <summary>The CRLs handed in.</summary>
     public IReadOnlyList<CertificateRevocationList> Crls { get; }
 
+    // Every reason of RFC 5280 §5.3.1 that a CRL can cover (the unused bit 0 is not a reason).
+    private const RevocationReasons AllReasons = RevocationReasons.KeyCompromise | RevocationReasons.CACompromise | RevocationReasons.AffiliationChanged
+        | RevocationReasons.Superseded | RevocationReasons.CessationOfOperation | RevocationReasons.CertificateHold | RevocationReasons.PrivilegeWithdrawn
+        | RevocationReasons.AACompromise;
+
     /// <inheritdoc/>
     public RevocationCheckResult Check(Certificate certificate, Certificate issuer, DateTimeOffset validationTime) =>
         Check(certificate, issuer, validationTime, crlSigners: null);
@@ -134,6 +139,10 @@ public sealed class CrlRevocationChecker : IRevocationChecker
         var total = handedInCount + (fetchedCrls?.Count ?? 0);
         CertificateRevocationList? complete = null;
         RevokedCertificate? revokedEntry = null;
+
+        // RFC 5280 §6.3.3 (d)/(j): reasons_mask, the revocation reasons the usable CRLs cover together; CRLs
+        // partitioned by reason (onlySomeReasons) count only for theirs, and the status is known once all are covered.
+        var covered = RevocationReasons.None;
         for (var k = 0; k < total; k++)
         {
             var crl = k < handedInCount ? handedIn![k] : fetchedCrls![k - handedInCount];
@@ -143,7 +152,9 @@ public sealed class CrlRevocationChecker : IRevocationChecker
                 continue;
             }
 
-            if (crl.TryGetRevoked(certificate.SerialNumber, out var entry) && entry.Reason != CrlReason.RemoveFromCrl)
+            // A hold on a complete CRL may have been lifted by a delta CRL (removeFromCRL, §5.2.4): decided below.
+            if (crl.TryGetRevoked(certificate.SerialNumber, out var entry) && entry.Reason != CrlReason.RemoveFromCrl
+                && !(entry.Reason == CrlReason.CertificateHold && _hasDeltas && !partial))
             {
                 revokedEntry = entry;
                 complete = crl;
@@ -152,19 +163,36 @@ public sealed class CrlRevocationChecker : IRevocationChecker
 
             if (partial)
             {
-                problems.Note(RevocationStatus.Unknown, "the only CRLs found cover some revocation reasons only");
+                covered |= facts.IssuingDistributionPoint!.OnlySomeReasons!.Value & AllReasons;
                 continue;
             }
 
+            covered = AllReasons;
             if (complete is null || CrlFacts.Of(complete).CrlNumber < facts.CrlNumber)
             {
                 complete = crl;
             }
         }
 
+        if (revokedEntry is not null)
+        {
+            return RevocationCheckResult.Revoked(Describe(revokedEntry));
+        }
+
+        if (covered != AllReasons)
+        {
+            if (covered != RevocationReasons.None)
+            {
+                problems.Note(RevocationStatus.Unknown, $"the CRLs found cover only some revocation reasons ({covered}); the others ({AllReasons & ~covered}) are not covered (RFC 5280 §6.3.3 (j))");
+            }
+
+            return problems.Result(total == 0 && !problems.Any ? NoCrl(certificate) : null);
+        }
+
         if (complete is null)
         {
-            return problems.Result(total == 0 && !problems.Any ? NoCrl(certificate) : null);
+            // Reason-partitioned CRLs that together cover every reason, none listing the certificate.
+            return RevocationCheckResult.Good;
         }
 
         if (revokedEntry is null && _hasDeltas)
