@@ -102,6 +102,12 @@ public sealed class CrlRevocationChecker : IRevocationChecker
         var problems = new Problems();
         var canonicalIssuer = NameComparison.Canonical(certificate.IssuerRaw.Span);
         _byIssuer.TryGetValue(canonicalIssuer, out var handedIn);
+        if (IndirectCrlsFor(certificate) is { } indirect)
+        {
+            // RFC 5280 §6.3.3 (b)(1): a distribution point's cRLIssuer names the issuer of an indirect CRL.
+            handedIn = [.. handedIn ?? [], .. indirect];
+        }
+
         var handedInCount = handedIn?.Count ?? 0;
         List<CertificateRevocationList>? fetchedCrls = null;
         if (Fetcher is not null)
@@ -153,7 +159,7 @@ public sealed class CrlRevocationChecker : IRevocationChecker
             }
 
             // A hold on a complete CRL may have been lifted by a delta CRL (removeFromCRL, §5.2.4): decided below.
-            if (crl.TryGetRevoked(certificate.SerialNumber, out var entry) && entry.Reason != CrlReason.RemoveFromCrl
+            if (FindEntry(crl, certificate, canonicalIssuer) is { } entry && entry.Reason != CrlReason.RemoveFromCrl
                 && !(entry.Reason == CrlReason.CertificateHold && _hasDeltas && !partial))
             {
                 revokedEntry = entry;
@@ -223,13 +229,13 @@ public sealed class CrlRevocationChecker : IRevocationChecker
             }
         }
 
-        RevokedCertificate? entry = null;
-        if (newest is not null && newest.Crl.TryGetRevoked(certificate.SerialNumber, out var deltaEntry))
+        var canonicalIssuer = NameComparison.Canonical(certificate.IssuerRaw.Span);
+        if (newest is not null && FindEntry(newest.Crl, certificate, canonicalIssuer) is { } deltaEntry)
         {
             return deltaEntry.Reason == CrlReason.RemoveFromCrl ? null : deltaEntry;
         }
 
-        complete.Crl.TryGetRevoked(certificate.SerialNumber, out entry);
+        var entry = FindEntry(complete.Crl, certificate, canonicalIssuer);
         return entry is { Reason: not CrlReason.RemoveFromCrl } ? entry : null;
     }
 
@@ -239,6 +245,15 @@ public sealed class CrlRevocationChecker : IRevocationChecker
         if (facts.Unusable is { } why)
         {
             problems.Note(RevocationStatus.Unknown, $"the CRL from \"{facts.Crl.Issuer.Rfc4514Name}\" cannot be used: {why}");
+            return false;
+        }
+
+        // RFC 5280 §6.3.3 (b)(1): a CRL from another issuer than the certificate's is usable only as an indirect CRL
+        // (indirectCRL set) that a distribution point of the certificate names in its cRLIssuer.
+        if (!NameComparison.NamesEqual(facts.Crl.Issuer.RawData.Span, certificate.IssuerRaw.Span)
+            && (facts.IssuingDistributionPoint is not { IndirectCrl: true } || !NamedAsCrlIssuer(certificate, facts.Crl)))
+        {
+            problems.Note(RevocationStatus.Unknown, $"the CRL from \"{facts.Crl.Issuer.Rfc4514Name}\" is not an indirect CRL named by the certificate's cRLIssuer (RFC 5280 §6.3.3 (b)(1))");
             return false;
         }
 
@@ -286,6 +301,74 @@ public sealed class CrlRevocationChecker : IRevocationChecker
         }
 
         return true;
+    }
+
+    // The CRLs handed in whose issuer a distribution point of the certificate names as cRLIssuer, or null.
+    private List<CertificateRevocationList>? IndirectCrlsFor(Certificate certificate)
+    {
+        List<CertificateRevocationList>? found = null;
+        foreach (var point in certificate.CrlDistributionPoints ?? [])
+        {
+            foreach (var name in point.CrlIssuer)
+            {
+                if (name.DirectoryName is { } directory && _byIssuer.TryGetValue(NameComparison.Canonical(directory.RawData.Span), out var crls))
+                {
+                    foreach (var crl in crls)
+                    {
+                        if (!(found ??= []).Contains(crl))
+                        {
+                            found.Add(crl);
+                        }
+                    }
+                }
+            }
+        }
+
+        return found;
+    }
+
+    private static bool NamedAsCrlIssuer(Certificate certificate, CertificateRevocationList crl)
+    {
+        foreach (var point in certificate.CrlDistributionPoints ?? [])
+        {
+            foreach (var name in point.CrlIssuer)
+            {
+                if (name.DirectoryName is { } directory && NameComparison.NamesEqual(directory.RawData.Span, crl.Issuer.RawData.Span))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    // The entry for the certificate. In an indirect CRL (RFC 5280 §5.3.3) an entry's certificateIssuer names the issuer
+    // of that entry and of the following ones until the next certificateIssuer; the first entries are the CRL issuer's.
+    private static RevokedCertificate? FindEntry(CertificateRevocationList crl, Certificate certificate, byte[] canonicalIssuer)
+    {
+        if (crl.IssuingDistributionPoint is not { IndirectCrl: true })
+        {
+            return crl.TryGetRevoked(certificate.SerialNumber, out var entry) ? entry : null;
+        }
+
+        var current = NameComparison.Canonical(crl.Issuer.RawData.Span);
+        foreach (var entry in crl.RevokedCertificates)
+        {
+            if (entry.CertificateIssuer is { } names)
+            {
+                current = names.FirstOrDefault(n => n.DirectoryName is not null)?.DirectoryName is { } directory
+                    ? NameComparison.Canonical(directory.RawData.Span)
+                    : [];
+            }
+
+            if (entry.SerialNumber.Span.SequenceEqual(certificate.SerialNumber.Span) && current.AsSpan().SequenceEqual(canonicalIssuer))
+            {
+                return entry;
+            }
+        }
+
+        return null;
     }
 
     private static bool SameDistributionPoint(IssuingDistributionPoint idp, Certificate certificate)

@@ -18,10 +18,10 @@ public sealed class CrlPartitionAndDeltaTests
     private static readonly TestCert Ca = Root.IssueCa("Partition CA");
 
     /// <summary>One entry: serial, reason code (null for none).</summary>
-    public sealed record Entry(byte[] Serial, int? Reason);
+    public sealed record Entry(byte[] Serial, int? Reason, byte[]? CertificateIssuer = null);
 
     /// <summary>What a test CRL holds.</summary>
-    public sealed record CrlSpec(int Number, Entry[] Entries, RevocationReasons? OnlySomeReasons = null, int? DeltaBase = null);
+    public sealed record CrlSpec(int Number, Entry[] Entries, RevocationReasons? OnlySomeReasons = null, int? DeltaBase = null, bool Indirect = false);
 
     [Fact]
     public void Reasons_split_across_two_crls_together_give_a_known_status()
@@ -107,15 +107,27 @@ public sealed class CrlPartitionAndDeltaTests
                         {
                             tbs.WriteIntegerUnsigned(entry.Serial);
                             tbs.WriteUtcTime(TestPki.Now.AddDays(-2));
-                            if (entry.Reason is { } reason)
+                            if (entry.Reason is not null || entry.CertificateIssuer is not null)
                             {
                                 using (tbs.PushSequence())
-                                using (tbs.PushSequence())
                                 {
-                                    tbs.WriteObjectIdentifier("2.5.29.21");
-                                    var value = new AsnWriter(AsnEncodingRules.DER);
-                                    value.WriteEnumeratedValue((CrlReason)reason);
-                                    tbs.WriteOctetString(value.Encode());
+                                    if (entry.Reason is { } reason)
+                                    {
+                                        Extension(tbs, "2.5.29.21", false, w => w.WriteEnumeratedValue((CrlReason)reason));
+                                    }
+
+                                    if (entry.CertificateIssuer is { } issuerName)
+                                    {
+                                        // §5.3.3 certificateIssuer: GeneralNames with the directoryName [4] of the entry's issuer; critical.
+                                        Extension(tbs, "2.5.29.29", true, w =>
+                                        {
+                                            using (w.PushSequence())
+                                            using (w.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 4, true)))
+                                            {
+                                                w.WriteEncodedValue(issuerName);
+                                            }
+                                        });
+                                    }
                                 }
                             }
                         }
@@ -139,13 +151,21 @@ public sealed class CrlPartitionAndDeltaTests
                     Extension(tbs, "2.5.29.27", true, w => w.WriteInteger(baseNumber));
                 }
 
-                if (spec.OnlySomeReasons is { } reasons)
+                if (spec.OnlySomeReasons is not null || spec.Indirect)
                 {
                     Extension(tbs, "2.5.29.28", true, w =>
                     {
                         using (w.PushSequence())
                         {
-                            w.WriteNamedBitList(reasons, new Asn1Tag(TagClass.ContextSpecific, 3));
+                            if (spec.OnlySomeReasons is { } reasons)
+                            {
+                                w.WriteNamedBitList(reasons, new Asn1Tag(TagClass.ContextSpecific, 3));
+                            }
+
+                            if (spec.Indirect)
+                            {
+                                w.WriteBoolean(true, new Asn1Tag(TagClass.ContextSpecific, 4));
+                            }
                         }
                     });
                 }

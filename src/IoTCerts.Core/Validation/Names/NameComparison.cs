@@ -253,13 +253,15 @@ internal static class NameComparison
             mapped.Append(Rune.ToLowerInvariant(rune).ToString());
         }
 
-        // §2.3 Normalize (NFKC), folding again what compatibility decomposition produced.
+        // §2.3 Normalize (NFKC), folding again what compatibility decomposition produced. Without normalization data
+        // (InvariantGlobalization) a value that NFKC would change keeps its exact encoding: it may then compare
+        // unequal to an equivalent spelling (a refused chain), never equal to a different one.
         string normalized;
         try
         {
             normalized = mapped.ToString().Normalize(NormalizationForm.FormKC).ToLowerInvariant();
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or PlatformNotSupportedException)
         {
             return null;
         }
