@@ -25,15 +25,19 @@ internal static class VerifyCommand
         var maxDepth = new Option<int?>("--max-depth") { Description = "The most intermediate CA certificates allowed (default 8)." };
         var rules = new Option<string>("--rules")
         {
-            Description = "Which certificate rules apply: rfc5280 (RFC 5280) or webpki (adds the CA/Browser Forum rules for TLS server certificates: no CA certificate as the end entity, an explicit non-critical extendedKeyUsage without anyExtendedKeyUsage).",
+            Description = "Which certificate rules apply: rfc5280 (the RFC 5280 §6.1 algorithm, the default), strict (adds the RFC 5280 §4 rules for conforming CAs: basicConstraints, nameConstraints, policyConstraints and inhibitAnyPolicy critical, key identifiers present) or webpki (adds the CA/Browser Forum rules for TLS server certificates: no CA certificate as the end entity, an explicit non-critical extendedKeyUsage without anyExtendedKeyUsage).",
             DefaultValueFactory = _ => "rfc5280",
         };
-        rules.AcceptOnlyFromAmong("rfc5280", "webpki");
+        rules.AcceptOnlyFromAmong("rfc5280", "strict", "webpki");
+        var policies = new Option<string[]>("--policy") { Description = "An acceptable certificate policy OID (repeatable): the user-initial-policy-set of RFC 5280 §6.1.1 (c); any policy when absent." };
+        var explicitPolicy = new Option<bool>("--explicit-policy") { Description = "Require the chain to be valid for at least one acceptable policy (RFC 5280 §6.1.1 (f) initial-explicit-policy)." };
+        var inhibitMapping = new Option<bool>("--inhibit-policy-mapping") { Description = "Do not allow policy mapping in the chain (RFC 5280 §6.1.1 (e) initial-policy-mapping-inhibit)." };
+        var inhibitAny = new Option<bool>("--inhibit-any-policy") { Description = "Do not let anyPolicy in a certificate match every policy (RFC 5280 §6.1.1 (g) initial-any-policy-inhibit)." };
         var profile = ProfileOptions.Profile(required: false);
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var command = new Command("verify", "Build and validate a certificate chain against trusted CAs.")
         {
-            chain, untrusted, trust, crl, online, at, purpose, host, maxDepth, rules, profile, json,
+            chain, untrusted, trust, crl, online, at, purpose, host, maxDepth, rules, policies, explicitPolicy, inhibitMapping, inhibitAny, profile, json,
         };
 
         command.SetGuardedAction(async (invocation, cancellationToken) =>
@@ -56,8 +60,17 @@ internal static class VerifyCommand
                     _ => CertificatePurpose.Any,
                 },
                 ExpectedPeerName = parse.GetValue(host) is { } name ? PeerName.Parse(name) : null,
+                UserInitialPolicySet = PolicySet(parse.GetValue(policies)),
+                InitialExplicitPolicy = parse.GetValue(explicitPolicy),
+                InitialPolicyMappingInhibit = parse.GetValue(inhibitMapping),
+                InitialAnyPolicyInhibit = parse.GetValue(inhibitAny),
             };
-            var policy = parse.GetValue(rules) == "webpki" ? ChainPolicy.WebPki : ChainPolicy.Default;
+            var policy = parse.GetValue(rules) switch
+            {
+                "webpki" => ChainPolicy.WebPki,
+                "strict" => ChainPolicy.Strict,
+                _ => ChainPolicy.Default,
+            };
             if (parse.GetValue(maxDepth) is { } depth)
             {
                 policy = depth is >= 0 and <= 64
@@ -99,6 +112,34 @@ internal static class VerifyCommand
         return command;
     }
 
+    // --policy takes dotted OIDs, or "anyPolicy" by name.
+    private static string[]? PolicySet(string[]? oids)
+    {
+        if (oids is not { Length: > 0 })
+        {
+            return null;
+        }
+
+        var set = oids.Select(o => o == "anyPolicy" ? CertificatePolicy.AnyPolicy : o).ToArray();
+        foreach (var oid in set)
+        {
+            try
+            {
+                _ = new ValidationContext { UserInitialPolicySet = [oid] };
+            }
+            catch (ArgumentException)
+            {
+                throw new CliException("bad-policy", $"--policy {oid} is not a dotted object identifier such as 1.3.6.1.4.1.55555.1.1");
+            }
+        }
+
+        return set;
+    }
+
+    // The user-constrained-policy-set of RFC 5280 §6.1.6 for output: anyPolicy by its name.
+    private static IEnumerable<string> PolicyNames(ChainValidationResult result) =>
+        result.UserConstrainedPolicies.Select(p => p == CertificatePolicy.AnyPolicy ? "anyPolicy" : p);
+
     private static DateTimeOffset? ParseTime(string? text)
     {
         if (text is null)
@@ -124,6 +165,11 @@ internal static class VerifyCommand
         {
             var f = result.Chain[i];
             output.WriteLine($"  [{i}] {Readable(f.Subject)}  (issuer: {Readable(f.Issuer)}; valid {f.NotBefore:yyyy-MM-dd} to {f.NotAfter:yyyy-MM-dd})");
+        }
+
+        if (result.UserConstrainedPolicies.Count > 0)
+        {
+            output.WriteLine($"  policies: {string.Join(", ", PolicyNames(result))}");
         }
 
         foreach (var error in result.Errors)
@@ -154,6 +200,13 @@ internal static class VerifyCommand
                 w.WriteString("notAfter", certificate.NotAfter.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
                 w.WriteString("sha256", certificate.Sha256Thumbprint.ToLowerInvariant());
             });
+            writer.WriteStartArray("policies");
+            foreach (var oid in PolicyNames(result))
+            {
+                writer.WriteStringValue(oid);
+            }
+
+            writer.WriteEndArray();
             writer.WriteObjects("errors", result.Errors, (w, error) =>
             {
                 w.WriteString("code", error.Code);

@@ -31,14 +31,20 @@ internal sealed record LimboCase(
 /// <summary>Which <see cref="ChainRuleSet"/> the harness validates each case with.</summary>
 internal enum LimboRuleSelection
 {
-    /// <summary><c>webpki::*</c> cases with <see cref="ChainRuleSet.WebPki"/>, every other case with <see cref="ChainRuleSet.Rfc5280"/>.</summary>
+    /// <summary>
+    /// <c>webpki::*</c> cases with <see cref="ChainRuleSet.WebPki"/>, every other case with <see cref="ChainRuleSet.Strict"/>
+    /// (x509-limbo's RFC 5280 cases expect the §4 rules for conforming CAs, which the default §6.1 rule set leaves out).
+    /// </summary>
     ByFamily,
 
-    /// <summary>Every case with <see cref="ChainRuleSet.Rfc5280"/>.</summary>
+    /// <summary>Every case with <see cref="ChainRuleSet.Rfc5280"/> (the §6.1 algorithm, the validator's default).</summary>
     Rfc5280,
 
     /// <summary>Every case with <see cref="ChainRuleSet.WebPki"/>.</summary>
     WebPki,
+
+    /// <summary>Every case with <see cref="ChainRuleSet.Strict"/>.</summary>
+    Strict,
 }
 
 /// <summary>The harness's verdict on one case.</summary>
@@ -60,7 +66,7 @@ internal sealed record LimboOutcome(LimboCase Case, string ActualResult, string 
 /// The suite holds cases that contradict each other on purpose (<c>conflicts_with</c>): RFC 5280 and the CA/B Forum
 /// Baseline Requirements disagree, so no single configuration passes both sides. Like x509-limbo's own per-implementation
 /// harnesses, this one chooses the rules per ecosystem: by default <c>webpki::*</c> cases run with
-/// <see cref="ChainRuleSet.WebPki"/> and every other family with <see cref="ChainRuleSet.Rfc5280"/>
+/// <see cref="ChainRuleSet.WebPki"/> and every other family with <see cref="ChainRuleSet.Strict"/>
 /// (<see cref="LimboRuleSelection.ByFamily"/>); the other selections run the whole suite with one rule set.
 /// </remarks>
 internal static class LimboHarness
@@ -83,7 +89,8 @@ internal static class LimboHarness
     {
         LimboRuleSelection.Rfc5280 => ChainRuleSet.Rfc5280,
         LimboRuleSelection.WebPki => ChainRuleSet.WebPki,
-        _ => c.Family == "webpki" ? ChainRuleSet.WebPki : ChainRuleSet.Rfc5280,
+        LimboRuleSelection.Strict => ChainRuleSet.Strict,
+        _ => c.Family == "webpki" ? ChainRuleSet.WebPki : ChainRuleSet.Strict,
     };
 
     public static IReadOnlyList<LimboCase> LoadSuite(string path)
@@ -150,7 +157,7 @@ internal static class LimboHarness
                 return new LimboOutcome(c, "SKIPPED", $"feature {feature}: {reason}");
             }
 
-            if (feature == WebPkiEkuFeature && rules == ChainRuleSet.Rfc5280)
+            if (feature == WebPkiEkuFeature && rules != ChainRuleSet.WebPki)
             {
                 return new LimboOutcome(c, "SKIPPED", $"feature {feature}: {WebPkiEkuSkipReason}");
             }

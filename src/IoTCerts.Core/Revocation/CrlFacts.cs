@@ -122,9 +122,10 @@ internal sealed class CrlFacts
             return "it has no cRLNumber extension (RFC 5280 §5.2.3 requires one)";
         }
 
-        if (crl.IssuingDistributionPoint is { } idp && (idp.IndirectCrl || idp.OnlyContainsAttributeCerts))
+        // Indirect CRLs (RFC 5280 §5.2.5, §5.3.3) are processed: entries carry their certificateIssuer.
+        if (crl.IssuingDistributionPoint is { OnlyContainsAttributeCerts: true })
         {
-            return idp.IndirectCrl ? "it is an indirect CRL, which is not supported" : "it only covers attribute certificates";
+            return "it only covers attribute certificates";
         }
 
         return null;

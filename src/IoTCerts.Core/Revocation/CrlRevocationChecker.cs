@@ -43,9 +43,11 @@ public sealed class CrlRevocationChecker : IRevocationChecker
         {
             ArgumentNullException.ThrowIfNull(crl, nameof(crls));
             list.Add(crl);
-            if (!_byIssuer.TryGetValue(crl.Issuer.RawData, out var sameIssuer))
+            // CRL scope by issuer name under RFC 5280 §7.1 (canonical form), as chaining compares names.
+            var issuerKey = NameComparison.Canonical(crl.Issuer.RawData.Span);
+            if (!_byIssuer.TryGetValue(issuerKey, out var sameIssuer))
             {
-                _byIssuer[crl.Issuer.RawData] = sameIssuer = [];
+                _byIssuer[issuerKey] = sameIssuer = [];
             }
 
             sameIssuer.Add(crl);
@@ -64,8 +66,22 @@ public sealed class CrlRevocationChecker : IRevocationChecker
     /// <summary>The CRLs handed in.</summary>
     public IReadOnlyList<CertificateRevocationList> Crls { get; }
 
+    // Every reason of RFC 5280 §5.3.1 that a CRL can cover (the unused bit 0 is not a reason).
+    private const RevocationReasons AllReasons = RevocationReasons.KeyCompromise | RevocationReasons.CACompromise | RevocationReasons.AffiliationChanged
+        | RevocationReasons.Superseded | RevocationReasons.CessationOfOperation | RevocationReasons.CertificateHold | RevocationReasons.PrivilegeWithdrawn
+        | RevocationReasons.AACompromise;
+
     /// <inheritdoc/>
-    public RevocationCheckResult Check(Certificate certificate, Certificate issuer, DateTimeOffset validationTime)
+    public RevocationCheckResult Check(Certificate certificate, Certificate issuer, DateTimeOffset validationTime) =>
+        Check(certificate, issuer, validationTime, crlSigners: null);
+
+    /// <summary>
+    /// Checks with a way to find the CRL issuer's certificate when the CRL is not signed by the certificate's issuer
+    /// certificate (RFC 5280 §6.3.3 (f): key rollover, a separate CRL-signing certificate): <paramref name="crlSigners"/>
+    /// returns a certificate with the CRL issuer's name whose key verifies the CRL and whose own path validates to
+    /// the same trust anchor, or null.
+    /// </summary>
+    internal RevocationCheckResult Check(Certificate certificate, Certificate issuer, DateTimeOffset validationTime, Func<CertificateRevocationList, Certificate?>? crlSigners)
     {
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(issuer);
@@ -75,16 +91,23 @@ public sealed class CrlRevocationChecker : IRevocationChecker
             return RevocationCheckResult.Good;
         }
 
-        var result = Evaluate(certificate, issuer, isCa, validationTime);
+        var result = Evaluate(certificate, issuer, isCa, validationTime, crlSigners);
         return result.Status is RevocationStatus.Good or RevocationStatus.Revoked || Policy.UnknownStatus == UnknownRevocationStatus.Deny
             ? result
             : RevocationCheckResult.Good;
     }
 
-    private RevocationCheckResult Evaluate(Certificate certificate, Certificate issuer, bool isCa, DateTimeOffset at)
+    private RevocationCheckResult Evaluate(Certificate certificate, Certificate issuer, bool isCa, DateTimeOffset at, Func<CertificateRevocationList, Certificate?>? crlSigners)
     {
         var problems = new Problems();
-        _byIssuer.TryGetValue(certificate.IssuerRaw, out var handedIn);
+        var canonicalIssuer = NameComparison.Canonical(certificate.IssuerRaw.Span);
+        _byIssuer.TryGetValue(canonicalIssuer, out var handedIn);
+        if (IndirectCrlsFor(certificate) is { } indirect)
+        {
+            // RFC 5280 §6.3.3 (b)(1): a distribution point's cRLIssuer names the issuer of an indirect CRL.
+            handedIn = [.. handedIn ?? [], .. indirect];
+        }
+
         var handedInCount = handedIn?.Count ?? 0;
         List<CertificateRevocationList>? fetchedCrls = null;
         if (Fetcher is not null)
@@ -102,7 +125,7 @@ public sealed class CrlRevocationChecker : IRevocationChecker
                 }
                 else if (fetched.Crl is { } crl)
                 {
-                    if (crl.Issuer.RawData.Span.SequenceEqual(certificate.IssuerRaw.Span))
+                    if (NameComparison.Canonical(crl.Issuer.RawData.Span).AsSpan().SequenceEqual(canonicalIssuer))
                     {
                         (fetchedCrls ??= []).Add(crl);
                     }
@@ -122,16 +145,22 @@ public sealed class CrlRevocationChecker : IRevocationChecker
         var total = handedInCount + (fetchedCrls?.Count ?? 0);
         CertificateRevocationList? complete = null;
         RevokedCertificate? revokedEntry = null;
+
+        // RFC 5280 §6.3.3 (d)/(j): reasons_mask, the revocation reasons the usable CRLs cover together; CRLs
+        // partitioned by reason (onlySomeReasons) count only for theirs, and the status is known once all are covered.
+        var covered = RevocationReasons.None;
         for (var k = 0; k < total; k++)
         {
             var crl = k < handedInCount ? handedIn![k] : fetchedCrls![k - handedInCount];
             var facts = CrlFacts.Of(crl);
-            if (facts.IsDelta || !IsUsable(facts, certificate, issuer, isCa, at, ref problems, out var partial))
+            if (facts.IsDelta || !IsUsable(facts, certificate, issuer, isCa, at, crlSigners, ref problems, out var partial))
             {
                 continue;
             }
 
-            if (crl.TryGetRevoked(certificate.SerialNumber, out var entry) && entry.Reason != CrlReason.RemoveFromCrl)
+            // A hold on a complete CRL may have been lifted by a delta CRL (removeFromCRL, §5.2.4): decided below.
+            if (FindEntry(crl, certificate, canonicalIssuer) is { } entry && entry.Reason != CrlReason.RemoveFromCrl
+                && !(entry.Reason == CrlReason.CertificateHold && _hasDeltas && !partial))
             {
                 revokedEntry = entry;
                 complete = crl;
@@ -140,33 +169,50 @@ public sealed class CrlRevocationChecker : IRevocationChecker
 
             if (partial)
             {
-                problems.Note(RevocationStatus.Unknown, "the only CRLs found cover some revocation reasons only");
+                covered |= facts.IssuingDistributionPoint!.OnlySomeReasons!.Value & AllReasons;
                 continue;
             }
 
+            covered = AllReasons;
             if (complete is null || CrlFacts.Of(complete).CrlNumber < facts.CrlNumber)
             {
                 complete = crl;
             }
         }
 
+        if (revokedEntry is not null)
+        {
+            return RevocationCheckResult.Revoked(Describe(revokedEntry));
+        }
+
+        if (covered != AllReasons)
+        {
+            if (covered != RevocationReasons.None)
+            {
+                problems.Note(RevocationStatus.Unknown, $"the CRLs found cover only some revocation reasons ({covered}); the others ({AllReasons & ~covered}) are not covered (RFC 5280 §6.3.3 (j))");
+            }
+
+            return problems.Result(total == 0 && !problems.Any ? NoCrl(certificate) : null);
+        }
+
         if (complete is null)
         {
-            return problems.Result(total == 0 && !problems.Any ? NoCrl(certificate) : null);
+            // Reason-partitioned CRLs that together cover every reason, none listing the certificate.
+            return RevocationCheckResult.Good;
         }
 
         if (revokedEntry is null && _hasDeltas)
         {
-            revokedEntry = ApplyDeltas(CrlFacts.Of(complete), certificate, issuer, isCa, at);
+            revokedEntry = ApplyDeltas(CrlFacts.Of(complete), certificate, issuer, isCa, at, crlSigners);
         }
 
         return revokedEntry is null ? RevocationCheckResult.Good : RevocationCheckResult.Revoked(Describe(revokedEntry));
     }
 
     // RFC 5280 §5.2.4: a delta lists changes since its base; removeFromCRL takes a held certificate off the list.
-    private RevokedCertificate? ApplyDeltas(CrlFacts complete, Certificate certificate, Certificate issuer, bool isCa, DateTimeOffset at)
+    private RevokedCertificate? ApplyDeltas(CrlFacts complete, Certificate certificate, Certificate issuer, bool isCa, DateTimeOffset at, Func<CertificateRevocationList, Certificate?>? crlSigners)
     {
-        if (!_byIssuer.TryGetValue(certificate.IssuerRaw, out var sameIssuer))
+        if (!_byIssuer.TryGetValue(NameComparison.Canonical(certificate.IssuerRaw.Span), out var sameIssuer))
         {
             return null;
         }
@@ -177,28 +223,37 @@ public sealed class CrlRevocationChecker : IRevocationChecker
             var facts = CrlFacts.Of(crl);
             var ignored = default(Problems);
             if (facts.IsDelta && facts.BaseCrlNumber <= complete.CrlNumber && facts.CrlNumber > complete.CrlNumber
-                && IsUsable(facts, certificate, issuer, isCa, at, ref ignored, out _) && (newest is null || newest.CrlNumber < facts.CrlNumber))
+                && IsUsable(facts, certificate, issuer, isCa, at, crlSigners, ref ignored, out _) && (newest is null || newest.CrlNumber < facts.CrlNumber))
             {
                 newest = facts;
             }
         }
 
-        RevokedCertificate? entry = null;
-        if (newest is not null && newest.Crl.TryGetRevoked(certificate.SerialNumber, out var deltaEntry))
+        var canonicalIssuer = NameComparison.Canonical(certificate.IssuerRaw.Span);
+        if (newest is not null && FindEntry(newest.Crl, certificate, canonicalIssuer) is { } deltaEntry)
         {
             return deltaEntry.Reason == CrlReason.RemoveFromCrl ? null : deltaEntry;
         }
 
-        complete.Crl.TryGetRevoked(certificate.SerialNumber, out entry);
+        var entry = FindEntry(complete.Crl, certificate, canonicalIssuer);
         return entry is { Reason: not CrlReason.RemoveFromCrl } ? entry : null;
     }
 
-    private bool IsUsable(CrlFacts facts, Certificate certificate, Certificate issuer, bool isCa, DateTimeOffset at, ref Problems problems, out bool partial)
+    private bool IsUsable(CrlFacts facts, Certificate certificate, Certificate issuer, bool isCa, DateTimeOffset at, Func<CertificateRevocationList, Certificate?>? crlSigners, ref Problems problems, out bool partial)
     {
         partial = false;
         if (facts.Unusable is { } why)
         {
             problems.Note(RevocationStatus.Unknown, $"the CRL from \"{facts.Crl.Issuer.Rfc4514Name}\" cannot be used: {why}");
+            return false;
+        }
+
+        // RFC 5280 §6.3.3 (b)(1): a CRL from another issuer than the certificate's is usable only as an indirect CRL
+        // (indirectCRL set) that a distribution point of the certificate names in its cRLIssuer.
+        if (!NameComparison.NamesEqual(facts.Crl.Issuer.RawData.Span, certificate.IssuerRaw.Span)
+            && (facts.IssuingDistributionPoint is not { IndirectCrl: true } || !NamedAsCrlIssuer(certificate, facts.Crl)))
+        {
+            problems.Note(RevocationStatus.Unknown, $"the CRL from \"{facts.Crl.Issuer.Rfc4514Name}\" is not an indirect CRL named by the certificate's cRLIssuer (RFC 5280 §6.3.3 (b)(1))");
             return false;
         }
 
@@ -214,16 +269,15 @@ public sealed class CrlRevocationChecker : IRevocationChecker
             partial = idp.OnlySomeReasons is not null;
         }
 
-        // RFC 5280 §6.3.3 (f): the CRL issuer's keyUsage, when present, must allow cRLSign.
-        if (issuer.KeyUsage is { } usage && (usage & KeyUsage.CrlSign) == 0)
+        // RFC 5280 §6.3.3 (f): the CRL issuer's keyUsage, when present, must allow cRLSign, and its key must verify the
+        // CRL. The certificate's issuer usually is the CRL issuer; otherwise (key rollover, a separate CRL-signing
+        // certificate) the CRL issuer's own path is built and validated to the same trust anchor.
+        var issuerMaySign = issuer.KeyUsage is not { } usage || (usage & KeyUsage.CrlSign) != 0;
+        if (!(issuerMaySign && facts.IsSignedBy(issuer)) && crlSigners?.Invoke(facts.Crl) is null)
         {
-            problems.Note(RevocationStatus.CrlSignatureInvalid, $"the issuer \"{issuer.Subject.Rfc4514Name}\" may not sign CRLs (its keyUsage lacks cRLSign)");
-            return false;
-        }
-
-        if (!facts.IsSignedBy(issuer))
-        {
-            problems.Note(RevocationStatus.CrlSignatureInvalid, $"the CRL claiming to be from \"{facts.Crl.Issuer.Rfc4514Name}\" is not signed by the issuer's key");
+            problems.Note(RevocationStatus.CrlSignatureInvalid, issuerMaySign
+                ? $"the CRL claiming to be from \"{facts.Crl.Issuer.Rfc4514Name}\" is not signed by the issuer's key, nor by another certificate of that name with a valid path to the same trust anchor"
+                : $"the issuer \"{issuer.Subject.Rfc4514Name}\" may not sign CRLs (its keyUsage lacks cRLSign), and no other certificate of that name with a valid path signed the CRL");
             return false;
         }
 
@@ -247,6 +301,74 @@ public sealed class CrlRevocationChecker : IRevocationChecker
         }
 
         return true;
+    }
+
+    // The CRLs handed in whose issuer a distribution point of the certificate names as cRLIssuer, or null.
+    private List<CertificateRevocationList>? IndirectCrlsFor(Certificate certificate)
+    {
+        List<CertificateRevocationList>? found = null;
+        foreach (var point in certificate.CrlDistributionPoints ?? [])
+        {
+            foreach (var name in point.CrlIssuer)
+            {
+                if (name.DirectoryName is { } directory && _byIssuer.TryGetValue(NameComparison.Canonical(directory.RawData.Span), out var crls))
+                {
+                    foreach (var crl in crls)
+                    {
+                        if (!(found ??= []).Contains(crl))
+                        {
+                            found.Add(crl);
+                        }
+                    }
+                }
+            }
+        }
+
+        return found;
+    }
+
+    private static bool NamedAsCrlIssuer(Certificate certificate, CertificateRevocationList crl)
+    {
+        foreach (var point in certificate.CrlDistributionPoints ?? [])
+        {
+            foreach (var name in point.CrlIssuer)
+            {
+                if (name.DirectoryName is { } directory && NameComparison.NamesEqual(directory.RawData.Span, crl.Issuer.RawData.Span))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    // The entry for the certificate. In an indirect CRL (RFC 5280 §5.3.3) an entry's certificateIssuer names the issuer
+    // of that entry and of the following ones until the next certificateIssuer; the first entries are the CRL issuer's.
+    private static RevokedCertificate? FindEntry(CertificateRevocationList crl, Certificate certificate, byte[] canonicalIssuer)
+    {
+        if (crl.IssuingDistributionPoint is not { IndirectCrl: true })
+        {
+            return crl.TryGetRevoked(certificate.SerialNumber, out var entry) ? entry : null;
+        }
+
+        var current = NameComparison.Canonical(crl.Issuer.RawData.Span);
+        foreach (var entry in crl.RevokedCertificates)
+        {
+            if (entry.CertificateIssuer is { } names)
+            {
+                current = names.FirstOrDefault(n => n.DirectoryName is not null)?.DirectoryName is { } directory
+                    ? NameComparison.Canonical(directory.RawData.Span)
+                    : [];
+            }
+
+            if (entry.SerialNumber.Span.SequenceEqual(certificate.SerialNumber.Span) && current.AsSpan().SequenceEqual(canonicalIssuer))
+            {
+                return entry;
+            }
+        }
+
+        return null;
     }
 
     private static bool SameDistributionPoint(IssuingDistributionPoint idp, Certificate certificate)

@@ -62,8 +62,12 @@ public enum SignatureHashStrength
 public enum ChainRuleSet
 {
     /// <summary>
-    /// RFC 5280 §6.1 (the default): a CA certificate may be validated as the end entity, an end entity without
-    /// extendedKeyUsage or with anyExtendedKeyUsage serves any purpose, and nameConstraints must be critical.
+    /// The RFC 5280 §6.1 path validation algorithm (the default): what the algorithm checks, and no more of the
+    /// certificate profile of §4 than a relying party needs. A CA certificate may be validated as the end entity, an
+    /// end entity without extendedKeyUsage or with anyExtendedKeyUsage serves any purpose, and the criticality and
+    /// presence rules that §4 puts on conforming CAs (basicConstraints, nameConstraints, policyConstraints and
+    /// inhibitAnyPolicy critical; authority and subject key identifiers present) are not required: the extensions are
+    /// processed the same whether critical or not. <see cref="Strict"/> adds those rules.
     /// </summary>
     Rfc5280,
 
@@ -77,10 +81,21 @@ public enum ChainRuleSet
     /// <item>the end entity must carry a non-critical extendedKeyUsage (BR 7.1.2.7.6) without anyExtendedKeyUsage
     /// (BR 7.1.2.7.10), and it must name the asked purpose explicitly (anyExtendedKeyUsage does not stand in for it);</item>
     /// <item>a self-signed trust anchor (a root CA) must not carry extendedKeyUsage (BR 7.1.2.1.2);</item>
-    /// <item>nameConstraints may be non-critical, the BR's explicit exception to RFC 5280 (BR 7.1.2.10.8).</item>
+    /// <item>nameConstraints may be non-critical, the BR's explicit exception to RFC 5280 (BR 7.1.2.10.8);</item>
+    /// <item>otherwise the CA-profile rules of <see cref="Strict"/> apply (the BR profile requires them too).</item>
     /// </list>
     /// </summary>
     WebPki,
+
+    /// <summary>
+    /// <see cref="Rfc5280"/> plus the rules RFC 5280 §4 puts on conforming CAs, checked on every certificate of the
+    /// chain (a pedantic profile, as x509-limbo's pedantic-rfc5280 cases expect): basicConstraints critical in a CA
+    /// certificate (§4.2.1.9); nameConstraints critical (§4.2.1.10); policyConstraints critical and not empty
+    /// (§4.2.1.11); inhibitAnyPolicy critical (§4.2.1.14); authorityKeyIdentifier with a keyIdentifier in every
+    /// certificate that is not self-signed, without authorityCertIssuer/serial (§4.2.1.1); subjectKeyIdentifier in
+    /// every CA certificate (§4.2.1.2).
+    /// </summary>
+    Strict,
 }
 
 /// <summary>
@@ -97,6 +112,11 @@ public sealed class ChainPolicy
     /// RFC 5280 (for example the platform's MQTT broker or an HTTPS endpoint a device connects to).
     /// </summary>
     public static ChainPolicy WebPki { get; } = new() { Rules = ChainRuleSet.WebPki };
+
+    /// <summary>
+    /// The defaults with <see cref="ChainRuleSet.Strict"/>: RFC 5280 §6.1 plus the §4 rules for conforming CAs.
+    /// </summary>
+    public static ChainPolicy Strict { get; } = new() { Rules = ChainRuleSet.Strict };
 
     /// <summary>Which profile of certificate rules applies. Default <see cref="ChainRuleSet.Rfc5280"/>.</summary>
     public ChainRuleSet Rules

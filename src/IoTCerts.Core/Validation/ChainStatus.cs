@@ -96,6 +96,18 @@ public enum ChainStatus
     /// certificate cannot cost seconds of CPU per validation.
     /// </summary>
     KeyOutOfBounds,
+
+    /// <summary>
+    /// No certificate policy is valid for the whole chain (or none in the user-initial-policy-set) while a CA's
+    /// requireExplicitPolicy or the validation's initial-explicit-policy requires one (RFC 5280 §6.1.3 (f), §6.1.5 (g)).
+    /// </summary>
+    NoIssuanceChainPolicy,
+
+    /// <summary>A CA's policy extensions are invalid for policy processing: a policyMappings entry maps to or from anyPolicy (RFC 5280 §6.1.4 (a)).</summary>
+    InvalidPolicyConstraints,
+
+    /// <summary>The certificate policies of a chain need a larger policy graph than <see cref="ValidationBudget.MaxPolicyGraphSize"/> allows (CVE-2023-0464).</summary>
+    PolicyGraphTooLarge,
 }
 
 /// <summary>Stable codes and ranking for <see cref="ChainStatus"/>.</summary>
@@ -111,6 +123,7 @@ public static class ChainStatusCodes
     internal static int Rank(this ChainStatus status) => status switch
     {
         ChainStatus.BudgetExceeded => 100,
+        ChainStatus.PolicyGraphTooLarge => 99,
         ChainStatus.Revoked => 90,
         ChainStatus.Malformed => 85,
         ChainStatus.InvalidExtension => 84,
@@ -123,10 +136,12 @@ public static class ChainStatusCodes
         ChainStatus.NotYetValid => 74,
         ChainStatus.NameMismatch => 70,
         ChainStatus.NotValidForUsage => 65,
+        ChainStatus.InvalidPolicyConstraints => 63,
         ChainStatus.InvalidNameConstraints => 62,
         ChainStatus.HasExcludedNameConstraint => 61,
         ChainStatus.HasNotPermittedNameConstraint => 60,
         ChainStatus.HasNotSupportedNameConstraint => 59,
+        ChainStatus.NoIssuanceChainPolicy => 58,
         ChainStatus.CaCertificateAsEndEntity => 68,
         ChainStatus.InvalidBasicConstraints => 67,
         ChainStatus.PathLengthExceeded => 66,

@@ -34,10 +34,17 @@ public sealed class ChainError
 public sealed class ChainValidationResult
 {
     internal ChainValidationResult(IReadOnlyList<Certificate> chain, IReadOnlyList<ChainError> errors, DateTimeOffset validationTime)
+        : this(chain, errors, validationTime, [], [])
+    {
+    }
+
+    internal ChainValidationResult(IReadOnlyList<Certificate> chain, IReadOnlyList<ChainError> errors, DateTimeOffset validationTime, IReadOnlyList<string> authoritiesConstrainedPolicies, IReadOnlyList<string> userConstrainedPolicies)
     {
         Chain = chain;
         Errors = errors;
         ValidationTime = validationTime;
+        AuthoritiesConstrainedPolicies = authoritiesConstrainedPolicies;
+        UserConstrainedPolicies = userConstrainedPolicies;
     }
 
     /// <summary>True when a chain to a trust anchor was built and every check passed.</summary>
@@ -51,4 +58,19 @@ public sealed class ChainValidationResult
 
     /// <summary>The instant the chain was validated at.</summary>
     public DateTimeOffset ValidationTime { get; }
+
+    /// <summary>
+    /// RFC 5280 §6.1.6 / X.509 authorities-constrained-policy-set of a valid chain: the certificate policy OIDs (in the
+    /// trust anchor's domain, before policy mapping) for which every certificate of the path is valid, "2.5.29.32.0"
+    /// (anyPolicy) when the path is valid for any policy; empty when some certificate has no certificatePolicies or
+    /// when the chain is invalid. Sorted.
+    /// </summary>
+    public IReadOnlyList<string> AuthoritiesConstrainedPolicies { get; }
+
+    /// <summary>
+    /// The user-constrained-policy-set: <see cref="AuthoritiesConstrainedPolicies"/> intersected with
+    /// <see cref="ValidationContext.UserInitialPolicySet"/> (RFC 5280 §6.1.5 (g)); "2.5.29.32.0" (anyPolicy) when
+    /// unconstrained; empty when no policy qualifies or the chain is invalid. Sorted.
+    /// </summary>
+    public IReadOnlyList<string> UserConstrainedPolicies { get; }
 }

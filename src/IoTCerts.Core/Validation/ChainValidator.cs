@@ -20,6 +20,7 @@ public sealed class ChainValidator
 
     private readonly ConditionalWeakTable<Certificate, CertificateFacts> _facts = new();
     private readonly HashSet<Sha256Key> _anchorKeys = [];
+    private readonly HashSet<ReadOnlyMemory<byte>> _anchorRawSubjects = new(RawNameComparer.Instance);
     private readonly TimeProvider _timeProvider;
 
     /// <summary>Creates a validator trusting <paramref name="trustAnchors"/>.</summary>
@@ -45,9 +46,10 @@ public sealed class ChainValidator
             }
 
             anchors.Add(anchor);
-            if (!AnchorsBySubject.TryGetValue(facts.Subject, out var list))
+            _anchorRawSubjects.Add(facts.Subject);
+            if (!AnchorsBySubject.TryGetValue(facts.CanonicalSubject, out var list))
             {
-                AnchorsBySubject[facts.Subject] = list = [];
+                AnchorsBySubject[facts.CanonicalSubject] = list = [];
             }
 
             list.Add(facts);
@@ -72,6 +74,7 @@ public sealed class ChainValidator
 
     internal IRevocationChecker? RevocationChecker { get; }
 
+    /// <summary>Trust anchors by the RFC 5280 §7.1 canonical form of their subject (<see cref="NameComparison"/>).</summary>
     internal Dictionary<ReadOnlyMemory<byte>, List<CertificateFacts>> AnchorsBySubject { get; }
 
     internal SignatureVerifier Verifier { get; }
@@ -85,7 +88,12 @@ public sealed class ChainValidator
     /// <param name="untrustedIntermediates">Candidate intermediates in any order; duplicates, extras and a copy of the end entity or of an anchor are fine.</param>
     /// <param name="context">Validation time, purpose and expected peer name.</param>
     /// <returns>The result; invalid chains are results, not exceptions.</returns>
-    public ChainValidationResult Validate(Certificate endEntity, IEnumerable<Certificate>? untrustedIntermediates, ValidationContext context)
+    public ChainValidationResult Validate(Certificate endEntity, IEnumerable<Certificate>? untrustedIntermediates, ValidationContext context) =>
+        Validate(endEntity, untrustedIntermediates, context, checkRevocation: true);
+
+    // checkRevocation false: the path of a CRL issuer (RFC 5280 §6.3.3 (f)), validated without revocation of its own
+    // so that a CRL signer's check cannot recurse.
+    internal ChainValidationResult Validate(Certificate endEntity, IEnumerable<Certificate>? untrustedIntermediates, ValidationContext context, bool checkRevocation)
     {
         ArgumentNullException.ThrowIfNull(endEntity);
         ArgumentNullException.ThrowIfNull(context);
@@ -96,7 +104,7 @@ public sealed class ChainValidator
 
         // End entities are many and seen once: their facts are not kept (intermediates' and anchors' are).
         var leaf = CertificateFacts.Read(endEntity);
-        var search = PathSearch.Rent(this, context, at);
+        var search = PathSearch.Rent(this, context, at, checkRevocation);
         ChainValidationResult result;
         try
         {
@@ -144,8 +152,9 @@ public sealed class ChainValidator
         }
     }
 
-    // Hashing the end entity is only worth it when some anchor has its subject name.
-    internal bool IsTrustAnchor(CertificateFacts facts) => AnchorsBySubject.ContainsKey(facts.Subject) && _anchorKeys.Contains(facts.ContentKey);
+    // Hashing the end entity is only worth it when some anchor has its subject name (byte for byte: a pinned
+    // certificate is the same bytes, so the same encoding of its name).
+    internal bool IsTrustAnchor(CertificateFacts facts) => _anchorRawSubjects.Contains(facts.Subject) && _anchorKeys.Contains(facts.ContentKey);
 
     // Facts are read once per Certificate instance (Certificate is immutable); the table lets them go with it.
     private CertificateFacts FactsOf(Certificate certificate) => _facts.GetValue(certificate, CertificateFacts.Read);

@@ -7,9 +7,9 @@ namespace IoTCerts.Core;
 public sealed class ValidationBudget
 {
     /// <summary>
-    /// The defaults: 100 signature checks, 5,000 build steps, 250,000 name-constraint comparisons. At these the worst
-    /// hostile bags of issue 17 (a 12-CA mesh of cross-certificates, 5,000 same-name decoys, a 40-rung ladder) end in
-    /// tens of milliseconds, while real chains need a handful of steps.
+    /// The defaults: 100 signature checks, 5,000 build steps, 250,000 name-constraint comparisons, a policy graph of
+    /// 10,000 nodes and edges. At these the worst hostile bags of issue 17 (a 12-CA mesh of cross-certificates, 5,000
+    /// same-name decoys, a 40-rung ladder) end in tens of milliseconds, while real chains need a handful of steps.
     /// </summary>
     public static ValidationBudget Default { get; } = new();
 
@@ -24,6 +24,13 @@ public sealed class ValidationBudget
 
     /// <summary>Name-vs-constraint comparisons per validation. Default 250,000.</summary>
     public int MaxNameConstraintComparisons { get; init => field = Positive(value); } = 250_000;
+
+    /// <summary>
+    /// Nodes and edges of the RFC 5280 §6.1 policy graph of one candidate path. Default 10,000. Exceeding it fails that
+    /// path with <see cref="ChainStatus.PolicyGraphTooLarge"/> (policy trees grow exponentially with mappings and
+    /// anyPolicy: CVE-2023-0464).
+    /// </summary>
+    public int MaxPolicyGraphSize { get; init => field = Positive(value); } = 10_000;
 
     private static int Positive(int value) =>
         value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "a budget limit must be positive");

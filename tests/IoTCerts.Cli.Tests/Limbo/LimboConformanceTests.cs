@@ -18,6 +18,8 @@ public sealed class LimboConformanceTests(ITestOutputHelper output)
 
     private static readonly Lazy<IReadOnlyList<LimboOutcome>> RfcOnlyOutcomes = new(() => LimboHarness.Run(Suite.Value, [], [], LimboRuleSelection.Rfc5280));
 
+    private static readonly Lazy<IReadOnlyList<LimboOutcome>> StrictOutcomes = new(() => LimboHarness.Run(Suite.Value, [], [], LimboRuleSelection.Strict));
+
     internal static string RepoRoot
     {
         get
@@ -38,7 +40,8 @@ public sealed class LimboConformanceTests(ITestOutputHelper output)
     {
         "by-family" => Outcomes.Value,
         "rfc5280" => RfcOnlyOutcomes.Value,
-        _ => throw new ArgumentOutOfRangeException(nameof(rules), rules, "by-family or rfc5280"),
+        "strict" => StrictOutcomes.Value,
+        _ => throw new ArgumentOutOfRangeException(nameof(rules), rules, "by-family, rfc5280 or strict"),
     };
 
     private static Dictionary<string, (string Actual, string Reason)> Expectations(string file)
@@ -63,6 +66,7 @@ public sealed class LimboConformanceTests(ITestOutputHelper output)
     [Theory]
     [InlineData("by-family", "limbo-expectations.tsv")]
     [InlineData("rfc5280", "limbo-expectations-rfc5280.tsv")]
+    [InlineData("strict", "limbo-expectations-strict.tsv")]
     public void Whole_suite_matches_the_committed_expectations(string rules, string file)
     {
         var outcomes = OutcomesOf(rules);
@@ -102,14 +106,26 @@ public sealed class LimboConformanceTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void With_rfc5280_rules_only_the_one_wrong_accept_is_the_declared_conflict_webpki_ca_as_leaf()
+    public void With_strict_rules_only_the_one_wrong_accept_is_the_declared_conflict_webpki_ca_as_leaf()
     {
         // RFC 5280 §4.2.1.9 lets a CA certificate end a path; the suite declares webpki::ca-as-leaf in conflict with
         // rfc5280::ca-as-leaf (x509-limbo's conflicts_with), which these rules pass.
-        var byId = RfcOnlyOutcomes.Value.ToDictionary(o => o.Case.Id);
-        var wrong = RfcOnlyOutcomes.Value.Where(o => o.WrongAccept).ToList();
+        var byId = StrictOutcomes.Value.ToDictionary(o => o.Case.Id);
+        var wrong = StrictOutcomes.Value.Where(o => o.WrongAccept).ToList();
         Assert.Equal(["webpki::ca-as-leaf"], wrong.Select(o => o.Case.Id));
         Assert.All(wrong, o => Assert.True(o.Case.ConflictsWith.Count > 0 && o.Case.ConflictsWith.All(id => byId[id].Passed), $"{o.Case.Id} ({o.Context})"));
+    }
+
+    [Fact]
+    public void With_the_default_rfc5280_rules_every_extra_wrong_accept_is_a_CA_profile_case_that_strict_rejects()
+    {
+        // The default rule set is the §6.1 algorithm; x509-limbo's pedantic cases check the §4 rules for conforming
+        // CAs (criticality, key identifiers). Each case the default accepts beyond the strict run must pass under Strict.
+        var strict = StrictOutcomes.Value.ToDictionary(o => o.Case.Id);
+        var extra = RfcOnlyOutcomes.Value.Where(o => o.WrongAccept && !strict[o.Case.Id].WrongAccept).ToList();
+        Assert.Equal(12, extra.Count);
+        Assert.All(extra, o => Assert.True(strict[o.Case.Id].Passed, o.Case.Id));
+        Assert.All(extra, o => Assert.Matches("::(aki|ski|nc|pc)::|non-critical-basic-constraints", o.Case.Id));
     }
 
     [Fact]
@@ -141,7 +157,7 @@ public sealed class LimboConformanceTests(ITestOutputHelper output)
     [InlineData("online")]
     public void Every_case_of_the_family_passes_or_is_skipped_with_a_reason(string family)
     {
-        foreach (var outcomes in new[] { Outcomes.Value, RfcOnlyOutcomes.Value })
+        foreach (var outcomes in new[] { Outcomes.Value, StrictOutcomes.Value })
         {
             var cases = outcomes.Where(o => o.Case.Family == family).ToList();
             Assert.NotEmpty(cases);

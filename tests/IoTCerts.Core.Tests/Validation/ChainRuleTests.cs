@@ -138,7 +138,7 @@ public sealed class ChainRuleTests
             return (odd.Issue("leaf", Leaf), [odd], [Root]);
         }, TestPki.At(), ChainStatus.HasNotSupportedCriticalExtension, 1),
         new("serial number zero", () => Simple(Leaf with { Serial = [0x00] }), TestPki.At(), ChainStatus.Malformed, 0),
-        new("leaf without authorityKeyIdentifier", () => Simple(Leaf with { OmitAuthorityKeyId = true }), TestPki.At(), ChainStatus.InvalidExtension, 0),
+        new("leaf without authorityKeyIdentifier (strict)", () => Simple(Leaf with { OmitAuthorityKeyId = true }), TestPki.At(), ChainStatus.InvalidExtension, 0, ChainPolicy.Strict),
         new("name constraints permit the leaf", () =>
         {
             var constrained = Root.Issue("Constrained CA", new CertSpec { Ca = true, NameConstraints = TestPki.PermittedDns("example") });

@@ -17,7 +17,7 @@ internal sealed class RawNameComparer : IEqualityComparer<ReadOnlyMemory<byte>>
 
 /// <summary>
 /// One depth-first search for a path from an end entity to a trust anchor, the way Go's crypto/x509 and
-/// rustls-webpki build paths: candidate issuers by raw subject bytes, trust anchors first, ordered by AKI/SKI
+/// rustls-webpki build paths: candidate issuers by subject name (its RFC 5280 §7.1 canonical form), trust anchors first, ordered by AKI/SKI
 /// match; loops cut by subject+key; a failed candidate makes the search try the next; every step charged to a
 /// budget. Not thread-safe: one instance per validation at a time.
 /// </summary>
@@ -50,6 +50,8 @@ internal sealed class PathSearch
     private DateTimeOffset _at;
     private ValidationBudgetCounter _budget;
     private Attempt? _best;
+    private PolicyOutcome _policies;
+    private bool _checkRevocation;
 
     private PathSearch()
     {
@@ -90,15 +92,17 @@ internal sealed class PathSearch
         }
     }
 
-    public static PathSearch Rent(ChainValidator validator, ValidationContext context, DateTimeOffset at)
+    public static PathSearch Rent(ChainValidator validator, ValidationContext context, DateTimeOffset at, bool checkRevocation = true)
     {
         var search = t_cached ?? new PathSearch();
         t_cached = null;
         search._validator = validator;
         search._context = context;
         search._at = at;
+        search._checkRevocation = checkRevocation;
         search._budget = new ValidationBudgetCounter(validator.Policy.Budget);
         search._best = null;
+        search._policies = PolicyOutcome.Empty;
         return search;
     }
 
@@ -122,6 +126,7 @@ internal sealed class PathSearch
         _validator = null!;
         _context = null!;
         _best = null;
+        _policies = PolicyOutcome.Empty;
         if (retain)
         {
             t_cached = this;
@@ -155,7 +160,7 @@ internal sealed class PathSearch
                 chain[i] = _path[i].Certificate;
             }
 
-            return new ChainValidationResult(chain, [], _at);
+            return new ChainValidationResult(chain, [], _at, _policies.AuthoritiesConstrained, _policies.UserConstrained);
         }
 
         var best = _best ?? new Attempt([endEntity], [], false);
@@ -257,6 +262,13 @@ internal sealed class PathSearch
             return false;
         }
 
+        // RFC 5280 §6.1.2–§6.1.5: certificate policies (no graph at all for chains without policy extensions).
+        _policies = PolicyGraph.Process(_path, _context, _validator.Policy.Budget.MaxPolicyGraphSize);
+        if (_policies.Violation is { } policyViolation)
+        {
+            pathViolations.Add(policyViolation);
+        }
+
         if (pathViolations.Count == 0 && _violations.TrueForAll(v => v.Count == 0))
         {
             CheckRevocation(pathViolations);
@@ -272,15 +284,19 @@ internal sealed class PathSearch
 
     private void CheckRevocation(List<PathViolation> found)
     {
-        if (_validator.RevocationChecker is not { } checker)
+        if (_validator.RevocationChecker is not { } checker || !_checkRevocation)
         {
             return;
         }
 
+        var crlChecker = checker as CrlRevocationChecker;
+
         var soft = _validator.Policy.RevocationFailureMode == RevocationFailureMode.SoftFail;
         for (var i = 0; i < _path.Count - 1; i++)
         {
-            var result = checker.Check(_path[i].Certificate, _path[i + 1].Certificate, _at);
+            var result = crlChecker is not null
+                ? crlChecker.Check(_path[i].Certificate, _path[i + 1].Certificate, _at, FindCrlSigner)
+                : checker.Check(_path[i].Certificate, _path[i + 1].Certificate, _at);
             if (result.Status == RevocationStatus.Good)
             {
                 continue;
@@ -307,6 +323,52 @@ internal sealed class PathSearch
                     break;
             }
         }
+    }
+
+    // RFC 5280 §6.3.3 (f): a CRL not signed by the certificate's issuer certificate may be signed by another key of
+    // the CRL issuer (key rollover, a separate CRL-signing certificate). Candidates are the supplied certificates and
+    // anchors with the CRL issuer's name (§7.1), cRLSign when keyUsage is present, and a key that verifies the CRL;
+    // each candidate's path is built by the same path builder and policy limits, and must end at this path's anchor.
+    private Certificate? FindCrlSigner(CertificateRevocationList crl)
+    {
+        var name = NameComparison.Canonical(crl.Issuer.RawData.Span);
+        var anchor = _path[^1].Certificate;
+        var supplied = new List<Certificate>(_intermediates.Count);
+        foreach (var facts in _intermediates)
+        {
+            supplied.Add(facts.Certificate);
+        }
+
+        var candidates = new List<CertificateFacts>(_intermediates);
+        if (_validator.AnchorsBySubject.TryGetValue(name, out var anchors))
+        {
+            candidates.AddRange(anchors);
+        }
+
+        var facts0 = CrlFacts.Of(crl);
+        foreach (var candidate in candidates)
+        {
+            if (!candidate.CanonicalSubject.Span.SequenceEqual(name)
+                || (candidate.Extensions.KeyUsage is { } usage && (usage & KeyUsage.CrlSign) == 0)
+                || !_budget.ChargeSignature()
+                || !facts0.IsSignedBy(candidate.Certificate))
+            {
+                continue;
+            }
+
+            if (_validator.IsTrustAnchor(candidate) && candidate.Certificate.RawData.Span.SequenceEqual(anchor.RawData.Span))
+            {
+                return candidate.Certificate;
+            }
+
+            var path = _validator.Validate(candidate.Certificate, supplied, new ValidationContext { ValidationTime = _at }, checkRevocation: false);
+            if (path.IsValid && path.Chain[^1].RawData.Span.SequenceEqual(anchor.RawData.Span))
+            {
+                return candidate.Certificate;
+            }
+        }
+
+        return null;
     }
 
     private PathViolation NoIssuer(CertificateFacts top)
@@ -402,7 +464,7 @@ internal sealed class PathSearch
 
         var result = _candidatesByDepth[depth];
         result.Clear();
-        if (_validator.AnchorsBySubject.TryGetValue(child.Issuer, out var anchors))
+        if (_validator.AnchorsBySubject.TryGetValue(child.CanonicalIssuer, out var anchors))
         {
             AddOrdered(result, child, anchors, isAnchor: true);
         }
@@ -445,12 +507,13 @@ internal sealed class PathSearch
     // the child's AKI first and mismatching ones last (the anchors' lists hold only names that match already).
     private static void AddOrdered(List<(CertificateFacts, bool)> result, CertificateFacts child, List<CertificateFacts> candidates, bool isAnchor)
     {
-        var issuer = child.Issuer.Span;
+        // RFC 5280 §7.1: names compare in their canonical form (case, spaces, PrintableString/UTF8String).
+        var issuer = child.CanonicalIssuer.Span;
         var matching = 0;
         CertificateFacts? only = null;
         foreach (var candidate in candidates)
         {
-            if (candidate.Subject.Span.SequenceEqual(issuer))
+            if (candidate.CanonicalSubject.Span.SequenceEqual(issuer))
             {
                 matching++;
                 only = candidate;
@@ -467,7 +530,7 @@ internal sealed class PathSearch
         {
             foreach (var candidate in candidates)
             {
-                if (candidate.Subject.Span.SequenceEqual(issuer) && KeyIdPreference(child, candidate) == preference)
+                if (candidate.CanonicalSubject.Span.SequenceEqual(issuer) && KeyIdPreference(child, candidate) == preference)
                 {
                     result.Add((candidate, isAnchor));
                 }

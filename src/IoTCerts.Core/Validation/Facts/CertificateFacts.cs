@@ -21,6 +21,10 @@ internal sealed class CertificateFacts
 
     private RuleViolation[]?[]? _issuerRules;
     private string? _subjectText;
+    private PolicyFacts? _policy;
+    private byte[]? _canonicalSubject;
+    private byte[]? _canonicalIssuer;
+    private int _selfIssued; // 0 unknown, 1 yes, 2 no
     // Boxed so that a lazily computed value is published by one reference write (facts of issuers are shared
     // between threads; a Nullable<struct> of 32+ bytes could be read torn on weakly ordered CPUs).
     private StrongBox<Sha256Key>? _contentKey;
@@ -85,10 +89,30 @@ internal sealed class CertificateFacts
 
     public ExtensionSummary Extensions { get; }
 
-    /// <summary>True when issuer and subject are the same name (RFC 5280 §6.1: self-issued).</summary>
-    public bool IsSelfIssued => Certificate.IsSelfIssued;
+    /// <summary>The subject in the §7.1 canonical form (<see cref="NameComparison"/>): the key of candidate-issuer lookups.</summary>
+    public ReadOnlyMemory<byte> CanonicalSubject => _canonicalSubject ??= NameComparison.Canonical(Subject.Span);
+
+    /// <summary>The issuer in the §7.1 canonical form.</summary>
+    public ReadOnlyMemory<byte> CanonicalIssuer => _canonicalIssuer ??= Certificate.IsSelfIssued ? (_canonicalSubject ??= NameComparison.Canonical(Subject.Span)) : NameComparison.Canonical(Issuer.Span);
+
+    /// <summary>True when issuer and subject are the same name under RFC 5280 §7.1 (§6.1: self-issued).</summary>
+    public bool IsSelfIssued
+    {
+        get
+        {
+            if (_selfIssued == 0)
+            {
+                _selfIssued = Certificate.IsSelfIssued || CanonicalIssuer.Span.SequenceEqual(CanonicalSubject.Span) ? 1 : 2;
+            }
+
+            return _selfIssued == 1;
+        }
+    }
 
     public bool IsCa => Extensions.BasicConstraints is { IsCa: true };
+
+    /// <summary>The policy extensions (RFC 5280 §6.1 policy processing), decoded on first use; <see cref="PolicyFacts.None"/> without any.</summary>
+    public PolicyFacts Policy => _policy ??= Extensions.HasPolicyExtensions ? PolicyFacts.Read(Certificate) : PolicyFacts.None;
 
     public string SubjectText => _subjectText ??= Readable(Certificate.Subject);
 
@@ -102,7 +126,8 @@ internal sealed class CertificateFacts
     /// </summary>
     public bool IsSameSubjectAndKey(CertificateFacts other) =>
         ReferenceEquals(this, other)
-        || (Subject.Span.SequenceEqual(other.Subject.Span) && SubjectPublicKeyInfo.Span.SequenceEqual(other.SubjectPublicKeyInfo.Span));
+        || (SubjectPublicKeyInfo.Span.SequenceEqual(other.SubjectPublicKeyInfo.Span)
+            && (Subject.Span.SequenceEqual(other.Subject.Span) || CanonicalSubject.Span.SequenceEqual(other.CanonicalSubject.Span)));
 
     /// <summary>The cached time-independent rule results for this certificate as an issuer (facts live per validator, so the policy is fixed).</summary>
     public RuleViolation[]? GetIssuerRules(ChainRole role, CertificatePurpose purpose) =>

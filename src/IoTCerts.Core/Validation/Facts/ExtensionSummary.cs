@@ -13,18 +13,15 @@ internal sealed record NameConstraintsFacts(IReadOnlyList<NameValue> Permitted, 
 /// </summary>
 internal sealed class ExtensionSummary
 {
-    // Extensions the validator processes or may safely ignore when critical: no initial policy set is required
-    // (any-policy), and CRL locations belong to the revocation checker.
+    // Extensions the validator processes (the four policy extensions by RFC 5280 §6.1 policy processing) or may
+    // safely ignore when critical (CRL locations belong to the revocation checker).
     private static readonly HashSet<string> Understood =
     [
         WellKnownOids.BasicConstraints, WellKnownOids.KeyUsage, WellKnownOids.ExtendedKeyUsage,
         WellKnownOids.SubjectKeyIdentifier, WellKnownOids.AuthorityKeyIdentifier, WellKnownOids.SubjectAltName,
-        WellKnownOids.NameConstraints, WellKnownOids.CertificatePolicies, PolicyConstraintsOid, InhibitAnyPolicyOid,
-        WellKnownOids.CrlDistributionPoints,
+        WellKnownOids.NameConstraints, WellKnownOids.CertificatePolicies, WellKnownOids.PolicyMappings,
+        WellKnownOids.PolicyConstraints, WellKnownOids.InhibitAnyPolicy, WellKnownOids.CrlDistributionPoints,
     ];
-
-    private const string PolicyConstraintsOid = "2.5.29.36";
-    private const string InhibitAnyPolicyOid = "2.5.29.54";
 
     private readonly Certificate _certificate;
     private NameConstraintsFacts? _nameConstraints;
@@ -59,6 +56,18 @@ internal sealed class ExtensionSummary
     public bool HasNameConstraints { get; private set; }
 
     public bool NameConstraintsCritical { get; private set; }
+
+    /// <summary>True when certificatePolicies, policyMappings, policyConstraints or inhibitAnyPolicy is present (RFC 5280 §6.1 policy processing reads them).</summary>
+    public bool HasPolicyExtensions { get; private set; }
+
+    /// <summary>policyMappings present but not critical (§4.2.1.5: SHOULD be critical; the strict rule set refuses it).</summary>
+    public bool NonCriticalPolicyMappings { get; private set; }
+
+    /// <summary>policyConstraints present but not critical (§4.2.1.11: conforming CAs MUST mark it critical; the §6.1 algorithm accepts it).</summary>
+    public bool NonCriticalPolicyConstraints { get; private set; }
+
+    /// <summary>inhibitAnyPolicy present but not critical (§4.2.1.14: conforming CAs MUST mark it critical; the §6.1 algorithm accepts it).</summary>
+    public bool NonCriticalInhibitAnyPolicy { get; private set; }
 
     /// <summary>Critical extensions this validator does not process (RFC 5280 §4.2: such a certificate MUST be rejected).</summary>
     public List<string>? UnknownCritical { get; private set; }
@@ -100,8 +109,20 @@ internal sealed class ExtensionSummary
                 case WellKnownOids.AuthorityInfoAccess:
                     NonCritical(critical, "authorityInfoAccess", "§4.2.2.1", ref defects);
                     break;
-                case PolicyConstraintsOid when !critical:
-                    Add(ref defects, new CertificateDefect(ChainStatus.InvalidExtension, "the policyConstraints extension is not critical; RFC 5280 §4.2.1.11 requires it critical"));
+                case WellKnownOids.CertificatePolicies:
+                    summary.HasPolicyExtensions = true;
+                    break;
+                case WellKnownOids.PolicyMappings:
+                    summary.HasPolicyExtensions = true;
+                    summary.NonCriticalPolicyMappings = !critical;
+                    break;
+                case WellKnownOids.PolicyConstraints:
+                    summary.HasPolicyExtensions = true;
+                    summary.NonCriticalPolicyConstraints = !critical;
+                    break;
+                case WellKnownOids.InhibitAnyPolicy:
+                    summary.HasPolicyExtensions = true;
+                    summary.NonCriticalInhibitAnyPolicy = !critical;
                     break;
                 case WellKnownOids.SubjectAltName:
                     summary.HasSubjectAltNames = true;

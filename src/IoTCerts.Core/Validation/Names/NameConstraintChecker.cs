@@ -109,8 +109,70 @@ internal static class NameConstraintChecker
         GeneralNameKind.IPAddress => IpMatches(name.Bytes.Span, subtree.Bytes.Span),
         GeneralNameKind.Rfc822Name => EmailMatches(name.Text!, subtree.Text!),
         GeneralNameKind.DirectoryName => name.Directory is { } n && subtree.Directory is { } s && DirectoryMatches(n, s),
+        GeneralNameKind.Uri => UriMatches(name.Text!, subtree.Text!),
         _ => null,
     };
+
+    // RFC 5280 §4.2.1.10 uniformResourceIdentifier: the constraint applies to the host part of the URI; a constraint
+    // with a leading period is a domain that matches hosts below it (not the domain itself), otherwise a host that
+    // matches exactly (case-insensitively). A URI without a host name (a URN, an IP literal, no authority) cannot be
+    // compared: null, reported as HasNotSupportedNameConstraint for permitted and excluded subtrees alike (fail closed).
+    private static bool? UriMatches(string uri, string subtree)
+    {
+        if (UriHost(uri) is not { } host)
+        {
+            return null;
+        }
+
+        if (subtree.StartsWith('.'))
+        {
+            return host.Length > subtree.Length && host.EndsWith(subtree, StringComparison.OrdinalIgnoreCase);
+        }
+
+        return NameSyntax.DnsEquals(host, subtree);
+    }
+
+    // The reg-name host of a URI (RFC 3986 §3.2.2), without user information and port; null when there is none or it is an IP address.
+    internal static string? UriHost(string uri)
+    {
+        var colon = uri.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || !uri.AsSpan(colon + 1).StartsWith("//", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var authority = uri.AsSpan(colon + 3);
+        var end = authority.IndexOfAny('/', '?', '#');
+        if (end >= 0)
+        {
+            authority = authority[..end];
+        }
+
+        var at = authority.LastIndexOf('@');
+        if (at >= 0)
+        {
+            authority = authority[(at + 1)..];
+        }
+
+        if (authority.StartsWith("[", StringComparison.Ordinal))
+        {
+            return null; // IP-literal
+        }
+
+        var port = authority.LastIndexOf(':');
+        if (port >= 0)
+        {
+            authority = authority[..port];
+        }
+
+        var host = authority.TrimEnd('.').ToString();
+        if (host.Length == 0 || System.Net.IPAddress.TryParse(host, out _) || !NameSyntax.IsValidDnsName(host, allowWildcard: false))
+        {
+            return null;
+        }
+
+        return host;
+    }
 
     // A wildcard SAN "*.X" stands for every "L.X": it is permitted only if all of them are, and excluded if any
     // of them is (CVE-2025-61727: a wildcard must not slip past an excluded subtree it could match).
@@ -179,24 +241,7 @@ internal static class NameConstraintChecker
         return NameSyntax.DnsEquals(host, subtree);
     }
 
-    // §7.1 in binary form: the constraint's RDN sequence must be a prefix of the name's.
-    private static bool DirectoryMatches(DistinguishedName name, DistinguishedName subtree)
-    {
-        var nameRdns = name.RelativeNames;
-        var subtreeRdns = subtree.RelativeNames;
-        if (subtreeRdns.Count > nameRdns.Count)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < subtreeRdns.Count; i++)
-        {
-            if (!nameRdns[i].RawData.Span.SequenceEqual(subtreeRdns[i].RawData.Span))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    // §4.2.1.10 with §7.1 name comparison: the constraint's RDN sequence must be a prefix of the name's.
+    private static bool DirectoryMatches(DistinguishedName name, DistinguishedName subtree) =>
+        NameComparison.IsPrefixOf(subtree.RawData.Span, name.RawData.Span);
 }

@@ -94,6 +94,14 @@ internal static class NameSyntax
                 return IsValidDnsName(host, allowWildcard: false) ? null : "it is not a mailbox, host or domain";
             }
 
+            case GeneralNameKind.Uri:
+            {
+                // §4.2.1.10: a URI constraint is a fully qualified host, or a domain with a leading period.
+                var text = name.Text!;
+                var host = text.StartsWith('.') ? text[1..] : text;
+                return IsValidDnsName(host, allowWildcard: false) ? null : "a URI constraint must be a host or a domain with a leading period";
+            }
+
             default:
                 return null;
         }

@@ -82,7 +82,14 @@ internal static class CertificateRules
             CheckSignatureAlgorithm(cert, algorithms, found);
         }
 
-        CheckKeyIdentifiers(cert, role, found);
+        // The §4 rules for conforming CAs belong to the Strict profile (and the Web PKI's BR profile), not to §6.1.
+        var caProfile = rules != ChainRuleSet.Rfc5280;
+        if (caProfile)
+        {
+            CheckKeyIdentifiers(cert, role, found);
+            CheckPolicyExtensionCriticality(cert, found);
+        }
+
         CheckSubjectAltNameCriticality(cert, found);
         if (role == ChainRole.EndEntity)
         {
@@ -98,7 +105,7 @@ internal static class CertificateRules
         }
         else
         {
-            CheckCaBasicConstraints(cert, found);
+            CheckCaBasicConstraints(cert, caProfile, found);
             CheckNameConstraintsCriticality(cert, rules, found);
             CheckCaKeyUsage(cert, found);
             CheckPurpose(cert, purpose, isCa: true, found);
@@ -292,7 +299,9 @@ internal static class CertificateRules
     }
 
     // R-11, RFC 5280 §6.1.4 (k) and §4.2.1.9: a certificate that signs another is a CA, marked critical.
-    private static void CheckCaBasicConstraints(CertificateFacts cert, List<RuleViolation> found)
+    // The criticality is a rule for conforming CAs (§4.2.1.9 MUST), which the §6.1 algorithm does not check: it is
+    // part of the Strict and Web PKI profiles.
+    private static void CheckCaBasicConstraints(CertificateFacts cert, bool caProfile, List<RuleViolation> found)
     {
         if (cert.Extensions.BasicConstraints is not { } bc)
         {
@@ -302,7 +311,7 @@ internal static class CertificateRules
         {
             found.Add(new RuleViolation(ChainStatus.InvalidBasicConstraints, $"certificate \"{cert.SubjectText}\" signs other certificates but is not a CA: basicConstraints says CA:FALSE"));
         }
-        else if (!bc.Critical)
+        else if (caProfile && !bc.Critical)
         {
             found.Add(new RuleViolation(ChainStatus.InvalidBasicConstraints, $"CA certificate \"{cert.SubjectText}\" has a non-critical basicConstraints extension; RFC 5280 §4.2.1.9 requires it critical"));
         }
@@ -313,14 +322,40 @@ internal static class CertificateRules
         }
     }
 
-    // RFC 5280 §4.2.1.10: conforming CAs MUST mark nameConstraints critical. The CA/B Forum BR 7.1.2.10.8 makes an
-    // explicit exception (MAY be non-critical for legacy clients), so the Web PKI rules accept either; the constraints
-    // are enforced all the same.
+    // RFC 5280 §4.2.1.10: conforming CAs MUST mark nameConstraints critical (Strict only). The CA/B Forum BR
+    // 7.1.2.10.8 makes an explicit exception (MAY be non-critical for legacy clients), and the §6.1 algorithm processes
+    // them either way, so the other rule sets accept either; the constraints are enforced all the same.
     private static void CheckNameConstraintsCriticality(CertificateFacts cert, ChainRuleSet rules, List<RuleViolation> found)
     {
-        if (rules != ChainRuleSet.WebPki && cert.Extensions.HasNameConstraints && !cert.Extensions.NameConstraintsCritical)
+        if (rules == ChainRuleSet.Strict && cert.Extensions.HasNameConstraints && !cert.Extensions.NameConstraintsCritical)
         {
             found.Add(new RuleViolation(ChainStatus.InvalidNameConstraints, $"CA certificate \"{cert.SubjectText}\" has a non-critical nameConstraints extension; RFC 5280 §4.2.1.10 requires it critical"));
+        }
+    }
+
+    // RFC 5280 §4.2.1.11 and §4.2.1.14: conforming CAs MUST mark policyConstraints and inhibitAnyPolicy critical, and
+    // MUST NOT issue an empty policyConstraints. The §6.1 algorithm processes them either way (Strict profile only).
+    private static void CheckPolicyExtensionCriticality(CertificateFacts cert, List<RuleViolation> found)
+    {
+        var ext = cert.Extensions;
+        if (!ext.HasPolicyExtensions)
+        {
+            return;
+        }
+
+        if (ext.NonCriticalPolicyConstraints)
+        {
+            found.Add(new RuleViolation(ChainStatus.InvalidExtension, $"certificate \"{cert.SubjectText}\" has a non-critical policyConstraints extension; RFC 5280 §4.2.1.11 requires it critical"));
+        }
+
+        if (ext.NonCriticalInhibitAnyPolicy)
+        {
+            found.Add(new RuleViolation(ChainStatus.InvalidExtension, $"certificate \"{cert.SubjectText}\" has a non-critical inhibitAnyPolicy extension; RFC 5280 §4.2.1.14 requires it critical"));
+        }
+
+        if (cert.Policy is { HasPolicyConstraints: true, RequireExplicitPolicy: null, InhibitPolicyMapping: null, Defect: null })
+        {
+            found.Add(new RuleViolation(ChainStatus.InvalidExtension, $"certificate \"{cert.SubjectText}\" has an empty policyConstraints extension, which RFC 5280 §4.2.1.11 forbids"));
         }
     }
 
