@@ -32,8 +32,14 @@ public sealed class EstEnrollmentResult
 /// Finds the end-entity certificate in a response: a certs-only SET carries no order (RFC 5652), so position is not
 /// trusted; IoTCerts.Core's <see cref="OrderedChain"/> decides (the one chain orderer of the packages).
 /// </summary>
-internal static class ResponseCertificates
+public static class ResponseCertificates
 {
+    /// <summary>
+    /// The issued (end-entity) certificate of an EST response or of an issuer's answer, whatever order the certificates
+    /// come in; null when there is none.
+    /// </summary>
+    /// <param name="certificates">The certificates of the certs-only response.</param>
+    /// <returns>The end-entity certificate, or null for an empty collection.</returns>
     public static X509Certificate2? FindIssued(X509Certificate2Collection certificates)
     {
         if (certificates.Count == 0)
