@@ -64,6 +64,9 @@ try
     {
         options.Issuer = new CertificateAuthorityIssuer(issuingCa, CertificateProfile.Device(), TimeSpan.FromDays(90));
         options.Authorizers.Add(EstAuthorization.ClientCertificate([bootstrapCa.Certificate]));
+
+        // The walk-through stores the enrollment answer's chain with the device certificate (used for MQTT).
+        options.IncludeChainInEnrollmentResponses = true;
     });
     report.Line($"listening on {est.Address}.well-known/est/ (TLS, client certificate required to enroll)");
     report.Line("enrollment: a bootstrap certificate; re-enrollment: the device's own certificate");

@@ -152,7 +152,7 @@ internal sealed class EstRequestHandler(EstServerOptions options, IEstCertificat
             var leaf = ResponseCertificates.FindIssued(issued) ?? throw new CryptographicException("the issuer returned no certificate");
 
             // RFC 7030 section 4.2.3: the certs-only response holds the issued certificate only; the chain is /cacerts.
-            await WriteCertificatesAsync(http, [leaf], "certs-only").ConfigureAwait(false);
+            await WriteCertificatesAsync(http, options.IncludeChainInEnrollmentResponses ? issued : [leaf], "certs-only").ConfigureAwait(false);
             if (replayed)
             {
                 Log.Replayed(Log.For(http), operation.ToString(), leaf.Subject, leaf.SerialNumber, Log.ClientOf(http));
@@ -286,7 +286,7 @@ internal sealed class EstRequestHandler(EstServerOptions options, IEstCertificat
         var boundary = "est-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12)).ToLowerInvariant();
         var body = MultipartMixed.Write(boundary, [
             (EstMediaTypes.Pkcs8, EstBody.EncodeBase64(key.ExportPkcs8PrivateKey())),
-            (EstMediaTypes.Pkcs7Mime + "; smime-type=certs-only", EstBody.EncodeBase64(CertsOnlyCodec.Write([leaf]))),
+            (EstMediaTypes.Pkcs7Mime + "; smime-type=certs-only", EstBody.EncodeBase64(CertsOnlyCodec.Write(options.IncludeChainInEnrollmentResponses ? issued : [leaf]))),
         ]);
         await WriteAsync(http, StatusCodes.Status200OK, $"{EstMediaTypes.MultipartMixed}; boundary={boundary}", Encoding.UTF8.GetBytes(body)).ConfigureAwait(false);
         Log.Issued(Log.For(http), context.Operation.ToString(), leaf.Subject, leaf.SerialNumber, Log.ClientOf(http));

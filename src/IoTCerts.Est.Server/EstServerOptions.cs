@@ -45,6 +45,13 @@ public sealed class EstServerOptions
     /// </summary>
     public EstProofOfPossession ProofOfPossession { get; set; }
 
+    /// <summary>
+    /// Put the issuer's whole answer (the certificate and its CA chain) in enroll, re-enroll and serverkeygen answers.
+    /// Off by default: RFC 7030 section 4.2.3 says the answer holds only the issued certificate (the chain is /cacerts),
+    /// and some clients refuse more. Only for EST-style deployments whose clients never call /cacerts.
+    /// </summary>
+    public bool IncludeChainInEnrollmentResponses { get; set; }
+
     /// <summary>Which current certificates may re-enroll (revoked, expired, superseded by a rekey); see <see cref="EstReenrollmentPolicy"/>.</summary>
     public EstReenrollmentPolicy Reenrollment { get; set; } = EstReenrollmentPolicy.Default;
 

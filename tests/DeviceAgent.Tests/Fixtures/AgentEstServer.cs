@@ -36,6 +36,10 @@ internal sealed class AgentEstServer : IAsyncDisposable
         {
             options.Issuer = issuer;
             options.Authorizers.Add(EstAuthorization.ClientCertificate([bootstrapCa]));
+
+            // The agent stores the chain of the enrollment answer with its certificate (it presents it to the broker,
+            // and without /cacerts it is the only source of the issuing CA): the pre-RFC answer shape is kept here.
+            options.IncludeChainInEnrollmentResponses = true;
         }, new EstServerHostOptions
         {
             ConfigurePipeline = app => app.Use(async (HttpContext http, RequestDelegate next) =>
