@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using IoTCerts.Core;
+using IoTCerts.Core.Tests.Validation;
 
 namespace IoTCerts.Benchmarks;
 
@@ -82,60 +83,25 @@ public class PolicyChainValidationBenchmarks
         var ca1Extensions = policies
             ? new[]
             {
-                new X509Extension("2.5.29.32", Policies(Enumerable.Range(0, 8).Select(Policy)), false),
-                new X509Extension("2.5.29.33", Mappings(Enumerable.Range(0, 8).Select(i => (Policy(i), Policy(i + 8)))), true),
+                new X509Extension("2.5.29.32", PolicyDer.CertificatePolicies(Enumerable.Range(0, 8).Select(Policy)), false),
+                new X509Extension("2.5.29.33", PolicyDer.PolicyMappings(Enumerable.Range(0, 8).Select(i => (Policy(i), Policy(i + 8)))), true),
                 new X509Extension("2.5.29.36", [0x30, 0x03, 0x80, 0x01, 0x00], true),
                 new X509Extension("2.5.29.54", [0x02, 0x01, 0x02], true),
             }
             : [];
         var ca1 = Make($"CN={tag} Bench CA 1", ca1Key, $"CN={tag} Bench Root", rootKey, true, ca1Extensions, root);
-        var ca2Extensions = policies ? new[] { new X509Extension("2.5.29.32", Policies([.. Enumerable.Range(8, 8).Select(Policy), "2.5.29.32.0"]), false) } : [];
+        var ca2Extensions = policies ? new[] { new X509Extension("2.5.29.32", PolicyDer.CertificatePolicies([.. Enumerable.Range(8, 8).Select(Policy), "2.5.29.32.0"]), false) } : [];
         var ca2 = Make($"CN={tag} Bench CA 2", ca2Key, $"CN={tag} Bench CA 1", ca1Key, true, ca2Extensions, ca1);
         var leaves = new byte[64][];
         for (var i = 0; i < leaves.Length; i++)
         {
             using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var leafExtensions = policies ? new[] { new X509Extension("2.5.29.32", Policies([Policy(8), Policy(9), Policy(10)]), false) } : [];
+            var leafExtensions = policies ? new[] { new X509Extension("2.5.29.32", PolicyDer.CertificatePolicies([Policy(8), Policy(9), Policy(10)]), false) } : [];
             leaves[i] = Make($"CN={tag} device {i}", leafKey, $"CN={tag} Bench CA 2", ca2Key, false, leafExtensions, ca2);
         }
 
         leafIssuerKey = ca2Key;
         return (Certificate.Parse(root), [Certificate.Parse(ca1), Certificate.Parse(ca2)], leaves);
-    }
-
-    private static byte[] Policies(IEnumerable<string> oids)
-    {
-        var w = new AsnWriter(AsnEncodingRules.DER);
-        using (w.PushSequence())
-        {
-            foreach (var oid in oids)
-            {
-                using (w.PushSequence())
-                {
-                    w.WriteObjectIdentifier(oid);
-                }
-            }
-        }
-
-        return w.Encode();
-    }
-
-    private static byte[] Mappings(IEnumerable<(string Issuer, string Subject)> pairs)
-    {
-        var w = new AsnWriter(AsnEncodingRules.DER);
-        using (w.PushSequence())
-        {
-            foreach (var (issuer, subject) in pairs)
-            {
-                using (w.PushSequence())
-                {
-                    w.WriteObjectIdentifier(issuer);
-                    w.WriteObjectIdentifier(subject);
-                }
-            }
-        }
-
-        return w.Encode();
     }
 
     private static byte[] Make(string subject, ECDsa key, string? issuer, ECDsa? issuerKey, bool ca, X509Extension[] extensions, byte[]? issuerDer = null)
