@@ -267,7 +267,7 @@ public class EstClient
         {
             throw new EstException(EstErrorCode.Timeout, $"the EST server did not answer {uri.AbsolutePath} within {options.RequestTimeout.TotalSeconds:0.#} s", ex);
         }
-        catch (HttpRequestException ex) when (HasInner<AuthenticationException>(ex))
+        catch (HttpRequestException ex) when (ExceptionChain.HasInner<AuthenticationException>(ex))
         {
             var reason = options.LastTrustFailure.Value;
             throw new EstException(EstErrorCode.UntrustedServer, reason is null
@@ -282,20 +282,6 @@ public class EstClient
         {
             throw new EstException(EstErrorCode.Transport, $"the connection to {uri.Authority} broke: {ex.Message}", ex);
         }
-    }
-
-    private static bool HasInner<T>(Exception exception)
-        where T : Exception
-    {
-        for (var e = exception.InnerException; e is not null; e = e.InnerException)
-        {
-            if (e is T)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static TimeSpan? RetryAfterOf(HttpResponseMessage response, TimeProvider clock)

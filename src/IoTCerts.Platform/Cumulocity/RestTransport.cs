@@ -111,7 +111,7 @@ internal sealed class RestTransport
             {
                 failure = new CumulocityException(CumulocityErrorCode.Timeout, $"Cumulocity did not answer {method} {path} within {_settings.RequestTimeout.TotalSeconds:0.#} s", ex) { Request = $"{method} {path}" };
             }
-            catch (HttpRequestException ex) when (HasInner<AuthenticationException>(ex))
+            catch (HttpRequestException ex) when (ExceptionChain.HasInner<AuthenticationException>(ex))
             {
                 // A TLS trust failure does not heal by retrying.
                 throw new CumulocityException(CumulocityErrorCode.Transport, $"the TLS handshake for {method} {path} with {request.RequestUri.Authority} failed: the server certificate is not trusted, or the server refused the client certificate", ex) { Request = $"{method} {path}" };
@@ -178,20 +178,6 @@ internal sealed class RestTransport
             return await IoTCerts.Core.BoundedStreamReader.ReadToEndAsync(stream, limit, cancellationToken).ConfigureAwait(false)
                 ?? throw new CumulocityException(CumulocityErrorCode.ResponseTooLarge, $"Cumulocity sent more than the {limit}-byte limit in answer to {method} {path}") { Request = $"{method} {path}" };
         }
-    }
-
-    private static bool HasInner<T>(Exception exception)
-        where T : Exception
-    {
-        for (var e = exception.InnerException; e is not null; e = e.InnerException)
-        {
-            if (e is T)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>Reads a success body as <typeparamref name="T"/>; an unreadable body is an <see cref="CumulocityErrorCode.InvalidResponse"/>.</summary>
