@@ -141,7 +141,7 @@ public sealed class CumulocityClientOptions
         var ssl = new SslClientAuthenticationOptions { EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13 };
         if (anchors.Count > 0)
         {
-            ssl.RemoteCertificateValidationCallback = (_, presented, chain, errors) => ServerTrust.IsTrusted(presented, chain, errors, anchors);
+            ssl.RemoteCertificateValidationCallback = new ServerTrust(anchors, TimeProvider).IsTrusted;
         }
 
         return new SocketsHttpHandler { SslOptions = ssl, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };

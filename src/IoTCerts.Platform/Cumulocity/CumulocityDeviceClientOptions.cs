@@ -115,7 +115,7 @@ public sealed class CumulocityDeviceClientOptions
 
         if (anchors.Count > 0)
         {
-            ssl.RemoteCertificateValidationCallback = (_, presented, chain, errors) => ServerTrust.IsTrusted(presented, chain, errors, anchors);
+            ssl.RemoteCertificateValidationCallback = new ServerTrust(anchors, TimeProvider).IsTrusted;
         }
 
         return new SocketsHttpHandler { SslOptions = ssl, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
