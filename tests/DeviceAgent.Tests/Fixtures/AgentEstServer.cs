@@ -37,9 +37,9 @@ internal sealed class AgentEstServer : IAsyncDisposable
             options.Issuer = issuer;
             options.Authorizers.Add(EstAuthorization.ClientCertificate([bootstrapCa]));
 
-            // The agent stores the chain of the enrollment answer with its certificate (it presents it to the broker,
-            // and without /cacerts it is the only source of the issuing CA): the pre-RFC answer shape is kept here.
-            options.IncludeChainInEnrollmentResponses = true;
+            // RFC 7030 answers hold the issued certificate alone; the agent completes its chain from /cacerts. Without
+            // /cacerts the answer's chain is the only source of the issuing CA, so only then is it sent.
+            options.IncludeChainInEnrollmentResponses = withoutCaCerts;
         }, new EstServerHostOptions
         {
             ConfigurePipeline = app => app.Use(async (HttpContext http, RequestDelegate next) =>
