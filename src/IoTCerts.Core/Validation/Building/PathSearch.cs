@@ -474,6 +474,14 @@ internal sealed class PathSearch
 
         var result = _candidatesByDepth[depth];
         result.Clear();
+        if (_intermediates.Count <= IndexThreshold)
+        {
+            foreach (var candidate in _intermediates)
+            {
+                child.BorrowCanonicalIssuer(candidate);
+            }
+        }
+
         if (_validator.AnchorsBySubject.TryGetValue(child.CanonicalIssuer, out var anchors))
         {
             AddOrdered(result, child, anchors, isAnchor: true);
