@@ -8,7 +8,8 @@ namespace IoTCerts.Benchmarks;
 
 /// <summary>
 /// The hostile bags of issue 17 (a 12-CA mesh of cross-certificates, 5,000 same-name decoys around the real
-/// intermediate — with honest and with forged key identifiers — and a 40-rung ladder), each validated cold (a new
+/// intermediate — with honest key identifiers, forged ones, and forged ones plus the anchor's name as issuer — and a
+/// 40-rung ladder), each validated cold (a new
 /// validator, the bag parsed before, and with parsing) and warm, against one raw leaf verification in the same run.
 /// The target: every bag ends in at most 50 ms cold. The bags are made by tests/…/Validation/HostileBags.cs (linked).
 /// Run: dotnet run -c Release --project benchmarks/IoTCerts.Benchmarks -- --filter '*HostileChainBenchmarks*'
@@ -23,7 +24,7 @@ public class HostileChainBenchmarks
     private ECDsa _leafIssuerKey = null!;
 
     /// <summary>The hostile bag.</summary>
-    [Params(HostileBagKind.Mesh12, HostileBagKind.Decoys5000, HostileBagKind.Decoys5000ForgedKeyIds, HostileBagKind.Ladder40)]
+    [Params(HostileBagKind.Mesh12, HostileBagKind.Decoys5000, HostileBagKind.Decoys5000ForgedKeyIds, HostileBagKind.Decoys5000ForgedKeyIdsAndIssuer, HostileBagKind.Ladder40)]
     public HostileBagKind Bag { get; set; }
 
     [GlobalSetup]
@@ -34,6 +35,7 @@ public class HostileChainBenchmarks
             HostileBagKind.Mesh12 => HostileBag.Mesh(12),
             HostileBagKind.Decoys5000 => HostileBag.Decoys(5000),
             HostileBagKind.Decoys5000ForgedKeyIds => HostileBag.Decoys(5000, forgedKeyId: true),
+            HostileBagKind.Decoys5000ForgedKeyIdsAndIssuer => HostileBag.Decoys(5000, forgedKeyId: true, forgedIssuer: true),
             _ => HostileBag.Ladder(40),
         };
         _context = _bag.Context;
@@ -82,6 +84,9 @@ public enum HostileBagKind
 
     /// <summary>5,000 same-name decoys carrying the real intermediate's subject key identifier.</summary>
     Decoys5000ForgedKeyIds,
+
+    /// <summary>5,000 same-name decoys carrying the real intermediate's key identifier and issued under the anchor's name.</summary>
+    Decoys5000ForgedKeyIdsAndIssuer,
 
     /// <summary>40 rungs of two CAs, each certified by both CAs of the rung above.</summary>
     Ladder40,

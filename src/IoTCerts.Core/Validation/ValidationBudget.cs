@@ -7,7 +7,7 @@ namespace IoTCerts.Core;
 public sealed class ValidationBudget
 {
     /// <summary>
-    /// The defaults: 100 signature checks, 5,000 build steps, 250,000 name-constraint comparisons, a policy graph of
+    /// The defaults: 100 signature checks (at most 16 failing for one certificate), 5,000 build steps, 250,000 name-constraint comparisons, a policy graph of
     /// 10,000 nodes and edges. At these the worst hostile bags of issue 17 (a 12-CA mesh of cross-certificates, 5,000
     /// same-name decoys, a 40-rung ladder) end in tens of milliseconds, while real chains need a handful of steps.
     /// </summary>
@@ -15,6 +15,14 @@ public sealed class ValidationBudget
 
     /// <summary>Signature verifications per validation (cached verifications are free). Default 100.</summary>
     public int MaxSignatureChecks { get; init => field = Positive(value); } = 100;
+
+    /// <summary>
+    /// Failed signature checks among the candidate issuers of one certificate before the search stops. Default 16.
+    /// Real hierarchies offer a certificate a few same-name issuers (key rollover, cross-certificates); thousands of
+    /// same-name decoys carrying the real issuer's key identifier would otherwise each cost a key import and a
+    /// verification until <see cref="MaxSignatureChecks"/> runs out (issue 17).
+    /// </summary>
+    public int MaxSignatureFailuresPerCertificate { get; init => field = Positive(value); } = 16;
 
     /// <summary>
     /// Candidate issuers considered per validation, cached signatures included. Default 5,000: a step over a cached edge
@@ -52,6 +60,13 @@ internal struct ValidationBudgetCounter(ValidationBudget limits)
     public bool ChargeSignature() => Charge(ref _signatures, "the search for a valid chain was stopped: it needed more signature checks than the budget allows");
 
     public bool ChargeBuildStep() => Charge(ref _steps, "the search for a valid chain was stopped: it considered more candidate issuers than the budget allows");
+
+    /// <summary>Stops the search: too many candidate issuers of one certificate failed their signature check.</summary>
+    public void StopForSignatureFailures(int limit, string subject)
+    {
+        Exhausted = true;
+        ExhaustedMessage ??= $"the search for a valid chain was stopped: {limit} candidate issuers of \"{subject}\" failed their signature check (same-name decoys), the most the budget allows for one certificate";
+    }
 
     public bool ChargeNameConstraintComparison() => Charge(ref _comparisons, NameConstraintMessage);
 

@@ -72,9 +72,11 @@ internal sealed class HostileBag
     /// <summary>
     /// The real intermediate hidden among <paramref name="decoys"/> CAs of the same name with their own keys, listed
     /// before it. With <paramref name="forgedKeyId"/> the decoys also carry the real intermediate's subject key
-    /// identifier, so only a signature check tells them apart and the budget must end the search.
+    /// identifier, so only a signature check tells them apart. With <paramref name="forgedIssuer"/> the decoys are also
+    /// issued under the trust anchor's name (by another key), so nothing short of a signature check ranks them after the
+    /// real intermediate and the budget must end the search.
     /// </summary>
-    public static HostileBag Decoys(int decoys = 5000, bool forgedKeyId = false)
+    public static HostileBag Decoys(int decoys = 5000, bool forgedKeyId = false, bool forgedIssuer = false)
     {
         using var rootKey = NewKey();
         var root = SelfSigned("CN=Hostile Root", rootKey);
@@ -88,12 +90,12 @@ internal sealed class HostileBag
         {
             // Each decoy has its own key (keys cost an attacker nothing), so no cache of one key's result can help.
             using var decoyKey = NewKey();
-            bag.Add(Issue(Name, decoyKey, "CN=Decoy Root", decoyRootKey, ca: true, forgedSki: forgedKeyId ? realSki : null, serial: i + 1));
+            bag.Add(Issue(Name, decoyKey, forgedIssuer ? "CN=Hostile Root" : "CN=Decoy Root", decoyRootKey, ca: true, forgedSki: forgedKeyId ? realSki : null, serial: i + 1));
         }
 
         bag.Add(real);
         var leaf = Issue("CN=decoy-device", NewKey(), Name, realKey, ca: false);
-        return Build($"{decoys} same-name decoys{(forgedKeyId ? " with forged key ids" : string.Empty)}", root, leaf, bag);
+        return Build($"{decoys} same-name decoys{(forgedKeyId ? " with forged key ids" : string.Empty)}{(forgedIssuer ? " and the anchor's name as issuer" : string.Empty)}", root, leaf, bag);
     }
 
     /// <summary>

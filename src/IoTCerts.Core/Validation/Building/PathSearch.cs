@@ -191,6 +191,7 @@ internal sealed class PathSearch
         }
 
         var explored = false;
+        var signatureFailures = 0;
         foreach (var (candidate, isAnchor) in candidates)
         {
             if (!_budget.ChargeBuildStep())
@@ -218,11 +219,20 @@ internal sealed class PathSearch
                 case SignatureVerifier.Outcome.BudgetExceeded:
                     return false;
                 case SignatureVerifier.Outcome.Invalid:
+                    signatureFailures++;
                     Record(candidate.PublicKey.BoundsViolation is { } bounds
                         ? new PathViolation(_path.Count - 1, ChainStatus.KeyOutOfBounds,
                             $"the signature of certificate \"{current.SubjectText}\" was not checked: the key of \"{candidate.SubjectText}\" is outside IoTCerts' bounds ({bounds})")
                         : new PathViolation(_path.Count - 1, ChainStatus.NotSignatureValid,
                             $"the signature of certificate \"{current.SubjectText}\" does not verify with the public key of \"{candidate.SubjectText}\" ({current.SignatureAlgorithm.Describe()})"), complete: false);
+                    if (signatureFailures >= _validator.Policy.Budget.MaxSignatureFailuresPerCertificate)
+                    {
+                        // Same-name decoys (issue 17): each costs a key import and a verification, so one certificate
+                        // may not spend the whole signature budget on them.
+                        _budget.StopForSignatureFailures(signatureFailures, current.SubjectText);
+                        return false;
+                    }
+
                     continue;
             }
 
@@ -464,6 +474,14 @@ internal sealed class PathSearch
 
         var result = _candidatesByDepth[depth];
         result.Clear();
+        if (_intermediates.Count <= IndexThreshold)
+        {
+            foreach (var candidate in _intermediates)
+            {
+                child.BorrowCanonicalIssuer(candidate);
+            }
+        }
+
         if (_validator.AnchorsBySubject.TryGetValue(child.CanonicalIssuer, out var anchors))
         {
             AddOrdered(result, child, anchors, isAnchor: true);
@@ -504,12 +522,15 @@ internal sealed class PathSearch
     }
 
     // Candidates whose subject is the child's issuer, in the given order; with more than one, those whose SKI matches
-    // the child's AKI first and mismatching ones last (the anchors' lists hold only names that match already).
-    private static void AddOrdered(List<(CertificateFacts, bool)> result, CertificateFacts child, List<CertificateFacts> candidates, bool isAnchor)
+    // the child's AKI first and mismatching ones last (the anchors' lists hold only names that match already). Among
+    // several whose SKI matches — only forged key identifiers do that — those whose own issuer is at hand (an anchor or
+    // a supplied intermediate has its issuer's name) come first: a decoy issued by nobody here cannot lead to trust.
+    private void AddOrdered(List<(CertificateFacts, bool)> result, CertificateFacts child, List<CertificateFacts> candidates, bool isAnchor)
     {
         // RFC 5280 §7.1: names compare in their canonical form (case, spaces, PrintableString/UTF8String).
         var issuer = child.CanonicalIssuer.Span;
         var matching = 0;
+        var keyIdMatching = 0;
         CertificateFacts? only = null;
         foreach (var candidate in candidates)
         {
@@ -517,6 +538,10 @@ internal sealed class PathSearch
             {
                 matching++;
                 only = candidate;
+                if (KeyIdPreference(child, candidate) == 0)
+                {
+                    keyIdMatching++;
+                }
             }
         }
 
@@ -528,14 +553,44 @@ internal sealed class PathSearch
 
         foreach (var preference in (ReadOnlySpan<int>)[0, 1, 2])
         {
-            foreach (var candidate in candidates)
+            var rankByIssuer = preference == 0 && keyIdMatching > 1 && !isAnchor;
+            foreach (var pass in rankByIssuer ? (ReadOnlySpan<bool>)[true, false] : [true])
             {
-                if (candidate.CanonicalSubject.Span.SequenceEqual(issuer) && KeyIdPreference(child, candidate) == preference)
+                foreach (var candidate in candidates)
                 {
-                    result.Add((candidate, isAnchor));
+                    if (candidate.CanonicalSubject.Span.SequenceEqual(issuer) && KeyIdPreference(child, candidate) == preference
+                        && (!rankByIssuer || IssuerAtHand(candidate) == pass))
+                    {
+                        result.Add((candidate, isAnchor));
+                    }
                 }
             }
         }
+    }
+
+    // True when a trust anchor or a supplied intermediate bears the candidate's issuer name (a one-step lookahead
+    // without any signature check).
+    private bool IssuerAtHand(CertificateFacts candidate)
+    {
+        if (_validator.AnchorsBySubject.ContainsKey(candidate.CanonicalIssuer))
+        {
+            return true;
+        }
+
+        if (_intermediates.Count > IndexThreshold)
+        {
+            return BySubject().ContainsKey(candidate.Issuer);
+        }
+
+        foreach (var other in _intermediates)
+        {
+            if (other.CanonicalSubject.Span.SequenceEqual(candidate.CanonicalIssuer.Span))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static int KeyIdPreference(CertificateFacts child, CertificateFacts candidate)

@@ -95,6 +95,18 @@ internal sealed class CertificateFacts
     /// <summary>The issuer in the §7.1 canonical form.</summary>
     public ReadOnlyMemory<byte> CanonicalIssuer => _canonicalIssuer ??= Certificate.IsSelfIssued ? (_canonicalSubject ??= NameComparison.Canonical(Subject.Span)) : NameComparison.Canonical(Issuer.Span);
 
+    /// <summary>
+    /// Adopts <paramref name="issuer"/>'s cached canonical subject as this certificate's canonical issuer when the two
+    /// names are the same bytes (the usual case): a warm validation then builds no canonical form for its end entity.
+    /// </summary>
+    public void BorrowCanonicalIssuer(CertificateFacts issuer)
+    {
+        if (_canonicalIssuer is null && issuer._canonicalSubject is { } canonical && Issuer.Span.SequenceEqual(issuer.Subject.Span))
+        {
+            _canonicalIssuer = canonical;
+        }
+    }
+
     /// <summary>True when issuer and subject are the same name under RFC 5280 §7.1 (§6.1: self-issued).</summary>
     public bool IsSelfIssued
     {
