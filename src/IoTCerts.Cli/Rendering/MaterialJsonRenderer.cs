@@ -10,7 +10,7 @@ namespace IoTCerts.Cli.Rendering;
 /// </summary>
 internal static class MaterialJsonRenderer
 {
-    public static void Write(Utf8JsonWriter json, string source, LoadedMaterial material, DateTimeOffset now)
+    public static void Write(Utf8JsonWriter json, string source, LoadedMaterial material, DateTimeOffset now, IReadOnlyList<(string Code, string Message)>? warnings = null)
     {
         json.WriteStartObject();
         json.WriteString("source", source);
@@ -31,6 +31,11 @@ internal static class MaterialJsonRenderer
         {
             w.WriteString("description", skipped.Description);
             w.WriteString("reason", skipped.Reason);
+        });
+        json.WriteObjects("warnings", warnings ?? [], (w, warning) =>
+        {
+            w.WriteString("code", warning.Code);
+            w.WriteString("message", warning.Message);
         });
         json.WriteEndObject();
     }
