@@ -80,7 +80,7 @@ internal static class PlatformProfiles
 
             if (i.Options.CrlFetchResults is not { } results)
             {
-                return [Finding.Skip("the CRL distribution points were not fetched (use CheckCaUploadAsync)")];
+                return [Finding.Skip("the CA's CRL distribution points were not fetched, so their reachability is unknown")];
             }
 
             return uris.Where(u => !results.TryGetValue(u, out var r) || r.Status != CrlFetchStatus.Fetched)
