@@ -49,7 +49,7 @@ internal static class RenewCommand
                 return await RunJsonAsync(engine, invocation.Out, invocation.Parse.GetValue(loop), renewNow, cancellationToken).ConfigureAwait(false);
             }
 
-            engine.CredentialChanged += (_, e) => invocation.Out.WriteLine($"{e.Credential.Name}: new certificate {e.Certificate.SerialNumber} valid until {e.Certificate.NotAfter.ToUniversalTime():u}{(e.KeyRotated ? " (new key)" : string.Empty)}");
+            engine.CredentialChanged += (_, e) => invocation.Out.WriteLine($"{e.Credential.Name}: new certificate {Formats.Serial(e.Certificate.SerialNumber)} valid until {e.Certificate.NotAfter.ToUniversalTime():u}{(e.KeyRotated ? " (new key)" : string.Empty)}");
             if (invocation.Parse.GetValue(loop))
             {
                 try

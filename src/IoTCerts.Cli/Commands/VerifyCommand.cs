@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using IoTCerts.Cli.Infrastructure;
+using IoTCerts.Cli.Rendering;
 using IoTCerts.Core;
 using IoTCerts.Revocation.Online;
 
@@ -201,7 +202,7 @@ internal static class VerifyCommand
             {
                 w.WriteString("subject", Readable(certificate.Subject));
                 w.WriteString("issuer", Readable(certificate.Issuer));
-                w.WriteString("serial", Convert.ToHexString(certificate.SerialNumber.Span));
+                w.WriteString("serial", Formats.Serial(certificate.SerialNumberHex));
                 w.WriteString("notBefore", certificate.NotBefore.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
                 w.WriteString("notAfter", certificate.NotAfter.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
                 w.WriteString("sha256", certificate.Sha256Thumbprint.ToLowerInvariant());

@@ -46,7 +46,7 @@ internal static class MaterialJsonRenderer
         json.WriteNumber("index", index);
         json.WriteString("subject", certificate.Subject.Rfc4514Name);
         json.WriteString("issuer", certificate.Issuer.Rfc4514Name);
-        json.WriteString("serial", certificate.SerialNumberHex);
+        json.WriteString("serial", Formats.Serial(certificate.SerialNumberHex));
         json.WriteString("notBefore", Formats.Time(certificate.NotBefore));
         json.WriteString("notAfter", Formats.Time(certificate.NotAfter));
         json.WriteString("validity", Formats.ValidityState(certificate.NotBefore, certificate.NotAfter, now));
@@ -138,7 +138,7 @@ internal static class MaterialJsonRenderer
         foreach (var entry in crl.RevokedCertificates)
         {
             json.WriteStartObject();
-            json.WriteString("serial", entry.SerialNumberHex);
+            json.WriteString("serial", Formats.Serial(entry.SerialNumberHex));
             json.WriteString("date", Formats.Time(entry.RevocationDate));
             WriteNullable(json, "reason", entry.Reason?.ToString());
             json.WriteEndObject();
