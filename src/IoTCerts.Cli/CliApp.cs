@@ -80,6 +80,7 @@ internal static class CliApp
             Commands.ConvertCommand.Create(),
             Commands.VerifyCommand.Create(),
             Commands.CheckCaCommand.Create(),
+            Commands.CheckCaCommand.CreateCheckCert(),
             Commands.IdentityCommand.Create(),
             Commands.PopCommand.Create(),
             Commands.ChainCommand.Create(),

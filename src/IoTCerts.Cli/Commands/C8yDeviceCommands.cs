@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography.X509Certificates;
 using IoTCerts.Cli.Infrastructure;
+using IoTCerts.Cli.Rendering;
 using IoTCerts.Core;
 using IoTCerts.Issuance;
 using IoTCerts.Platform.Cumulocity;
@@ -257,16 +258,16 @@ internal static class C8yDeviceCommands
                     w.WriteString("externalId", id);
                     w.WriteString("certificate", certPath);
                     w.WriteString("key", parse.GetValue(keyOut) ?? parse.GetValue(keyIn));
-                    w.WriteString("subject", certificate.Subject);
+                    w.WriteString("subject", Formats.Name(certificate.SubjectName));
                     w.WriteString("issuer", certificate.Issuer);
-                    w.WriteString("serialNumber", certificate.SerialNumber);
+                    w.WriteString("serialNumber", Formats.Serial(certificate.SerialNumber));
                     w.WriteString("notAfter", certificate.NotAfter.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
                     w.WriteEndObject();
                 });
             }
             else
             {
-                await invocation.Out.WriteLineAsync($"enrolled {id}: {certificate.Subject} issued by {certificate.Issuer}, valid until {certificate.NotAfter.ToUniversalTime():yyyy-MM-dd}; written to {certPath}").ConfigureAwait(false);
+                await invocation.Out.WriteLineAsync($"enrolled {id}: {Formats.Name(certificate.SubjectName)} issued by {Formats.Name(certificate.IssuerName)}, valid until {certificate.NotAfter.ToUniversalTime():yyyy-MM-dd}; written to {certPath}").ConfigureAwait(false);
             }
 
             return CliApp.Ok;

@@ -58,7 +58,7 @@ internal static class CaCommand
                 return CliApp.Ok;
             }
 
-            invocation.Out.WriteLine($"created {chosen.Name} '{ca.Certificate.Subject}' in {p.GetValue(dir)} (serial {ca.Certificate.SerialNumber}, valid until {ca.Certificate.NotAfter.ToUniversalTime():yyyy-MM-dd})");
+            invocation.Out.WriteLine($"created {chosen.Name} '{Formats.Name(ca.Certificate.SubjectName)}' in {p.GetValue(dir)} (serial {Formats.Serial(ca.Certificate.SerialNumber)}, valid until {ca.Certificate.NotAfter.ToUniversalTime():yyyy-MM-dd})");
             return CliApp.Ok;
         }));
         return command;
@@ -104,7 +104,7 @@ internal static class CaCommand
                 return CliApp.Ok;
             }
 
-            invocation.Out.WriteLine($"created {chosen.Name} '{ca.Certificate.Subject}' in {p.GetValue(dir)} (serial {ca.Certificate.SerialNumber}, signed by '{parent.Certificate.Subject}')");
+            invocation.Out.WriteLine($"created {chosen.Name} '{Formats.Name(ca.Certificate.SubjectName)}' in {p.GetValue(dir)} (serial {Formats.Serial(ca.Certificate.SerialNumber)}, signed by '{Formats.Name(parent.Certificate.SubjectName)}')");
             return CliApp.Ok;
         }));
         return command;

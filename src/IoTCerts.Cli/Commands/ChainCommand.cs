@@ -8,6 +8,7 @@ namespace IoTCerts.Cli.Commands;
 /// <summary>
 /// <c>iotcerts chain &lt;files&gt;... --out &lt;file&gt; [--force] [--json]</c> (R-10): orders a bag of certificates into
 /// device → … → root, each followed by the one that signed it, writes it as PEM and reports gaps and extras.
+/// Exit 0 when the chain reaches a self-signed root, 1 when a gap remains (the file is still written), 2 on bad input.
 /// </summary>
 internal static class ChainCommand
 {
@@ -48,7 +49,8 @@ internal static class ChainCommand
                 WriteText(invocation.Out, chain, outPath);
             }
 
-            return CliApp.Ok;
+            // A gap leaves a file a TLS peer cannot complete: the file is written for inspection, the exit code says it is not whole.
+            return chain.Gap is null ? CliApp.Ok : CliApp.Invalid;
         });
         return command;
     }
@@ -63,7 +65,7 @@ internal static class ChainCommand
 
         if (chain.Gap is { } gap)
         {
-            output.WriteLine($"  gap: the issuer \"{gap.Rfc4514Name}\" of the last certificate is not among the files");
+            output.WriteLine($"  gap: the issuer \"{gap.Rfc4514Name}\" of the last certificate is not among the files; add its certificate (exit 1)");
         }
 
         foreach (var extra in chain.Extras)

@@ -8,22 +8,52 @@ namespace IoTCerts.Cli.Commands;
 
 /// <summary>
 /// <c>iotcerts check-ca --profile &lt;name&gt; &lt;file&gt; [--at] [--no-fetch] [--json]</c>: the platform's upload-time checks of a
-/// CA certificate file (R-20, R-30, R-41, R-50). Exit 0 compliant, 1 a rule is broken, 2 bad input.
+/// CA certificate file (R-20, R-30, R-41, R-50); <c>iotcerts check-cert --profile defender-iot &lt;file&gt;</c>: the same
+/// engine for platforms that check a server certificate instead (Defender for IoT's appliance certificate, R-50).
+/// Exit 0 compliant, 1 a rule is broken, 2 bad input.
 /// </summary>
 internal static class CheckCaCommand
 {
+    // Profiles whose upload-time rules are about a server's own certificate, not a CA (R-50: the Defender appliance).
+    private static readonly string[] ServerCertificateProfiles = ["defender-iot"];
+
     internal static Command Create()
     {
         var file = new Argument<string>("file") { Description = "The CA certificate file to be uploaded (PEM or DER)." };
         var profile = ProfileOptions.Profile(required: true);
+        var command = new Command("check-ca", "Check a CA certificate against a platform's upload rules (Defender for IoT's server certificate: use check-cert).") { file, profile };
+        return Build(command, file, profile, serverCertificate: false);
+    }
+
+    internal static Command CreateCheckCert()
+    {
+        var file = new Argument<string>("file") { Description = "The server certificate file the platform's appliance presents (PEM or DER)." };
+        var profile = new Option<string>("--profile")
+        {
+            Description = "The platform whose server-certificate rules apply: " + string.Join(", ", ServerCertificateProfiles) + ".",
+            Required = true,
+        };
+        var command = new Command("check-cert", "Check a server certificate against a platform's rules (Defender for IoT appliance certificates: SHA256withRSA, RSA 2048/4096, CRL Distribution Point, full subject).") { file, profile };
+        return Build(command, file, profile, serverCertificate: true);
+    }
+
+    private static Command Build(Command command, Argument<string> file, Option<string> profile, bool serverCertificate)
+    {
         var at = new Option<string>("--at") { Description = "Check dates at this instant (ISO 8601) instead of now." };
-        var noFetch = new Option<bool>("--no-fetch") { Description = "Do not fetch the CA's CRL (rules about CRL reachability are then reported as not checked)." };
+        var noFetch = new Option<bool>("--no-fetch") { Description = "Do not download the CRLs named by the certificate's CRL distribution points; rules about their reachability are then reported as not checked." };
         var json = CommonOptions.Json();
-        var command = new Command("check-ca", "Check a CA certificate against a platform's upload rules.") { file, profile, at, noFetch, json };
+        command.Add(at);
+        command.Add(noFetch);
+        command.Add(json);
         command.SetGuardedAction(async (invocation, cancellationToken) =>
         {
             var parse = invocation.Parse;
             var platform = ProfileOptions.Resolve(parse.GetValue(profile)!);
+            if (serverCertificate && !ServerCertificateProfiles.Contains(platform.Name, StringComparer.Ordinal))
+            {
+                throw new CliException("unknown-profile", $"check-cert applies server-certificate rules, which only {string.Join(", ", ServerCertificateProfiles)} has; for a CA file use 'iotcerts check-ca --profile {platform.Name}'");
+            }
+
             var certificates = CertificateFiles.Read(parse.GetValue(file)!);
             var options = new ProfileCheckOptions { At = ProfileOptions.ParseTime(parse.GetValue(at)) };
             ProfileReport report;
@@ -37,7 +67,12 @@ internal static class CheckCaCommand
                 report = platform.CheckCaUpload(certificates, options);
             }
 
-            ProfileOutput.Write(invocation.Out, report, parse.GetValue(json));
+            ProfileOutput.Write(invocation.Out, report, parse.GetValue(json), serverCertificate ? "server-certificate" : null);
+            if (!serverCertificate && !parse.GetValue(json) && ServerCertificateProfiles.Contains(platform.Name, StringComparer.Ordinal))
+            {
+                invocation.Out.WriteLine($"  note: {platform.Name} checks the appliance's server certificate; 'iotcerts check-cert --profile {platform.Name}' names it so");
+            }
+
             return report.IsCompliant ? CliApp.Ok : CliApp.Invalid;
         });
         return command;
@@ -75,21 +110,21 @@ internal static class ProfileOutput
 {
     public static string StageName(ProfileStage stage) => stage == ProfileStage.CaUpload ? "ca-upload" : "device-connection";
 
-    public static void Write(TextWriter output, ProfileReport report, bool json)
+    public static void Write(TextWriter output, ProfileReport report, bool json, string? stageName = null)
     {
         if (json)
         {
             JsonOutput.Write(output, writer =>
             {
                 writer.WriteStartObject();
-                WriteBody(writer, report);
+                WriteBody(writer, report, stageName);
                 writer.WriteEndObject();
             });
             return;
         }
 
         output.WriteLine(report.IsCompliant
-            ? $"compliant: {report.Profile.Name} {StageName(report.Stage)} rules pass ({report.CheckedRules.Count} checked)"
+            ? $"compliant: {report.Profile.Name} {stageName ?? StageName(report.Stage)} rules pass ({report.CheckedRules.Count} checked)"
             : $"NOT COMPLIANT with {report.Profile.Name} ({report.Violations.Count} broken rule{(report.Violations.Count == 1 ? string.Empty : "s")})");
         WriteText(output, report);
     }
@@ -107,10 +142,10 @@ internal static class ProfileOutput
         }
     }
 
-    public static void WriteBody(System.Text.Json.Utf8JsonWriter writer, ProfileReport report)
+    public static void WriteBody(System.Text.Json.Utf8JsonWriter writer, ProfileReport report, string? stageName = null)
     {
         writer.WriteString("profile", report.Profile.Name);
-        writer.WriteString("stage", StageName(report.Stage));
+        writer.WriteString("stage", stageName ?? StageName(report.Stage));
         writer.WriteBoolean("compliant", report.IsCompliant);
         writer.WriteStartArray("certificates");
         for (var i = 0; i < report.Certificates.Count; i++)

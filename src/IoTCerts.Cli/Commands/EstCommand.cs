@@ -147,7 +147,7 @@ internal static class EstCommand
 
                 foreach (var certificate in certificates)
                 {
-                    await invocation.Out.WriteLineAsync($"{certificate.Subject} (serial {certificate.SerialNumber}, until {certificate.NotAfter.ToUniversalTime():u})").ConfigureAwait(false);
+                    await invocation.Out.WriteLineAsync($"{Formats.Name(certificate.SubjectName)} (serial {Formats.Serial(certificate.SerialNumber)}, until {certificate.NotAfter.ToUniversalTime():u})").ConfigureAwait(false);
                 }
 
                 await invocation.Out.WriteLineAsync($"wrote {certificates.Count} CA certificate(s) to {path}").ConfigureAwait(false);
@@ -313,7 +313,7 @@ internal static class EstCommand
             return CliApp.Ok;
         }
 
-        await invocation.Out.WriteLineAsync($"issued {leaf.Subject} (serial {leaf.SerialNumber}, until {leaf.NotAfter.ToUniversalTime():u}) by {leaf.Issuer}").ConfigureAwait(false);
+        await invocation.Out.WriteLineAsync($"issued {Formats.Name(leaf.SubjectName)} (serial {Formats.Serial(leaf.SerialNumber)}, until {leaf.NotAfter.ToUniversalTime():u}) by {Formats.Name(leaf.IssuerName)}").ConfigureAwait(false);
         await invocation.Out.WriteLineAsync($"wrote {certificatePath} and {keyPath}").ConfigureAwait(false);
         return CliApp.Ok;
     }

@@ -117,7 +117,7 @@ internal static class EstServeCommand
             }
             else
             {
-                await invocation.Out.WriteLineAsync($"EST server for '{authority.Certificate.Subject}' listening on {url}/.well-known/est/").ConfigureAwait(false);
+                await invocation.Out.WriteLineAsync($"EST server for '{IoTCerts.Cli.Rendering.Formats.Name(authority.Certificate.SubjectName)}' listening on {url}/.well-known/est/").ConfigureAwait(false);
             }
 
             if (anchors.Count == 0 && basicPassword is null)

@@ -30,19 +30,38 @@ internal static class InspectCommand
             var secret = Secrets.Resolve(invocation.Parse.GetValue(password), invocation.Parse.GetValue(passwordFile));
             var material = MaterialLoader.LoadFile(path, new LoadOptions { Password = secret });
             var now = TimeProvider.System.GetUtcNow();
+            var warnings = Warnings(material);
 
             if (invocation.Parse.GetValue(json))
             {
-                JsonOutput.Write(invocation.Out, writer => MaterialJsonRenderer.Write(writer, path, material, now));
+                JsonOutput.Write(invocation.Out, writer => MaterialJsonRenderer.Write(writer, path, material, now, warnings));
             }
             else
             {
                 MaterialTextRenderer.Write(invocation.Out, path, material, now);
+                foreach (var (code, message) in warnings)
+                {
+                    invocation.Out.WriteLine();
+                    invocation.Out.WriteLine($"warning {code}: {message}");
+                }
             }
 
             return CliApp.Ok;
         });
 
         return command;
+    }
+
+    // a PEM or DER chain file is sent as it is, so its order matters; PKCS#7 and PKCS#12 bags carry no order.
+    private static List<(string Code, string Message)> Warnings(LoadedMaterial material)
+    {
+        if (material.Format is not (MaterialFormat.Pem or MaterialFormat.Der or MaterialFormat.Base64)
+            || material.Certificates.Count is < 2 or > OrderedChain.MaxCertificates
+            || ChainOrderFinding.Of(material.Certificates, profile: null) is not { } order)
+        {
+            return [];
+        }
+
+        return [(ChainFileOrder.Code, order.Message)];
     }
 }

@@ -170,7 +170,7 @@ internal static class IssueCommand
                     return CliApp.Ok;
                 }
 
-                invocation.Out.WriteLine($"issued {chosen.Name} certificate '{issued.Certificate.Subject}' serial {issued.SerialNumber}, valid until {issued.Certificate.NotAfter.ToUniversalTime():yyyy-MM-dd}");
+                invocation.Out.WriteLine($"issued {chosen.Name} certificate '{Formats.Name(issued.Certificate.SubjectName)}' serial {Formats.Serial(issued.SerialNumber)}, valid until {issued.Certificate.NotAfter.ToUniversalTime():yyyy-MM-dd}");
                 return CliApp.Ok;
             }
             finally
@@ -274,8 +274,8 @@ internal static class IssueCommand
                     writer.WriteStartObject();
                     writer.WritePath("csr", files[i]);
                     writer.WritePath("out", outputs[i]);
-                    writer.WriteString("subject", issued[i].Certificate.Subject);
-                    writer.WriteString("serial", issued[i].SerialNumber);
+                    writer.WriteString("subject", Formats.Name(issued[i].Certificate.SubjectName));
+                    writer.WriteString("serial", Formats.Serial(issued[i].SerialNumber));
                     writer.WriteString("notAfter", Formats.Time(new DateTimeOffset(issued[i].Certificate.NotAfter)));
                     writer.WriteEndObject();
                 }

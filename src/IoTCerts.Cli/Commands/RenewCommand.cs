@@ -14,17 +14,28 @@ internal static class RenewCommand
 {
     internal static Command Create()
     {
-        var config = new Option<string>("--config") { Description = "Renewal configuration (JSON; see 'iotcerts renew --help').", Required = true };
+        var config = new Option<string>("--config")
+        {
+            Description = "Renewal configuration (JSON, paths relative to the file): {\"credentials\": [{\"name\", \"server\", \"trust\" (a path or a list), \"certificate\", \"key\", \"bootstrapCertificate\", \"bootstrapKey\", \"subject\", \"threshold\": \"80%\", \"retry\": \"4%\", \"rotateKey\": true, ...}]}; every field is described by the JSON schema renew.schema.json (src/IoTCerts.Cli/Schemas in the repository).",
+            Required = true,
+        };
         var loop = new Option<bool>("--loop") { Description = "Keep running and renew each credential on schedule (otherwise look once and exit)." };
+        var now = new Option<bool>("--now") { Description = "Renew every credential now, whatever its schedule says (same write, verify, promote steps); not with --loop." };
         var json = CommonOptions.Json();
         json.Description = "Print one JSON object {credentials:[…]}; with --loop one such object per pass, each on one line.";
         var command = new Command("renew", "Renew certificates over EST when due: writes the new pair next to the live one, verifies it, then promotes it atomically. Exit 0 when every credential is fine, 1 when one failed (the old pair is kept).")
         {
-            config, loop, json,
+            config, loop, now, json,
         };
         command.SetGuardedAction(async (invocation, cancellationToken) => await EstCommand.Guard(async () =>
         {
             var path = invocation.Parse.GetValue(config)!;
+            var renewNow = invocation.Parse.GetValue(now);
+            if (renewNow && invocation.Parse.GetValue(loop))
+            {
+                throw new CliException("usage", "--now renews once and exits; run it, then 'iotcerts renew --config … --loop' to keep the schedule");
+            }
+
             var credentials = Load(path);
             var engine = new CertificateRenewalEngine(credentials);
 
@@ -35,10 +46,10 @@ internal static class RenewCommand
             cancellationToken = stopping.Token;
             if (invocation.Parse.GetValue(json))
             {
-                return await RunJsonAsync(engine, invocation.Out, invocation.Parse.GetValue(loop), cancellationToken).ConfigureAwait(false);
+                return await RunJsonAsync(engine, invocation.Out, invocation.Parse.GetValue(loop), renewNow, cancellationToken).ConfigureAwait(false);
             }
 
-            engine.CredentialChanged += (_, e) => invocation.Out.WriteLine($"{e.Credential.Name}: new certificate {e.Certificate.SerialNumber} valid until {e.Certificate.NotAfter.ToUniversalTime():u}{(e.KeyRotated ? " (new key)" : string.Empty)}");
+            engine.CredentialChanged += (_, e) => invocation.Out.WriteLine($"{e.Credential.Name}: new certificate {Formats.Serial(e.Certificate.SerialNumber)} valid until {e.Certificate.NotAfter.ToUniversalTime():u}{(e.KeyRotated ? " (new key)" : string.Empty)}");
             if (invocation.Parse.GetValue(loop))
             {
                 try
@@ -53,7 +64,8 @@ internal static class RenewCommand
             }
 
             var failed = false;
-            foreach (var outcome in await engine.RunOnceAsync(cancellationToken).ConfigureAwait(false))
+            var pass = renewNow ? engine.RenewNowAsync(cancellationToken) : engine.RunOnceAsync(cancellationToken);
+            foreach (var outcome in await pass.ConfigureAwait(false))
             {
                 var text = outcome.Status switch
                 {
@@ -73,11 +85,11 @@ internal static class RenewCommand
     /// <summary>
     /// Once: one indented object. With --loop: the engine's own loop, each pass printed as one JSON line.
     /// </summary>
-    private static async Task<int> RunJsonAsync(CertificateRenewalEngine engine, TextWriter output, bool loop, CancellationToken cancellationToken)
+    private static async Task<int> RunJsonAsync(CertificateRenewalEngine engine, TextWriter output, bool loop, bool renewNow, CancellationToken cancellationToken)
     {
         if (!loop)
         {
-            var outcomes = await engine.RunOnceAsync(cancellationToken).ConfigureAwait(false);
+            var outcomes = await (renewNow ? engine.RenewNowAsync(cancellationToken) : engine.RunOnceAsync(cancellationToken)).ConfigureAwait(false);
             JsonOutput.Write(output, writer => WritePass(writer, outcomes));
             return outcomes.Any(Failed) ? CliApp.Invalid : CliApp.Ok;
         }
@@ -183,7 +195,7 @@ internal static class RenewCommand
                 BootstrapCertificatePath = Resolve(entry.BootstrapCertificate),
                 BootstrapKeyPath = Resolve(entry.BootstrapKey),
                 Subject = entry.Subject is null ? null : DistinguishedNames.Parse(entry.Subject),
-                Schedule = RenewalSchedule.Parse(entry.Threshold ?? "80%", entry.Retry ?? "4%"),
+                Schedule = Schedule(name, entry.Threshold ?? "80%", entry.Retry ?? "4%"),
                 RotateKey = entry.RotateKey ?? true,
                 CaCertificatesPath = Resolve(entry.CaCertificatesOut),
                 CaCheckInterval = CaCheckInterval(name, entry.CaCheck),
@@ -192,6 +204,19 @@ internal static class RenewCommand
         }
 
         return credentials;
+    }
+
+    private static RenewalSchedule Schedule(string name, string threshold, string retry)
+    {
+        try
+        {
+            return RenewalSchedule.Parse(threshold, retry);
+        }
+        catch (RenewalConfigurationException ex) when (ex.Setting == "threshold")
+        {
+            // "0%" is how people ask for "renew now": point at the flag that does it.
+            throw new CliException("invalid-config", $"credential '{name}': {ex.Message}; to renew now whatever the schedule, run 'iotcerts renew --config <file> --now'");
+        }
     }
 
     // R-74: "caCheck" is how often /cacerts is asked whether the issuing CA changed: an absolute time ("1d", "12h") or "off".
@@ -221,6 +246,10 @@ internal static class RenewCommand
 /// <summary>The JSON renewal configuration: <c>{ "credentials": [ { ... } ] }</c>; paths are relative to the file.</summary>
 internal sealed class RenewConfiguration
 {
+    /// <summary>The schema the file names for editors (renew.schema.json); not read.</summary>
+    [JsonPropertyName("$schema")]
+    public string? Schema { get; set; }
+
     public List<RenewCredentialConfiguration>? Credentials { get; set; }
 }
 
@@ -233,6 +262,7 @@ internal sealed class RenewCredentialConfiguration
 
     public string? Label { get; set; }
 
+    [JsonConverter(typeof(OneOrManyPathsConverter))]
     public List<string>? Trust { get; set; }
 
     public bool UseSystemTrust { get; set; }
@@ -260,6 +290,42 @@ internal sealed class RenewCredentialConfiguration
     public string? CaCertificatesOut { get; set; }
 
     public string? CaCheck { get; set; }
+}
+
+/// <summary>A path or a list of paths: <c>"trust": "root.pem"</c> and <c>"trust": ["root.pem", "issuing.pem"]</c> mean the same thing.</summary>
+internal sealed class OneOrManyPathsConverter : JsonConverter<List<string>>
+{
+    public override List<string> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return [reader.GetString()!];
+        }
+
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new JsonException("\"trust\" must be a path or a list of paths");
+        }
+
+        var paths = new List<string>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            paths.Add(reader.TokenType == JsonTokenType.String ? reader.GetString()! : throw new JsonException("\"trust\" must be a path or a list of paths"));
+        }
+
+        return paths;
+    }
+
+    public override void Write(Utf8JsonWriter writer, List<string> value, JsonSerializerOptions options)
+    {
+        writer.WriteStartArray();
+        foreach (var path in value)
+        {
+            writer.WriteStringValue(path);
+        }
+
+        writer.WriteEndArray();
+    }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]

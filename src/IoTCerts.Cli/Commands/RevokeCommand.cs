@@ -29,7 +29,7 @@ internal static class RevokeCommand
                 {
                     writer.WriteStartObject();
                     writer.WritePath("ca", p.GetValue(caDir));
-                    writer.WriteString("serial", record.SerialNumber);
+                    writer.WriteString("serial", Formats.Serial(record.SerialNumber));
                     writer.WriteString("subject", Subject(new DirectoryCaDatabase(p.GetValue(caDir)!), record));
                     writer.WriteString("reason", why.ToOpenSslName());
                     writer.WriteNullableString("revokedAt", record.RevokedAt is { } at ? Formats.Time(at) : null);
@@ -38,7 +38,7 @@ internal static class RevokeCommand
                 return CliApp.Ok;
             }
 
-            invocation.Out.WriteLine($"revoked serial {record.SerialNumber} ({record.Subject}), reason {why.ToOpenSslName()}");
+            invocation.Out.WriteLine($"revoked serial {Formats.Serial(record.SerialNumber)} ({Subject(new DirectoryCaDatabase(p.GetValue(caDir)!), record)}), reason {why.ToOpenSslName()}");
             return CliApp.Ok;
         }));
         return command;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using IoTCerts.Cli.Infrastructure;
+using IoTCerts.Cli.Rendering;
 using IoTCerts.Core;
 using IoTCerts.Revocation.Online;
 
@@ -98,13 +99,14 @@ internal static class VerifyCommand
                 : crls.Count > 0 ? new CrlRevocationChecker(RevocationPolicy.Offline, crls) : null;
             var result = await new ChainValidator(anchors, policy, checker).ValidateAsync(leaf, intermediates, context, cancellationToken).ConfigureAwait(false);
             var report = platform?.CheckDeviceChain(presented, new ProfileCheckOptions { At = context.ValidationTime, UploadedCaCertificates = anchors });
+            var order = ChainOrderFinding.Of(presented, platform);
             if (parse.GetValue(json))
             {
-                WriteJson(invocation.Out, result, report);
+                WriteJson(invocation.Out, result, report, order);
             }
             else
             {
-                WriteText(invocation.Out, result, report);
+                WriteText(invocation.Out, result, report, order);
             }
 
             return result.IsValid && report is not { IsCompliant: false } ? CliApp.Ok : CliApp.Invalid;
@@ -158,7 +160,7 @@ internal static class VerifyCommand
 
     private static string Readable(DistinguishedName name) => name.IsEmpty ? "(empty name)" : name.Rfc4514Name;
 
-    private static void WriteText(TextWriter output, ChainValidationResult result, ProfileReport? report)
+    private static void WriteText(TextWriter output, ChainValidationResult result, ProfileReport? report, ChainOrderFinding? order)
     {
         output.WriteLine(result.IsValid && report is not { IsCompliant: false } ? "valid: the chain is trusted" + (report is null ? string.Empty : $" and meets the {report.Profile.Name} rules") : "INVALID");
         for (var i = 0; i < result.Chain.Count; i++)
@@ -177,13 +179,18 @@ internal static class VerifyCommand
             output.WriteLine($"  error {error.Code} at [{error.CertificateIndex}]: {error.Message}");
         }
 
+        if (order is not null)
+        {
+            output.WriteLine($"  {order.Severity} {ChainFileOrder.Code}: {order.Message}");
+        }
+
         if (report is not null)
         {
             ProfileOutput.WriteText(output, report);
         }
     }
 
-    private static void WriteJson(TextWriter output, ChainValidationResult result, ProfileReport? report)
+    private static void WriteJson(TextWriter output, ChainValidationResult result, ProfileReport? report, ChainOrderFinding? order)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -195,7 +202,7 @@ internal static class VerifyCommand
             {
                 w.WriteString("subject", Readable(certificate.Subject));
                 w.WriteString("issuer", Readable(certificate.Issuer));
-                w.WriteString("serial", Convert.ToHexString(certificate.SerialNumber.Span));
+                w.WriteString("serial", Formats.Serial(certificate.SerialNumberHex));
                 w.WriteString("notBefore", certificate.NotBefore.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
                 w.WriteString("notAfter", certificate.NotAfter.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
                 w.WriteString("sha256", certificate.Sha256Thumbprint.ToLowerInvariant());
@@ -213,6 +220,17 @@ internal static class VerifyCommand
                 w.WriteNumber("certificateIndex", error.CertificateIndex);
                 w.WriteString("message", error.Message);
             });
+            writer.WriteStartArray("warnings");
+            if (order is not null)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("code", ChainFileOrder.Code);
+                writer.WriteString("severity", order.Severity);
+                writer.WriteString("message", order.Message);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
             if (report is not null)
             {
                 writer.WriteStartObject("profile");

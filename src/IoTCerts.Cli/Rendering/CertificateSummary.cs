@@ -48,7 +48,7 @@ internal static class CertificateSummary
         json.WriteString("issuer", Readable(certificate.Issuer));
 
         // Issued serials are minimally encoded, so the DER content bytes in hex are what `openssl x509 -serial` prints.
-        json.WriteString("serial", certificate.SerialNumberHex);
+        json.WriteString("serial", Formats.Serial(certificate.SerialNumberHex));
         json.WriteString("notBefore", Formats.Time(certificate.NotBefore));
         json.WriteString("notAfter", Formats.Time(certificate.NotAfter));
         json.WriteString("sha256", certificate.Sha256Thumbprint.ToLowerInvariant());

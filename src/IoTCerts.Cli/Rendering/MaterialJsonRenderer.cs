@@ -10,7 +10,7 @@ namespace IoTCerts.Cli.Rendering;
 /// </summary>
 internal static class MaterialJsonRenderer
 {
-    public static void Write(Utf8JsonWriter json, string source, LoadedMaterial material, DateTimeOffset now)
+    public static void Write(Utf8JsonWriter json, string source, LoadedMaterial material, DateTimeOffset now, IReadOnlyList<(string Code, string Message)>? warnings = null)
     {
         json.WriteStartObject();
         json.WriteString("source", source);
@@ -32,6 +32,11 @@ internal static class MaterialJsonRenderer
             w.WriteString("description", skipped.Description);
             w.WriteString("reason", skipped.Reason);
         });
+        json.WriteObjects("warnings", warnings ?? [], (w, warning) =>
+        {
+            w.WriteString("code", warning.Code);
+            w.WriteString("message", warning.Message);
+        });
         json.WriteEndObject();
     }
 
@@ -41,7 +46,7 @@ internal static class MaterialJsonRenderer
         json.WriteNumber("index", index);
         json.WriteString("subject", certificate.Subject.Rfc4514Name);
         json.WriteString("issuer", certificate.Issuer.Rfc4514Name);
-        json.WriteString("serial", certificate.SerialNumberHex);
+        json.WriteString("serial", Formats.Serial(certificate.SerialNumberHex));
         json.WriteString("notBefore", Formats.Time(certificate.NotBefore));
         json.WriteString("notAfter", Formats.Time(certificate.NotAfter));
         json.WriteString("validity", Formats.ValidityState(certificate.NotBefore, certificate.NotAfter, now));
@@ -133,7 +138,7 @@ internal static class MaterialJsonRenderer
         foreach (var entry in crl.RevokedCertificates)
         {
             json.WriteStartObject();
-            json.WriteString("serial", entry.SerialNumberHex);
+            json.WriteString("serial", Formats.Serial(entry.SerialNumberHex));
             json.WriteString("date", Formats.Time(entry.RevocationDate));
             WriteNullable(json, "reason", entry.Reason?.ToString());
             json.WriteEndObject();

@@ -67,7 +67,7 @@ internal static class MaterialTextRenderer
             Field(output, "Revoked", crl.RevokedCount.ToString(CultureInfo.InvariantCulture));
             foreach (var entry in crl.RevokedCertificates.Take(20))
             {
-                output.WriteLine($"    {entry.SerialNumberHex}  {Formats.Time(entry.RevocationDate)}{(entry.Reason is { } reason ? "  " + reason : string.Empty)}");
+                output.WriteLine($"    {Formats.Serial(entry.SerialNumberHex)}  {Formats.Time(entry.RevocationDate)}{(entry.Reason is { } reason ? "  " + reason : string.Empty)}");
             }
 
             if (crl.RevokedCount > 20)
@@ -87,7 +87,7 @@ internal static class MaterialTextRenderer
     {
         Field(output, "Subject", certificate.Subject.Rfc4514Name);
         Field(output, "Issuer", certificate.Issuer.Rfc4514Name + (certificate.IsSelfIssued ? " (self-issued)" : string.Empty));
-        Field(output, "Serial", certificate.SerialNumberHex);
+        Field(output, "Serial", Formats.Serial(certificate.SerialNumberHex));
         Field(output, "Validity", $"{Formats.Time(certificate.NotBefore)} to {Formats.Time(certificate.NotAfter)} ({Formats.ValidityState(certificate.NotBefore, certificate.NotAfter, now)})");
         Field(output, "Version", certificate.Version.ToString(CultureInfo.InvariantCulture));
         Field(output, "Signature", certificate.SignatureAlgorithm.FriendlyName);

@@ -36,6 +36,12 @@ public sealed class PlatformProfile
     /// <summary>Every rule of the profile, upload rules first.</summary>
     public IReadOnlyList<ProfileRule> Rules { get; }
 
+    /// <summary>
+    /// True when the platform requires a device's chain file in order (R-10: the device certificate first, each
+    /// certificate followed by its issuer): <see cref="CheckDeviceChain"/> then reports a list out of order as a violation.
+    /// </summary>
+    public bool RequiresChainOrder => Rules.Any(r => r.Code == PlatformProfiles.ChainOrderRuleCode);
+
     /// <summary>True when an upload rule needs the CA's CRL fetched (use <see cref="CheckCaUploadAsync"/>).</summary>
     public bool ChecksCrlReachability => Rules.Any(r => r.Code == "ibm-ca-crl-reachable");
 
@@ -90,13 +96,18 @@ public sealed class PlatformProfile
         });
     }
 
-    /// <summary>Checks a device chain at connection time; the certificates may come in any order (they are put in chain order first).</summary>
+    /// <summary>
+    /// Checks a device chain at connection time, as the device presents it. The certificates are put in chain order
+    /// for the rules; profiles that require the presented order (<see cref="RequiresChainOrder"/>) report a list out of
+    /// order under the rule <c>chain-order</c> (R-10, see <see cref="ChainFileOrder"/>).
+    /// </summary>
     /// <exception cref="ArgumentException">The list is empty.</exception>
     public ProfileReport CheckDeviceChain(IReadOnlyList<Certificate> chain, ProfileCheckOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(chain);
         var ordered = OrderedChain.FromBag(NotEmpty(chain, nameof(chain)), endEntity: null, (options ?? ProfileCheckOptions.Default).ValidatedChain);
-        return Run(ProfileStage.DeviceConnection, [.. ordered.Certificates, .. ordered.Extras], options ?? ProfileCheckOptions.Default, ordered.Certificates.Count);
+        return Run(ProfileStage.DeviceConnection, [.. ordered.Certificates, .. ordered.Extras], options ?? ProfileCheckOptions.Default, ordered.Certificates.Count,
+            ChainFileOrder.FindProblem(chain, ordered));
     }
 
     /// <summary>Reads the platform's device identity from a device certificate.</summary>
@@ -142,9 +153,9 @@ public sealed class PlatformProfile
         return list;
     }
 
-    private ProfileReport Run(ProfileStage stage, IReadOnlyList<Certificate> certificates, ProfileCheckOptions options, int? chainLength = null)
+    private ProfileReport Run(ProfileStage stage, IReadOnlyList<Certificate> certificates, ProfileCheckOptions options, int? chainLength = null, string? orderProblem = null)
     {
-        var input = new RuleInput(certificates, chainLength ?? certificates.Count, options, options.At ?? (options.TimeProvider ?? TimeProvider.System).GetUtcNow());
+        var input = new RuleInput(certificates, chainLength ?? certificates.Count, options, options.At ?? (options.TimeProvider ?? TimeProvider.System).GetUtcNow(), orderProblem);
         var checkedRules = new List<ProfileRule>();
         var violations = new List<ProfileViolation>();
         var notChecked = new List<UncheckedRule>();
@@ -207,7 +218,7 @@ internal readonly record struct IdentityReading(DeviceIdentity? Identity, string
     public static IdentityReading Ambiguous(string error) => new(null, error, MaterialErrorCode.AmbiguousCommonName);
 }
 
-internal sealed record RuleInput(IReadOnlyList<Certificate> Certificates, int ChainLength, ProfileCheckOptions Options, DateTimeOffset At);
+internal sealed record RuleInput(IReadOnlyList<Certificate> Certificates, int ChainLength, ProfileCheckOptions Options, DateTimeOffset At, string? OrderProblem = null);
 
 internal readonly record struct Finding(int Index, string Detail, string? SkipReason = null)
 {

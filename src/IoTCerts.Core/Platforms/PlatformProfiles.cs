@@ -8,6 +8,7 @@ internal static class PlatformProfiles
 {
     public const int CumulocityMaxChain = 10;
     public const int CumulocityLegacyMaxChain = 2;
+    public const string ChainOrderRuleCode = "chain-order";
 
     private static readonly Lazy<IReadOnlyList<PlatformProfile>> s_all = new(() =>
     [
@@ -50,6 +51,7 @@ internal static class PlatformProfiles
         Rule("c8y-chain-includes-ca", ProfileStage.DeviceConnection,
             "Cumulocity requires the device chain to include an uploaded CA certificate, or the device certificate's direct issuer to be uploaded", "R-20",
             ChainIncludesUploadedCa),
+        ChainOrder("Cumulocity"),
         Rule("c8y-chain-length", ProfileStage.DeviceConnection, lengthRule, "R-21", i =>
         {
             var length = ChainLengthToUploadedCa(i);
@@ -78,7 +80,7 @@ internal static class PlatformProfiles
 
             if (i.Options.CrlFetchResults is not { } results)
             {
-                return [Finding.Skip("the CRL distribution points were not fetched (use CheckCaUploadAsync)")];
+                return [Finding.Skip("the CA's CRL distribution points were not fetched, so their reachability is unknown")];
             }
 
             return uris.Where(u => !results.TryGetValue(u, out var r) || r.Status != CrlFetchStatus.Fetched)
@@ -87,6 +89,7 @@ internal static class PlatformProfiles
         Rule("ibm-device-identity", ProfileStage.DeviceConnection,
             "IBM Watson IoT requires the device certificate to carry CN d:{type}:{id} or SubjectAltName email:d:{type}:{id}", "R-31",
             i => IbmIdentity(i.Certificates[0]).Error is { } error ? [new Finding(0, error)] : []),
+        ChainOrder("IBM Watson IoT"),
     ], IbmIdentity);
 
     private static PlatformProfile AzureEdge() => new("azure-iot-edge", "Azure IoT Edge / DPS: Edge CA extensions, device CN = device id.", null,
@@ -131,7 +134,13 @@ internal static class PlatformProfiles
             i => Chain(i).Select((c, n) => (c, n)).Where(x => Dates(x.c, i.At) is not null).Select(x => new Finding(x.n, Dates(x.c, i.At)!))),
         Rule("defender-chain-crl-distribution-point", ProfileStage.DeviceConnection, "Defender for IoT requires the certificate to name a CRL Distribution Point, which is checked at connection", "R-50",
             i => First(i, c => c.CrlDistributionPointUris.Any() ? null : $"\"{Name(c)}\" has no CRL Distribution Point URL")),
+        ChainOrder("Defender for IoT"),
     ], c => CommonNameIdentity("defender-iot", c, "Defender for IoT names the appliance by the certificate's Common Name", allowColon: true));
+
+    // the platform's TLS peer takes the chain file as it is sent; only the validator in our own client reorders.
+    private static RuleCheck ChainOrder(string platform) => Rule(ChainOrderRuleCode, ProfileStage.DeviceConnection,
+        $"{platform} requires the device chain file in order: the device certificate first, each certificate followed by its issuer", "R-10",
+        i => i.OrderProblem is { } problem ? [new Finding(-1, problem)] : []);
 
     private static RuleCheck Rule(string code, ProfileStage stage, string requirement, string reference, Func<RuleInput, IEnumerable<Finding>> check) =>
         new(new ProfileRule(code, stage, requirement, reference), check);

@@ -84,7 +84,16 @@ public sealed class CertificateRenewalEngine
     public DateTimeOffset? GetNextAttempt(RenewalCredential credential) => _states[credential].NextAttempt;
 
     /// <summary>Looks at every credential once: those due are renewed (or enrolled), the others are left alone.</summary>
-    public async Task<IReadOnlyList<RenewalOutcome>> RunOnceAsync(CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<RenewalOutcome>> RunOnceAsync(CancellationToken cancellationToken = default) => PassAsync(renewNow: false, cancellationToken);
+
+    /// <summary>
+    /// Renews (or enrolls) every credential now, whatever its schedule says, with the same safety as a scheduled
+    /// renewal: the new pair is written next to the live one, verified, then promoted. For an operator's "renew now"
+    /// (a key thought exposed, a changed subject); the schedule applies again from the new certificate.
+    /// </summary>
+    public Task<IReadOnlyList<RenewalOutcome>> RenewNowAsync(CancellationToken cancellationToken = default) => PassAsync(renewNow: true, cancellationToken);
+
+    private async Task<IReadOnlyList<RenewalOutcome>> PassAsync(bool renewNow, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -92,7 +101,7 @@ public sealed class CertificateRenewalEngine
             var outcomes = new List<RenewalOutcome>(Credentials.Count);
             foreach (var credential in Credentials)
             {
-                outcomes.Add(await ProcessAsync(credential, cancellationToken).ConfigureAwait(false));
+                outcomes.Add(await ProcessAsync(credential, renewNow, cancellationToken).ConfigureAwait(false));
             }
 
             return outcomes;
@@ -130,11 +139,11 @@ public sealed class CertificateRenewalEngine
         }
     }
 
-    private async Task<RenewalOutcome> ProcessAsync(RenewalCredential credential, CancellationToken cancellationToken)
+    private async Task<RenewalOutcome> ProcessAsync(RenewalCredential credential, bool renewNow, CancellationToken cancellationToken)
     {
         var state = _states[credential];
         var now = _clock.GetUtcNow();
-        if (state.NextAttempt is { } planned && now < planned)
+        if (!renewNow && state.NextAttempt is { } planned && now < planned)
         {
             return new RenewalOutcome(credential, RenewalStatus.NotDue, planned, null, state.Current?.Certificate, state.ScheduledRenewal);
         }
@@ -182,7 +191,7 @@ public sealed class CertificateRenewalEngine
                 renewAt = certificate.NotBefore.ToUniversalTime() + ((certificate.NotAfter - certificate.NotBefore) * 0.9);
             }
 
-            if (now < renewAt)
+            if (now < renewAt && !renewNow)
             {
                 var issuerChange = await IssuerChangeAsync(credential, state, current, now, cancellationToken).ConfigureAwait(false);
                 if (issuerChange is null)

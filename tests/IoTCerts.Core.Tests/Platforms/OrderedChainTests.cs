@@ -72,4 +72,30 @@ public sealed class OrderedChainTests
     {
         Assert.Throws<ArgumentException>(() => OrderedChain.FromBag([]));
     }
+
+    [Fact]
+    public void A_presented_file_in_chain_order_has_no_order_problem_even_with_copies_and_extras_after_it()
+    {
+        var p = Pki.Value;
+
+        Assert.Null(ChainFileOrder.FindProblem(Full));
+        Assert.Null(ChainFileOrder.FindProblem([p.Device.Certificate, p.Device.Certificate, p.Int2.Certificate, p.Int1.Certificate, p.Root.Certificate, p.Other.Certificate]));
+        Assert.Null(ChainFileOrder.FindProblem([p.Device.Certificate]));
+    }
+
+    [Fact]
+    public void A_root_first_file_names_the_first_position_out_of_order_and_the_chain_order()
+    {
+        var p = Pki.Value;
+
+        var problem = ChainFileOrder.FindProblem([.. Full.Reverse()]);
+        var swapped = ChainFileOrder.FindProblem([p.Device.Certificate, p.Int1.Certificate, p.Int2.Certificate, p.Root.Certificate]);
+        var extraFirst = ChainFileOrder.FindProblem([p.Other.Certificate, .. Full]);
+
+        Assert.StartsWith("position 1 of the file holds \"CN=Order Root\" where the device certificate (\"CN=order-device\") belongs", problem, StringComparison.Ordinal);
+        Assert.EndsWith("\"CN=order-device\" -> \"CN=Order CA 2\" -> \"CN=Order CA 1\" -> \"CN=Order Root\"", problem, StringComparison.Ordinal);
+        Assert.StartsWith("position 2 of the file holds \"CN=Order CA 1\" where the issuer of \"CN=order-device\"", swapped, StringComparison.Ordinal);
+        Assert.StartsWith("position 1 of the file holds \"CN=Unrelated CA\"", extraFirst, StringComparison.Ordinal);
+        Assert.Equal("ChainOrder", ChainFileOrder.Code);
+    }
 }

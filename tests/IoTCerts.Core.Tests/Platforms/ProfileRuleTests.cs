@@ -136,6 +136,10 @@ public sealed class ProfileRuleTests
             () => Connect("defender-iot", Uploaded(P.Root), P.Device, P.Root.Issue(new ProfileSpec { Subject = "CN=Profile Issuing CA,O=IoTCerts", Key = "ec", NotAfter = Now.AddDays(-1), NotBefore = Now.AddDays(-20) }))),
         ["defender-iot/defender-chain-crl-distribution-point"] = (() => Connect("defender-iot", Uploaded(P.Root), P.Device, P.Int),
             () => Connect("defender-iot", Uploaded(P.Root), P.Int.Issue(DeviceSpec("CN=no-cdp") with { Cdp = [] }), P.Int)),
+        ["defender-iot/chain-order"] = (() => Connect("defender-iot", Uploaded(P.Root), P.Device, P.Int, P.Root), () => Connect("defender-iot", Uploaded(P.Root), P.Root, P.Int, P.Device)),
+        ["cumulocity/chain-order"] = (() => Connect("cumulocity", Uploaded(P.Root), P.Device, P.Int, P.Root), () => Connect("cumulocity", Uploaded(P.Root), P.Root, P.Int, P.Device)),
+        ["cumulocity-legacy/chain-order"] = (() => Connect("cumulocity-legacy", Uploaded(P.Root), P.DirectDevice, P.Root), () => Connect("cumulocity-legacy", Uploaded(P.Root), P.Root, P.DirectDevice)),
+        ["ibm-watson-iot/chain-order"] = (() => Connect("ibm-watson-iot", Uploaded(P.Root), P.Device, P.Int), () => Connect("ibm-watson-iot", Uploaded(P.Root), P.Int, P.Device)),
     };
 
     public static TheoryData<string> RuleIds()

@@ -187,6 +187,25 @@ public sealed class RenewalEngineTests
     }
 
     [Fact]
+    public async Task RenewNowRenewsACertificateTheScheduleCallsNotDue()
+    {
+        using var setup = new Setup(TimeSpan.FromDays(365));
+        await setup.RunAsync();
+        var first = setup.Live();
+
+        var scheduled = await setup.RunAsync();
+        var forced = Assert.Single(await setup.Engine.RenewNowAsync());
+        var after = await setup.RunAsync();
+
+        Assert.Equal(RenewalStatus.NotDue, scheduled.Status);
+        Assert.Equal(RenewalStatus.Renewed, forced.Status);
+        Assert.NotEqual(first.Certificate.Thumbprint, setup.Live().Certificate.Thumbprint);
+        Assert.EndsWith("/simplereenroll", setup.Backend.Paths[^1], StringComparison.Ordinal);
+        Assert.Equal(RenewalStatus.NotDue, after.Status);
+        Assert.True(after.ScheduledRenewal > setup.Clock.GetUtcNow().AddDays(200), "the schedule applies again from the new certificate");
+    }
+
+    [Fact]
     public async Task AnExpiredCertificateFallsBackToTheBootstrapIdentity()
     {
         using var setup = new Setup(TimeSpan.FromDays(10));

@@ -72,7 +72,7 @@ internal sealed class MqttConnectionOptions
             TargetHost = parse.GetValue(_sni),
             Credential = parse.GetValue(_keyUri) is { } keyUri
                 ? MqttCredentialFiles.LoadWithTokenKey(parse.GetValue(_cert)!, keyUri, parse.GetValue(_key), parse.GetValue(_pinFile), parse.GetValue(_chain) ?? [])
-                : MqttCredentialFiles.Load(parse.GetValue(_cert)!, parse.GetValue(_key), parse.GetValue(_chain) ?? [], password),
+                : MqttCredentialFiles.Load(parse.GetValue(_cert)!, parse.GetValue(_key), parse.GetValue(_chain) ?? [], password, parse.InvocationConfiguration.Error),
             TrustStorePath = parse.GetValue(_trust),
             SslProtocols = parse.GetValue(_tlsVersion) switch
             {
@@ -170,13 +170,22 @@ internal static class MqttCredentialFiles
         return File.ReadAllText(path).TrimEnd('\r', '\n');
     }
 
-    public static MqttClientCredential Load(string certificatePath, string? keyPath, IEnumerable<string> chainPaths, string? password)
+    public static MqttClientCredential Load(string certificatePath, string? keyPath, IEnumerable<string> chainPaths, string? password, TextWriter? warnings = null)
     {
         var options = new LoadOptions { Password = password };
         LoadedMaterial certificates = MaterialLoader.LoadFile(certificatePath, options);
         if (certificates.Certificates.Count == 0)
         {
             throw new MaterialException(MaterialErrorCode.NothingFound, "the file holds no certificate") { SourceName = certificatePath };
+        }
+
+        // the TLS stack sends the chain in issuer order whatever the file says, so this client works with a file
+        // other clients (mosquitto) and the platforms refuse: say so rather than hide it.
+        if (warnings is not null && certificates.Format is MaterialFormat.Pem or MaterialFormat.Der
+            && certificates.Certificates.Count is > 1 and <= OrderedChain.MaxCertificates
+            && ChainOrderFinding.Of(certificates.Certificates, profile: null) is { } order)
+        {
+            warnings.WriteLine($"iotcerts: warning [{ChainFileOrder.Code}] '{certificatePath}': {order.Message}; this client sends the corrected order");
         }
 
         LoadedMaterial keys = keyPath is null ? certificates : MaterialLoader.LoadFile(keyPath, options);
