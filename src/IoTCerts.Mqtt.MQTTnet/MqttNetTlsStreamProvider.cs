@@ -81,6 +81,8 @@ public sealed class MqttNetTlsStreamProvider : IMqttClientStreamProvider
             throw new MqttNetTlsException(MqttNetTlsErrorCode.NetworkUnreachable, $"the broker at {host}:{port} cannot be reached ({reason})", e);
         }
 
+        // Taken now: after a refused TLS 1.3 handshake the peer may already be gone.
+        (EndPoint? local, EndPoint? remote) = (socket.LocalEndPoint, socket.RemoteEndPoint);
         ServerRefusal? refusal = null;
         var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
         var authentication = new SslClientAuthenticationOptions
@@ -112,7 +114,7 @@ public sealed class MqttNetTlsStreamProvider : IMqttClientStreamProvider
 
         LastCertificate = credential.Certificate;
         LastProtocol = ssl.SslProtocol;
-        return new TlsSessionStream(ssl, socket, credential, $"{host}:{port}");
+        return new TlsSessionStream(ssl, local, remote, credential, $"{host}:{port}");
     }
 
     private SslStreamCertificateContext ContextFor(CertificateCredential credential)

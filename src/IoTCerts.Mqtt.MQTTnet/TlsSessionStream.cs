@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Security;
-using System.Net.Sockets;
 using System.Security.Authentication;
 using IoTCerts.Core;
 using MQTTnet.Channel;
@@ -19,13 +18,13 @@ internal sealed class TlsSessionStream : Stream, IMqttClientStreamEndPoints
     private readonly string _endpoint;
     private bool _received;
 
-    public TlsSessionStream(SslStream inner, Socket socket, CertificateCredential credential, string endpoint)
+    public TlsSessionStream(SslStream inner, EndPoint? local, EndPoint? remote, CertificateCredential credential, string endpoint)
     {
         _inner = inner;
         _credential = credential;
         _endpoint = endpoint;
-        LocalEndPoint = socket.LocalEndPoint;
-        RemoteEndPoint = socket.RemoteEndPoint;
+        LocalEndPoint = local;
+        RemoteEndPoint = remote;
     }
 
     public EndPoint? LocalEndPoint { get; }
@@ -80,15 +79,35 @@ internal sealed class TlsSessionStream : Stream, IMqttClientStreamEndPoints
         }
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => _inner.Write(buffer, offset, count);
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
-    public override void Write(ReadOnlySpan<byte> buffer) => _inner.Write(buffer);
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        try
+        {
+            _inner.Write(buffer);
+        }
+        catch (IOException e) when (!_received)
+        {
+            throw Explain(e);
+        }
+    }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        _inner.WriteAsync(buffer, offset, count, cancellationToken);
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        _inner.WriteAsync(buffer, cancellationToken);
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e) when (!_received)
+        {
+            // The CONNECT itself fails when a TLS 1.3 broker has already refused the certificate and reset the connection.
+            throw Explain(e);
+        }
+    }
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
