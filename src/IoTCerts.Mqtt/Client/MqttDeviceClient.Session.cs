@@ -87,7 +87,7 @@ public partial class MqttDeviceClient
                 ClientId = clientId,
                 CleanSession = _options.CleanSession || (_options.CleanSessionOnFirstConnect && !_sessionStarted),
                 UserName = _options.UserName,
-                Password = _options.Password is null ? null : System.Text.Encoding.UTF8.GetBytes(_options.Password),
+                Password = _options.Password is null ? (ReadOnlyMemory<byte>?)null : System.Text.Encoding.UTF8.GetBytes(_options.Password),
                 Will = _options.Will,
                 KeepAliveSeconds = (ushort)_options.KeepAlive.TotalSeconds,
             });
