@@ -3,11 +3,16 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Authentication;
 using System.Text;
+using IoTCerts.Core;
 using IoTCerts.Mqtt;
+using IoTCerts.Mqtt.MQTTnet;
 using IoTCerts.Mqtt.Tests.Fixtures;
+using MQTTnet;
+using MQTTnet.Protocol;
 
-// Publishes N QoS 1 messages to a local mosquitto (mutual TLS) with MqttDeviceClient and with `mosquitto_pub -l -q 1`
-// fed the same lines, in the same run, and writes a markdown table. An observer client subscribed to devices/# during
+// Publishes N QoS 1 messages to a local mosquitto (mutual TLS) with MqttDeviceClient, with an MQTTnet 5 client through
+// IoTCerts.Mqtt.MQTTnet (full chain, ChainValidator) and with `mosquitto_pub -l -q 1` fed the same lines, in the same
+// run (plus QoS 0 rows for both .NET clients), and writes a markdown table. An observer client subscribed to devices/# during
 // every run tells when all N messages went through the broker, the same measure for every publisher.
 //   dotnet run -c Release --project benchmarks/IoTCerts.Mqtt.PublishBenchmark -- [count] [output.md]
 int count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
@@ -37,6 +42,7 @@ foreach ((SslProtocols protocol, int window) in WindowRuns())
     string topic = $"devices/{cn}/data";
     Task delivered = observed.Expect(topic, count);
     await using var client = new MqttDeviceClient(Options(cn, protocol, window));
+    long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
     var watch = Stopwatch.StartNew();
     Require(await client.ConnectAsync());
 
@@ -53,7 +59,82 @@ foreach ((SslProtocols protocol, int window) in WindowRuns())
     TimeSpan through = watch.Elapsed;
     await client.DisconnectAsync();
     string cold = run == 1 ? " (first run: cold, includes JIT)" : string.Empty;
-    rows.Add(new Row($"MqttDeviceClient, {Tls(protocol)}, in-flight window {window}{cold}", cn, acked, through));
+    rows.Add(new Row($"MqttDeviceClient, QoS 1, {Tls(protocol)}, in-flight window {window}{cold}", cn, acked, through, PerMessage(allocatedBefore)));
+    Console.WriteLine($"{rows[^1].Name}: {count / through.TotalSeconds:N0} msg/s through the broker");
+}
+
+// QoS 0 with our client: written to the connection, so "through the broker" is the only meaningful time.
+{
+    string cn = "bench-own-q0-13";
+    string topic = $"devices/{cn}/data";
+    Task delivered = observed.Expect(topic, count);
+    await using var client = new MqttDeviceClient(Options(cn, SslProtocols.Tls13, 20));
+    long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+    var watch = Stopwatch.StartNew();
+    Require(await client.ConnectAsync());
+    for (int i = 0; i < count; i++)
+    {
+        await client.PublishAsync(topic, payloads[i], MqttQualityOfService.AtMostOnce);
+    }
+
+    await delivered.WaitAsync(TimeSpan.FromMinutes(2));
+    TimeSpan through = watch.Elapsed;
+    await client.DisconnectAsync();
+    rows.Add(new Row("MqttDeviceClient, QoS 0, TLS 1.3", cn, null, through, PerMessage(allocatedBefore)));
+    Console.WriteLine($"{rows[^1].Name}: {count / through.TotalSeconds:N0} msg/s through the broker");
+}
+
+// MQTTnet 5 through IoTCerts.Mqtt.MQTTnet: the same full chain and the same broker validation (ChainValidator).
+var anchors = new ChainValidator([Certificate.Parse(pki.Root.RawData)]);
+var factory = new MqttClientFactory();
+foreach ((SslProtocols protocol, MqttQualityOfServiceLevel qos) in new[] { (SslProtocols.Tls13, MqttQualityOfServiceLevel.AtLeastOnce), (SslProtocols.Tls12, MqttQualityOfServiceLevel.AtLeastOnce), (SslProtocols.Tls13, MqttQualityOfServiceLevel.AtMostOnce) })
+{
+    string cn = $"bench-mqttnet-q{(int)qos}-{(protocol == SslProtocols.Tls13 ? "13" : "12")}";
+    string topic = $"devices/{cn}/data";
+    Task delivered = observed.Expect(topic, count);
+    MqttClientCredential device = pki.Device(cn);
+    var tls = new MqttNetTlsStreamProvider(new MqttNetTlsOptions
+    {
+        Credential = new CertificateCredential(device.Certificate, device.Intermediates),
+        ServerValidator = anchors,
+        TargetHost = "localhost",
+        EnabledProtocols = protocol,
+    });
+    MqttClientOptions options = new MqttClientOptionsBuilder()
+        .WithTcpServer("127.0.0.1", protocol == SslProtocols.Tls13 ? broker.Tls13Port : broker.Tls12Port)
+        .WithStreamProvider(tls)
+        .WithClientId(cn)
+        .WithTimeout(TimeSpan.FromMinutes(2))
+        .Build();
+    using IMqttClient client = factory.CreateMqttClient();
+    long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+    var watch = Stopwatch.StartNew();
+    await client.ConnectAsync(options);
+    TimeSpan? acked = null;
+    if (qos == MqttQualityOfServiceLevel.AtLeastOnce)
+    {
+        // MQTTnet has no in-flight window of its own: every publish is started at once, like ours.
+        var pending = new Task[count];
+        for (int i = 0; i < count; i++)
+        {
+            pending[i] = client.PublishBinaryAsync(topic, payloads[i], qos);
+        }
+
+        await Task.WhenAll(pending);
+        acked = watch.Elapsed;
+    }
+    else
+    {
+        for (int i = 0; i < count; i++)
+        {
+            await client.PublishBinaryAsync(topic, payloads[i], qos);
+        }
+    }
+
+    await delivered.WaitAsync(TimeSpan.FromMinutes(2));
+    TimeSpan through = watch.Elapsed;
+    await client.DisconnectAsync();
+    rows.Add(new Row($"MQTTnet 5 through IoTCerts.Mqtt.MQTTnet, QoS {(int)qos}, {Tls(protocol)}", cn, acked, through, PerMessage(allocatedBefore)));
     Console.WriteLine($"{rows[^1].Name}: {count / through.TotalSeconds:N0} msg/s through the broker");
 }
 
@@ -92,7 +173,7 @@ foreach (SslProtocols protocol in new[] { SslProtocols.Tls13, SslProtocols.Tls12
         throw new InvalidOperationException($"mosquitto_pub failed ({process.ExitCode}): {await errors}");
     }
 
-    rows.Add(new Row($"mosquitto_pub -l -q 1, {Tls(protocol)} (libmosquitto in-flight 20)", id, null, through));
+    rows.Add(new Row($"mosquitto_pub -l -q 1, {Tls(protocol)} (libmosquitto in-flight 20)", id, null, through, null));
     Console.WriteLine($"{rows[^1].Name}: {count / through.TotalSeconds:N0} msg/s through the broker");
 }
 
@@ -100,7 +181,7 @@ string[] log = broker.ReadLog().Split('\n');
 int Received(string clientId) => log.Count(l => l.Contains($"Received PUBLISH from {clientId} ", StringComparison.Ordinal));
 
 var md = new StringBuilder();
-md.AppendLine("# MQTT publish throughput: MqttDeviceClient vs mosquitto_pub");
+md.AppendLine("# MQTT publish throughput: MqttDeviceClient vs MQTTnet through IoTCerts.Mqtt.MQTTnet vs mosquitto_pub");
 md.AppendLine();
 md.AppendLine($"{count:N0} QoS 1 messages (payloads `m0000000`..., 8 bytes) published to a local Debian mosquitto ({MosquittoVersion()}) over mutual TLS");
 md.AppendLine("(client certificate + intermediate, cafile = root only), every publisher in the same run against the same broker.");
@@ -110,18 +191,24 @@ md.AppendLine();
 string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
 md.AppendLine($"Machine: {Environment.ProcessorCount} cores shared with other work (load average {load} at the end of the run), {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}. The broker logs every packet (log_type all), the same cost for every publisher.");
 md.AppendLine();
-md.AppendLine("| Publisher | All PUBACKs (s) | Through the broker (s) | Messages/s | Received by the broker (its log) |");
-md.AppendLine("|---|---:|---:|---:|---:|");
+md.AppendLine("Allocated/message: bytes allocated by the whole benchmark process during the row divided by the messages (includes the");
+md.AppendLine("observer's receive path, the same for every in-process row; n/a for the external mosquitto_pub).");
+md.AppendLine();
+md.AppendLine("| Publisher | All PUBACKs (s) | Through the broker (s) | Messages/s | Allocated/message (B) | Received by the broker (its log) |");
+md.AppendLine("|---|---:|---:|---:|---:|---:|");
 foreach (Row r in rows)
 {
     string acked = r.Acked is { } a ? a.TotalSeconds.ToString("0.00") : "n/a";
-    md.AppendLine($"| {r.Name} | {acked} | {r.Through.TotalSeconds:0.00} | {count / r.Through.TotalSeconds:N0} | {Received(r.ClientId):N0} |");
+    string allocated = r.AllocatedPerMessage is { } b ? b.ToString("N0") : "n/a";
+    md.AppendLine($"| {r.Name} | {acked} | {r.Through.TotalSeconds:0.00} | {count / r.Through.TotalSeconds:N0} | {allocated} | {Received(r.ClientId):N0} |");
 }
 
-double ours = count / rows.Last(r => r.Name.StartsWith("MqttDeviceClient, TLS 1.3, in-flight window 20", StringComparison.Ordinal)).Through.TotalSeconds;
+double ours = count / rows.Last(r => r.Name.StartsWith("MqttDeviceClient, QoS 1, TLS 1.3, in-flight window 20", StringComparison.Ordinal)).Through.TotalSeconds;
 double theirs = count / rows.First(r => r.Name.StartsWith("mosquitto_pub", StringComparison.Ordinal)).Through.TotalSeconds;
 md.AppendLine();
 md.AppendLine($"Ratio MqttDeviceClient (warm) / mosquitto_pub, TLS 1.3, same in-flight window 20: **{ours / theirs:0.00}**.");
+double net = count / rows.First(r => r.Name.StartsWith("MQTTnet 5 through IoTCerts.Mqtt.MQTTnet, QoS 1, TLS 1.3", StringComparison.Ordinal)).Through.TotalSeconds;
+md.AppendLine($"Ratio MqttDeviceClient (warm) / MQTTnet through IoTCerts.Mqtt.MQTTnet, QoS 1, TLS 1.3: **{ours / net:0.00}**.");
 md.AppendLine();
 md.AppendLine("Note: `mosquitto_pub -l` (2.0.11) disconnects as soon as its input ends, without waiting for the messages it still");
 md.AppendLine("has queued: fed a 100,000-line file and closed, only about 34,500 reach the broker (exit code 0). The benchmark");
@@ -142,6 +229,8 @@ MqttDeviceClientOptions Options(string cn, SslProtocols protocol, int window) =>
     SslProtocols = protocol,
     MaxInflightMessages = window,
 };
+
+long PerMessage(long allocatedBefore) => (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / count;
 
 static void Require(MqttConnectResult result)
 {
@@ -180,7 +269,7 @@ static string FindRepoRoot()
     return Directory.GetCurrentDirectory();
 }
 
-internal sealed record Row(string Name, string ClientId, TimeSpan? Acked, TimeSpan Through);
+internal sealed record Row(string Name, string ClientId, TimeSpan? Acked, TimeSpan Through, long? AllocatedPerMessage);
 
 /// <summary>Counts the observer's messages for the topic of the current run.</summary>
 internal sealed class ObservedCounter

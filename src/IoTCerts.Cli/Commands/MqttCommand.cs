@@ -34,9 +34,9 @@ internal static class MqttCommand
         var connection = new MqttConnectionOptions("generic");
         var topic = new Option<string>("--topic") { Description = "The topic to publish to.", Required = true };
         var message = new Option<string>("--message") { Description = "The message (sent as UTF-8).", Required = true };
-        var qos = QosOption("The QoS: 0 (written to the connection) or 1 (the broker acknowledges with PUBACK).", "0");
+        var qos = QosOption("The QoS: 0 (written to the connection), 1 (the broker acknowledges with PUBACK) or 2 (exactly once: PUBREC, PUBREL, PUBCOMP).", "0");
         var retain = new Option<bool>("--retain") { Description = "Ask the broker to retain the message." };
-        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the broker's PUBACK (QoS 1).", DefaultValueFactory = _ => 30 };
+        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the broker's acknowledgement (QoS 1 and 2).", DefaultValueFactory = _ => 30 };
         var json = CommonOptions.Json();
         var command = new Command("publish", "Connect, publish one message, disconnect.") { topic, message, qos, retain, timeout, json };
         connection.AddTo(command);
@@ -44,7 +44,7 @@ internal static class MqttCommand
         {
             var parse = invocation.Parse;
             MqttDeviceClientOptions options = connection.Build(parse);
-            MqttQualityOfService quality = parse.GetValue(qos) == "1" ? MqttQualityOfService.AtLeastOnce : MqttQualityOfService.AtMostOnce;
+            MqttQualityOfService quality = Qos(parse.GetValue(qos));
             string topicName = parse.GetValue(topic)!;
             if (!MqttTopic.IsValidTopicName(topicName))
             {
@@ -69,7 +69,7 @@ internal static class MqttCommand
                             : $"the broker did not acknowledge the message on '{topicName}' within {wait.TotalSeconds:0.#} s");
                 }
 
-                bool acknowledged = quality == MqttQualityOfService.AtLeastOnce;
+                bool acknowledged = quality != MqttQualityOfService.AtMostOnce;
                 if (parse.GetValue(json))
                 {
                     JsonOutput.Write(invocation.Out, w =>
@@ -84,7 +84,12 @@ internal static class MqttCommand
                 }
                 else
                 {
-                    string how = acknowledged ? "QoS 1, acknowledged by the broker" : "QoS 0, written to the connection";
+                    string how = quality switch
+                    {
+                        MqttQualityOfService.ExactlyOnce => "QoS 2, delivery completed with the broker (PUBCOMP)",
+                        MqttQualityOfService.AtLeastOnce => "QoS 1, acknowledged by the broker",
+                        _ => "QoS 0, written to the connection",
+                    };
                     await invocation.Out.WriteLineAsync($"published to '{topicName}' ({how}); {connected.Reason}").ConfigureAwait(false);
                 }
 
@@ -98,7 +103,7 @@ internal static class MqttCommand
     {
         var connection = new MqttConnectionOptions("generic");
         var topic = new Option<string[]>("--topic") { Description = "A topic filter to subscribe to ('+' and '#' wildcards; repeatable).", Required = true };
-        var qos = QosOption("The QoS asked for the subscription: 0 or 1.", "1");
+        var qos = QosOption("The QoS asked for the subscription: 0, 1 or 2.", "1");
         var count = new Option<int?>("--count") { Description = "Stop after this many messages." };
         var timeout = new Option<double?>("--timeout") { Description = "Stop after this many seconds (exit 1 if --count messages have not all come by then)." };
         var json = new Option<bool>("--json") { Description = "Print each message as one JSON object on its own line (JSON Lines) instead of text." };
@@ -130,7 +135,7 @@ internal static class MqttCommand
             }
 
             MqttDeviceClientOptions options = connection.Build(parse);
-            MqttQualityOfService quality = parse.GetValue(qos) == "1" ? MqttQualityOfService.AtLeastOnce : MqttQualityOfService.AtMostOnce;
+            MqttQualityOfService quality = Qos(parse.GetValue(qos));
             bool asJson = parse.GetValue(json);
             using var shutdown = ShutdownSignal.Listen();
             return await RunAsync(options, async (client, _, lost) =>
@@ -256,9 +261,16 @@ internal static class MqttCommand
     private static Option<string> QosOption(string description, string defaultValue)
     {
         var option = new Option<string>("--qos") { Description = description, DefaultValueFactory = _ => defaultValue };
-        option.AcceptOnlyFromAmong("0", "1");
+        option.AcceptOnlyFromAmong("0", "1", "2");
         return option;
     }
+
+    private static MqttQualityOfService Qos(string? value) => value switch
+    {
+        "2" => MqttQualityOfService.ExactlyOnce,
+        "1" => MqttQualityOfService.AtLeastOnce,
+        _ => MqttQualityOfService.AtMostOnce,
+    };
 
     private static TimeSpan Seconds(double value, string name) =>
         value > 0 && value <= 86_400 ? TimeSpan.FromSeconds(value) : throw new CliException("usage", $"{name} must be between 0 and 86400 seconds");

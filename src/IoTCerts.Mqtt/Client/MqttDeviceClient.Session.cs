@@ -37,6 +37,7 @@ public partial class MqttDeviceClient
             }
 
             fresh = result.IsAccepted;
+            _sessionStarted |= fresh;
         }
         finally
         {
@@ -84,7 +85,10 @@ public partial class MqttDeviceClient
             connection.Send(new MqttConnectPacket
             {
                 ClientId = clientId,
-                CleanSession = _options.CleanSession,
+                CleanSession = _options.CleanSession || (_options.CleanSessionOnFirstConnect && !_sessionStarted),
+                UserName = _options.UserName,
+                Password = _options.Password is null ? (ReadOnlyMemory<byte>?)null : System.Text.Encoding.UTF8.GetBytes(_options.Password),
+                Will = _options.Will,
                 KeepAliveSeconds = (ushort)_options.KeepAlive.TotalSeconds,
             });
             first = await connection.Reader.ReadAsync(timeout.Token).ConfigureAwait(false);

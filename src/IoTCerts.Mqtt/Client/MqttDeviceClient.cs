@@ -35,6 +35,7 @@ public partial class MqttDeviceClient : IAsyncDisposable
     private MqttConnectResult? _lastResult;
     private bool _stopped = true;
     private bool _disposed;
+    private bool _sessionStarted; // a connection was accepted: CleanSessionOnFirstConnect resumes from now on (written under _connectGate)
     private bool _reconnecting;
     private int _failureStreak;
     private ushort _lastPacketId;

@@ -68,6 +68,28 @@ public sealed class MqttDeviceClientOptions
     /// <summary>Whether the broker discards the session on connect. Default <see langword="true"/>.</summary>
     public bool CleanSession { get; set; } = true;
 
+    /// <summary>
+    /// Clean start on the first connection only: the broker discards any session left from an earlier run, then
+    /// reconnects and certificate hot-swaps resume the session this client started (queued QoS 1/2 messages and
+    /// subscriptions kept). Needs <see cref="CleanSession"/> <see langword="false"/>. Default <see langword="false"/>.
+    /// </summary>
+    public bool CleanSessionOnFirstConnect { get; set; }
+
+    /// <summary>
+    /// The user name sent in CONNECT, for brokers that authenticate with it besides the certificate (Cumulocity
+    /// <c>tenant/user</c>, IBM Watson IoT <c>use-token-auth</c>). Default none.
+    /// </summary>
+    public string? UserName { get; set; }
+
+    /// <summary>The password sent in CONNECT (UTF-8), for example an IBM Watson IoT device token; needs <see cref="UserName"/> (MQTT-3.1.2-22). A secret: never logged.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>
+    /// The Will message the broker publishes when this client's connection ends without a DISCONNECT (a killed
+    /// process, a lost network). Registered again with every connection. Default none.
+    /// </summary>
+    public MqttWillMessage? Will { get; set; }
+
     /// <summary>The time allowed for TCP + TLS + CONNACK. Default 30 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -146,6 +168,39 @@ public sealed class MqttDeviceClientOptions
         if (ClientIdProfile == MqttClientIdProfile.IbmWatsonIot && ClientId is null && string.IsNullOrWhiteSpace(OrganizationId))
         {
             errors.Add("OrganizationId is required for the IBM Watson IoT client id profile.");
+        }
+
+        if (CleanSessionOnFirstConnect && CleanSession)
+        {
+            errors.Add("CleanSessionOnFirstConnect needs CleanSession false (it keeps the session after the first connection).");
+        }
+
+        if (UserName is not null && (UserName.Contains('\0', StringComparison.Ordinal) || System.Text.Encoding.UTF8.GetByteCount(UserName) > ushort.MaxValue))
+        {
+            errors.Add("UserName must be an MQTT string (at most 65,535 UTF-8 bytes, no NUL).");
+        }
+
+        if (Password is not null && (UserName is null || System.Text.Encoding.UTF8.GetByteCount(Password) > ushort.MaxValue))
+        {
+            errors.Add(UserName is null ? "Password needs UserName (MQTT 3.1.1 sends no password without a user name)." : "Password must be at most 65,535 UTF-8 bytes.");
+        }
+
+        if (Will is not null)
+        {
+            if (!MqttTopic.IsValidTopicName(Will.Topic))
+            {
+                errors.Add($"Will.Topic '{Will.Topic}' is not a valid topic name (no wildcards, not empty).");
+            }
+
+            if (Will.QualityOfService is < MqttQualityOfService.AtMostOnce or > MqttQualityOfService.ExactlyOnce)
+            {
+                errors.Add("Will.QualityOfService must be 0, 1 or 2.");
+            }
+
+            if (Will.Payload.Length > ushort.MaxValue)
+            {
+                errors.Add("Will.Payload must be at most 65,535 bytes.");
+            }
         }
 
         if (KeepAlive < TimeSpan.Zero || KeepAlive > TimeSpan.FromSeconds(ushort.MaxValue))

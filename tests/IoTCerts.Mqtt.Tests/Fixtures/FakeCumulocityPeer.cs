@@ -61,6 +61,9 @@ public sealed class FakeCumulocityPeer : IAsyncDisposable
 
     public ConcurrentQueue<TokenRecord> Tokens { get; } = new();
 
+    /// <summary>Every CONNECT received, in order (user name, password, Will, clean session).</summary>
+    public ConcurrentQueue<MqttConnectPacket> ConnectPackets { get; } = new();
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
@@ -116,6 +119,7 @@ public sealed class FakeCumulocityPeer : IAsyncDisposable
                     return;
                 }
 
+                ConnectPackets.Enqueue(connect);
                 if (sni != TestPki.CumulocityHost)
                 {
                     // The real platform routes by SNI: without it there is no tenant to talk to.

@@ -29,6 +29,12 @@ internal sealed class MqttConnectionOptions
     private readonly Option<string?> _org = new("--org") { Description = "The IBM Watson IoT organization id (--profile ibm-watson-iot with --client-id auto)." };
     private readonly Option<string> _tlsVersion = new("--tls-version") { Description = "The TLS version to offer: 1.2, 1.3 or auto (both).", DefaultValueFactory = _ => "auto" };
     private readonly Option<string?> _sni = new("--sni") { Description = "The name sent as SNI and expected in the broker's certificate, when it differs from --host." };
+    private readonly Option<string?> _userName = new("--username") { Description = "A user name sent in CONNECT besides the certificate (Cumulocity tenant/user, IBM Watson IoT use-token-auth)." };
+    private readonly Option<string?> _mqttPasswordFile = new("--mqtt-password-file") { Description = "A file holding the password sent in CONNECT (one line), for example an IBM Watson IoT device token; needs --username. Without it IOTCERTS_MQTT_PASSWORD is read when --username is given." };
+    private readonly Option<string?> _willTopic = new("--will-topic") { Description = "The topic of a Will message the broker publishes if this connection ends without DISCONNECT (killed, network lost)." };
+    private readonly Option<string?> _willMessage = new("--will-message") { Description = "The Will message (UTF-8); needs --will-topic. Default empty." };
+    private readonly Option<string> _willQos = new("--will-qos") { Description = "The Will message's QoS: 0, 1 or 2.", DefaultValueFactory = _ => "0" };
+    private readonly Option<bool> _willRetain = new("--will-retain") { Description = "Ask the broker to retain the Will message." };
     private readonly Option<double> _connectTimeout = new("--connect-timeout") { Description = "Seconds allowed for TCP + TLS + CONNACK.", DefaultValueFactory = _ => 30 };
 
     public MqttConnectionOptions(string defaultProfile)
@@ -36,11 +42,15 @@ internal sealed class MqttConnectionOptions
         _profile = new Option<string>("--profile") { Description = "How --client-id auto is derived: cumulocity (the CN), ibm-watson-iot (d:org:type:id) or generic (the CN).", DefaultValueFactory = _ => defaultProfile };
         _profile.AcceptOnlyFromAmong("cumulocity", "ibm-watson-iot", "generic");
         _tlsVersion.AcceptOnlyFromAmong("1.2", "1.3", "auto");
+        _willQos.AcceptOnlyFromAmong("0", "1", "2");
     }
+
+    /// <summary>Environment variable read for the CONNECT password when --username is given without --mqtt-password-file.</summary>
+    public const string MqttPasswordVariable = "IOTCERTS_MQTT_PASSWORD";
 
     public void AddTo(Command command)
     {
-        Option[] options = [_host, _port, _cert, _key, _keyUri, _pinFile, _chain, _trust, _crl, _password, _passwordFile, _clientId, _profile, _org, _tlsVersion, _sni, _connectTimeout];
+        Option[] options = [_host, _port, _cert, _key, _keyUri, _pinFile, _chain, _trust, _crl, _password, _passwordFile, _clientId, _profile, _org, _tlsVersion, _sni, _userName, _mqttPasswordFile, _willTopic, _willMessage, _willQos, _willRetain, _connectTimeout];
         foreach (Option option in options)
         {
             command.Add(option);
@@ -112,6 +122,43 @@ internal sealed class MqttConnectionOptions
         if (options.ClientIdProfile == MqttClientIdProfile.IbmWatsonIot && options.ClientId is null && string.IsNullOrWhiteSpace(options.OrganizationId))
         {
             throw new CliException("usage", "--profile ibm-watson-iot needs --org <organization id> to derive the client id (or give --client-id)");
+        }
+
+        options.UserName = parse.GetValue(_userName);
+        if (parse.GetValue(_mqttPasswordFile) is { } passwordFile)
+        {
+            if (options.UserName is null)
+            {
+                throw new CliException("usage", "--mqtt-password-file needs --username (MQTT 3.1.1 sends no password without a user name)");
+            }
+
+            options.Password = File.Exists(passwordFile)
+                ? File.ReadAllText(passwordFile).TrimEnd('\r', '\n')
+                : throw new CliException("file-not-found", $"the password file '{passwordFile}' does not exist");
+        }
+        else if (options.UserName is not null)
+        {
+            options.Password = Environment.GetEnvironmentVariable(MqttPasswordVariable);
+        }
+
+        if (parse.GetValue(_willTopic) is { } willTopic)
+        {
+            if (!MqttTopic.IsValidTopicName(willTopic))
+            {
+                throw new CliException("usage", $"--will-topic '{willTopic}' is not a topic name: it must not be empty or contain '+' or '#'");
+            }
+
+            options.Will = new MqttWillMessage
+            {
+                Topic = willTopic,
+                Payload = System.Text.Encoding.UTF8.GetBytes(parse.GetValue(_willMessage) ?? string.Empty),
+                QualityOfService = (MqttQualityOfService)int.Parse(parse.GetValue(_willQos) ?? "0", System.Globalization.CultureInfo.InvariantCulture),
+                Retain = parse.GetValue(_willRetain),
+            };
+        }
+        else if (parse.GetValue(_willMessage) is not null || parse.GetValue(_willRetain))
+        {
+            throw new CliException("usage", "--will-message and --will-retain need --will-topic");
         }
 
         IReadOnlyList<string> errors = options.Validate();
