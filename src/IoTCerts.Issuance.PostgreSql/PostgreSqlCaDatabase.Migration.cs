@@ -114,10 +114,11 @@ public sealed partial class PostgreSqlCaDatabase
 
         try
         {
-            using var certificate = X509CertificateLoader.LoadCertificateFromFile(path);
+            // openssl ca writes the certificate's text before the PEM block unless -notext: find the block.
+            using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(path));
             return certificate.RawData;
         }
-        catch (System.Security.Cryptography.CryptographicException e)
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
         {
             throw new IssuanceException(IssuanceErrorCode.StoreCorrupt, $"the certificate file '{path}' cannot be read: {e.Message}", e);
         }
