@@ -65,7 +65,15 @@ public sealed class PostgreSqlCluster : IDisposable
     public void Stop() => RunAs(Path.Combine(binDirectory, "pg_ctl"), "stop", "-D", DataDirectory, "-m", "fast", "-w");
 
     /// <summary>Starts the server again on the same port.</summary>
-    public void Start() => RunAs(Path.Combine(binDirectory, "pg_ctl"), "start", "-D", DataDirectory, "-w", "-t", "60", "-l", Path.Combine(Root, "server.log"),
+    public void Start()
+    {
+        StartServer();
+
+        // The test's own pooled connections (CreateDatabase, queries) died with the old server.
+        NpgsqlConnection.ClearAllPools();
+    }
+
+    private void StartServer() => RunAs(Path.Combine(binDirectory, "pg_ctl"), "start", "-D", DataDirectory, "-w", "-t", "60", "-l", Path.Combine(Root, "server.log"),
         "-o", $"-p {Port} -k {Root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100 -c shared_buffers=32MB");
 
     public void Dispose()
