@@ -167,9 +167,3 @@ public sealed class PostgreSqlCluster : IDisposable
         }
     }
 }
-
-[CollectionDefinition(Name)]
-public sealed class PostgreSqlCollection : ICollectionFixture<PostgreSqlCluster>
-{
-    public const string Name = "postgresql";
-}
