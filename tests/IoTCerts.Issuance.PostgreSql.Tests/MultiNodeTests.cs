@@ -5,12 +5,13 @@ namespace IoTCerts.Issuance.PostgreSql.Tests;
 /// <summary>
 /// Several CA nodes as separate processes on one database (issue #21 "Show"): concurrent issuance, the same names tried
 /// by every node, revocation and one CRL listing everything; and nodes SIGKILLed in the middle of issuing.
-/// IOTCERTS_PG_CERTIFICATES sets how many certificates each run issues (10,000 by default).
+/// IOTCERTS_PG_CERTIFICATES sets how many certificates each run issues: 2,000 by default, so the suite stays near a
+/// minute on the shared 2-core CI machine; IOTCERTS_PG_CERTIFICATES=10000 runs the issue's full count.
 /// </summary>
 [Collection(PostgreSqlCollection.Name)]
 public sealed class MultiNodeTests(PostgreSqlCluster cluster)
 {
-    private static readonly int Total = int.TryParse(Environment.GetEnvironmentVariable("IOTCERTS_PG_CERTIFICATES"), out var n) && n > 0 ? n : 10_000;
+    private static readonly int Total = int.TryParse(Environment.GetEnvironmentVariable("IOTCERTS_PG_CERTIFICATES"), out var n) && n > 0 ? n : 2_000;
 
     [Theory]
     [InlineData(2)]
