@@ -23,6 +23,8 @@ need_tools() {
   command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
   [ -e /usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so ] || missing+=(libengine-pkcs11-openssl)
   command -v pkcs11-tool >/dev/null 2>&1 || missing+=(opensc)
+  # The PostgreSQL CA database tests start a private cluster (initdb/pg_ctl, run as the postgres user).
+  command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "build.sh: installing ${missing[*]}"
     local sudo=""

@@ -56,8 +56,9 @@ public static class IoTCertsServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Registers the CA in <see cref="CertificateAuthorityOptions.Directory"/>: a singleton <see cref="ICaDatabase"/>
-    /// (<see cref="DirectoryCaDatabase"/>) and a singleton <see cref="CertificateAuthority"/> opened from it.
+    /// Registers the CA in <see cref="CertificateAuthorityOptions.Directory"/> or, with
+    /// <see cref="CertificateAuthorityOptions.UsePostgreSql"/>, on PostgreSQL: a singleton <see cref="ICaDatabase"/>
+    /// (<see cref="DirectoryCaDatabase"/> or <c>PostgreSqlCaDatabase</c>) and a singleton <see cref="CertificateAuthority"/> opened from it.
     /// </summary>
     public static IServiceCollection AddIoTCertsCertificateAuthority(this IServiceCollection services, Action<CertificateAuthorityOptions> configure)
     {
@@ -67,7 +68,12 @@ public static class IoTCertsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CertificateAuthorityOptions>, CertificateAuthorityOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ICaDatabase>(provider =>
-            new DirectoryCaDatabase(provider.GetRequiredService<IOptions<CertificateAuthorityOptions>>().Value.Directory!));
+        {
+            CertificateAuthorityOptions options = provider.GetRequiredService<IOptions<CertificateAuthorityOptions>>().Value;
+            return options.PostgreSql is { } postgreSql
+                ? new IoTCerts.Issuance.PostgreSql.PostgreSqlCaDatabase(postgreSql)
+                : new DirectoryCaDatabase(options.Directory!);
+        });
         services.TryAddSingleton(provider =>
         {
             CertificateAuthorityOptions options = provider.GetRequiredService<IOptions<CertificateAuthorityOptions>>().Value;

@@ -204,9 +204,35 @@ internal sealed class CertificateAuthorityOptionsValidator : IValidateOptions<Ce
 {
     public ValidateOptionsResult Validate(string? name, CertificateAuthorityOptions options)
     {
+        if (options.PostgreSql is { } postgreSql)
+        {
+            var problems = new List<string>();
+            if (string.IsNullOrWhiteSpace(postgreSql.ConnectionString))
+            {
+                problems.Add("IoTCerts certificate authority: PostgreSql.ConnectionString is empty.");
+            }
+
+            if (postgreSql.KeyFile is not null && !File.Exists(postgreSql.KeyFile))
+            {
+                problems.Add($"IoTCerts certificate authority: this node's CA key file '{postgreSql.KeyFile}' does not exist.");
+            }
+
+            if (postgreSql.PasswordFile is not null && !File.Exists(postgreSql.PasswordFile))
+            {
+                problems.Add($"IoTCerts certificate authority: database password file '{postgreSql.PasswordFile}' does not exist.");
+            }
+
+            if (options.PassphraseFile is not null && !File.Exists(options.PassphraseFile))
+            {
+                problems.Add($"IoTCerts certificate authority: passphrase file '{options.PassphraseFile}' does not exist.");
+            }
+
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
+
         if (string.IsNullOrWhiteSpace(options.Directory))
         {
-            return ValidateOptionsResult.Fail("IoTCerts certificate authority: Directory is not set; name the CA directory (made by 'iotcerts ca init').");
+            return ValidateOptionsResult.Fail("IoTCerts certificate authority: Directory is not set; name the CA directory (made by 'iotcerts ca init') or call UsePostgreSql.");
         }
 
         var failures = new List<string>();

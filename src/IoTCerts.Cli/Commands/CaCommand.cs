@@ -15,6 +15,7 @@ internal static class CaCommand
         command.Add(CreateInit());
         command.Add(CreateIntermediate());
         command.Add(CreateImport());
+        command.Add(CreateMigrate());
         return command;
     }
 
@@ -32,8 +33,10 @@ internal static class CaCommand
         var noPassword = new Option<bool>("--no-password") { Description = "Store the CA key unencrypted (mode 0600). For tests only." };
         var force = IssuanceCli.Force();
         var json = CommonOptions.Json();
-        var command = new Command("init", "Create a self-signed root CA in a new directory.") { dir, subject, key, keyUri, profile, days, pathlen, passwordFile, noPassword, force, json };
+        var command = new Command("init", "Create a self-signed root CA in a new directory (with --database: its records on PostgreSQL, its key in the directory).") { dir, subject, key, keyUri, profile, days, pathlen, passwordFile, noPassword, force, json };
         common.AddTo(command);
+        var database = new DatabaseCli();
+        database.AddTo(command);
         command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
         {
             var p = invocation.Parse;
@@ -41,7 +44,7 @@ internal static class CaCommand
             var profileName = p.GetValue(profile) ?? "root-ca";
             var chosen = profileName == "edge-ca" ? CertificateProfile.EdgeCa() : CertificateProfile.FromName(profileName, p.GetValue(pathlen));
             using var signingKey = p.GetValue(keyUri) is { } uri ? SigningKey.OpenPkcs11(uri, password) : null;
-            using var ca = CertificateAuthority.CreateRoot(new DirectoryCaDatabase(p.GetValue(dir)!), new CaOptions
+            using var ca = CertificateAuthority.CreateRoot(NewCaDatabase(p, database, p.GetValue(dir)!), new CaOptions
             {
                 Subject = p.GetValue(subject)!,
                 KeyAlgorithm = KeyAlgorithms.Parse(p.GetValue(key) ?? "rsa4096"),
@@ -52,6 +55,7 @@ internal static class CaCommand
                 Settings = common.Read(p),
                 Overwrite = p.GetValue(force),
             });
+            RememberDatabase(p, database, p.GetValue(dir)!, ca);
             if (p.GetValue(json))
             {
                 JsonOutput.Write(invocation.Out, writer => WriteCreated(writer, ca, chosen, signingKey is null && password is not null, null));
@@ -78,8 +82,10 @@ internal static class CaCommand
         var newPasswordFile = new Option<string>("--new-password-file") { Description = "File holding the passphrase for the new CA key (default: the issuing CA's passphrase)." };
         var force = IssuanceCli.Force();
         var json = CommonOptions.Json();
-        var command = new Command("intermediate", "Create an intermediate CA signed by an existing CA, in a new directory.") { caDir, dir, subject, key, pathlen, profile, days, passwordFile, newPasswordFile, force, json };
+        var command = new Command("intermediate", "Create an intermediate CA signed by an existing CA, in a new directory (with --database: its records on PostgreSQL).") { caDir, dir, subject, key, pathlen, profile, days, passwordFile, newPasswordFile, force, json };
         common.AddTo(command);
+        var database = new DatabaseCli();
+        database.AddTo(command);
         command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
         {
             var p = invocation.Parse;
@@ -88,7 +94,7 @@ internal static class CaCommand
             var profileName = p.GetValue(profile) ?? "intermediate-ca";
             var chosen = profileName == "edge-ca" ? CertificateProfile.EdgeCa() : CertificateProfile.FromName(profileName, p.GetValue(pathlen));
             using var parent = IssuanceCli.OpenCa(p.GetValue(caDir)!, password);
-            using var ca = parent.CreateIntermediate(new DirectoryCaDatabase(p.GetValue(dir)!), new CaOptions
+            using var ca = parent.CreateIntermediate(NewCaDatabase(p, database, p.GetValue(dir)!), new CaOptions
             {
                 Subject = p.GetValue(subject)!,
                 KeyAlgorithm = KeyAlgorithms.Parse(p.GetValue(key) ?? "rsa4096"),
@@ -98,6 +104,7 @@ internal static class CaCommand
                 Settings = common.Read(p),
                 Overwrite = p.GetValue(force),
             });
+            RememberDatabase(p, database, p.GetValue(dir)!, ca);
             if (p.GetValue(json))
             {
                 JsonOutput.Write(invocation.Out, writer => WriteCreated(writer, ca, chosen, newPassword is not null, parent));
@@ -139,6 +146,84 @@ internal static class CaCommand
             return CliApp.Ok;
         }));
         return command;
+    }
+
+    // iotcerts ca migrate: a directory CA's records move to PostgreSQL; the directory keeps the key and then names the database.
+    private static Command CreateMigrate()
+    {
+        var from = new Option<string>("--from") { Description = "The CA directory to move (made by 'iotcerts ca init' or 'ca import', possibly also used by 'openssl ca').", Required = true };
+        var force = IssuanceCli.Force();
+        var json = CommonOptions.Json();
+        var command = new Command("migrate", "Move a directory CA's records (every certificate, serial, revocation, renewal link, the serial and CRL counters) to PostgreSQL; the key stays in the directory, which then names the database.") { from, force, json };
+        var database = new DatabaseCli();
+        database.AddTo(command);
+        command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
+        {
+            var p = invocation.Parse;
+            var directory = p.GetValue(from)!;
+            if (File.Exists(Path.Combine(directory, DatabaseCli.ReferenceFile)))
+            {
+                throw new CliException("already-exists", $"'{directory}' already keeps its records on PostgreSQL ({DatabaseCli.ReferenceFile})");
+            }
+
+            using var target = database.Explicit(p, directory) ?? throw new CliException("usage", "ca migrate needs --database");
+            var moved = target.MigrateFrom(new DirectoryCaDatabase(directory), p.GetValue(force));
+            DatabaseCli.Remember(directory, target, p.GetValue(database.Database)!);
+            var (nextSerial, nextCrl) = target.ReadCounters();
+            if (p.GetValue(json))
+            {
+                JsonOutput.Write(invocation.Out, writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WritePath("dir", directory);
+                    writer.WriteString("database", target.Name);
+                    writer.WriteNumber("records", moved);
+                    writer.WriteNumber("nextSerial", nextSerial);
+                    writer.WriteNumber("nextCrlNumber", nextCrl);
+                    writer.WriteEndObject();
+                });
+                return CliApp.Ok;
+            }
+
+            invocation.Out.WriteLine($"migrated {moved} records from {directory} to {target.Name} (next sequential serial {nextSerial:X2}, next crlNumber {nextCrl}); {directory} now names the database");
+            return CliApp.Ok;
+        }));
+        return command;
+    }
+
+    // With --database the records go to PostgreSQL and the key (and CA certificate, for convenience) to the directory.
+    private static ICaDatabase NewCaDatabase(ParseResult parse, DatabaseCli database, string directory)
+    {
+        if (parse.GetValue(database.Database) is null)
+        {
+            return new DirectoryCaDatabase(directory);
+        }
+
+        if (!parse.GetValue<bool>("--force") && Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
+        {
+            throw new CliException("already-exists", $"the directory '{directory}' already exists and is not empty (use --force to replace it)");
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        return database.Explicit(parse, directory)!;
+    }
+
+    private static void RememberDatabase(ParseResult parse, DatabaseCli database, string directory, CertificateAuthority ca)
+    {
+        if (ca.Database is IoTCerts.Issuance.PostgreSql.PostgreSqlCaDatabase postgreSql)
+        {
+            DatabaseCli.Remember(directory, postgreSql, parse.GetValue(database.Database)!);
+            var pem = System.Security.Cryptography.PemEncoding.WriteString("CERTIFICATE", ca.Certificate.RawData) + "\n";
+            IoTCerts.Core.AtomicFile.TryWriteText(Path.Combine(directory, "caCert.pem"), pem, IoTCerts.Core.AtomicFile.PublicMode, overwrite: true);
+        }
     }
 
     /// <summary>The <c>ca init|intermediate --json</c> object; the key is named by its file or token URI (PIN removed), never printed.</summary>

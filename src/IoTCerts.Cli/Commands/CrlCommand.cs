@@ -19,6 +19,8 @@ internal static class CrlCommand
         var passwordFile = IssuanceCli.CaPasswordFile();
         var json = CommonOptions.Json();
         var command = new Command("crl", "Publish a CRL: next crlNumber, authorityKeyIdentifier, nextUpdate after --days (30 by default).") { caDir, output, format, derOut, days, passwordFile, json };
+        var database = new DatabaseCli();
+        database.AddTo(command);
         command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
         {
             var p = invocation.Parse;
@@ -28,7 +30,7 @@ internal static class CrlCommand
                 "der" => true,
                 var other => throw new CliException("invalid-option", $"--format '{other}' is not pem or der"),
             };
-            using var ca = IssuanceCli.OpenCa(p.GetValue(caDir)!, IssuanceCli.CaPassword(p, passwordFile));
+            using var ca = IssuanceCli.OpenCa(p, database, p.GetValue(caDir)!, IssuanceCli.CaPassword(p, passwordFile));
             var crl = ca.PublishCrl(IssuanceCli.DaysToSpan(p.GetValue(days)));
 
             // A CRL is replaced on every publication: overwriting is its normal life, atomically.

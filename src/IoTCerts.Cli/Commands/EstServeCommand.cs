@@ -50,6 +50,8 @@ internal static class EstServeCommand
         {
             ca, port, bind, bootstrapCa, basicUser, basicPasswordFile, tlsCert, tlsKey, proof, passwordFile, days, json,
         };
+        var database = new DatabaseCli();
+        database.AddTo(command);
         command.SetGuardedAction(async (invocation, cancellationToken) => await EstCommand.Guard(async () =>
         {
             var p = invocation.Parse;
@@ -59,7 +61,7 @@ internal static class EstServeCommand
             }
 
             using var shutdown = ShutdownSignal.Listen();
-            using var authority = IssuanceCli.OpenCa(p.GetValue(ca)!, IssuanceCli.CaPassword(p, passwordFile));
+            using var authority = IssuanceCli.Run(() => IssuanceCli.OpenCa(p, database, p.GetValue(ca)!, IssuanceCli.CaPassword(p, passwordFile)));
             var issuer = new CertificateAuthorityIssuer(authority, validity: IssuanceCli.DaysToSpan(p.GetValue(days)));
             var (serverCertificate, serverChain) = ServerCertificate(p, tlsCert, tlsKey, authority, p.GetValue(ca)!, address);
             var anchors = new X509Certificate2Collection();

@@ -20,7 +20,7 @@ internal static class IssuanceCli
     public static Option<int?> Days(string what) => new("--days") { Description = $"Validity in days (default: {what})." };
 
     /// <summary>Runs a command body, turning <see cref="IssuanceException"/> into the CLI's one-sentence error (exit 2).</summary>
-    public static int Run(Func<int> body)
+    public static T Run<T>(Func<T> body)
     {
         try
         {
@@ -66,6 +66,11 @@ internal static class IssuanceCli
         return [.. material.Certificates.Select(c => c.ToX509Certificate2())];
     }
 
+    /// <summary>Opens the CA of a directory: on the PostgreSQL database its <c>database.conf</c> names, else the directory itself.</summary>
     public static CertificateAuthority OpenCa(string directory, string? password) =>
-        CertificateAuthority.Open(new DirectoryCaDatabase(directory), password);
+        CertificateAuthority.Open(DatabaseCli.Referenced(directory, null) ?? (ICaDatabase)new DirectoryCaDatabase(directory), password);
+
+    /// <summary>Opens the CA of a directory, on the database <c>--database</c> names when given (see <see cref="DatabaseCli"/>).</summary>
+    public static CertificateAuthority OpenCa(ParseResult parse, DatabaseCli database, string directory, string? password) =>
+        CertificateAuthority.Open(database.For(parse, directory), password);
 }

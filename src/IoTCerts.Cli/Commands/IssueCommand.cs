@@ -39,6 +39,8 @@ internal static class IssueCommand
         {
             caDir, csr, subject, keyOut, keyType, keyPasswordFile, profile, san, days, output, chainOut, csrDir, outDir, withChain, passwordFile, force, json,
         };
+        var database = new DatabaseCli();
+        database.AddTo(command);
         command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
         {
             var p = invocation.Parse;
@@ -97,7 +99,7 @@ internal static class IssueCommand
             var chosen = CertificateProfile.FromName(p.GetValue(profile) ?? "device");
             var sans = p.GetValue(san) ?? [];
             var validity = IssuanceCli.DaysToSpan(p.GetValue(days));
-            using var ca = IssuanceCli.OpenCa(p.GetValue(caDir)!, IssuanceCli.CaPassword(p, passwordFile));
+            using var ca = IssuanceCli.OpenCa(p, database, p.GetValue(caDir)!, IssuanceCli.CaPassword(p, passwordFile));
             SigningKey? generated = null;
             try
             {

@@ -17,11 +17,13 @@ internal static class RevokeCommand
         var passwordFile = IssuanceCli.CaPasswordFile();
         var json = CommonOptions.Json();
         var command = new Command("revoke", "Revoke a certificate issued by a CA; publish a new CRL afterwards with 'iotcerts crl'.") { caDir, serial, reason, passwordFile, json };
+        var database = new DatabaseCli();
+        database.AddTo(command);
         command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
         {
             var p = invocation.Parse;
             var why = p.GetValue(reason) is { } name ? RevocationReasonNames.Parse(name) : X509RevocationReason.Unspecified;
-            using var ca = IssuanceCli.OpenCa(p.GetValue(caDir)!, IssuanceCli.CaPassword(p, passwordFile));
+            using var ca = IssuanceCli.OpenCa(p, database, p.GetValue(caDir)!, IssuanceCli.CaPassword(p, passwordFile));
             var record = ca.Revoke(p.GetValue(serial)!, why);
             if (p.GetValue(json))
             {
@@ -30,7 +32,7 @@ internal static class RevokeCommand
                     writer.WriteStartObject();
                     writer.WritePath("ca", p.GetValue(caDir));
                     writer.WriteString("serial", Formats.Serial(record.SerialNumber));
-                    writer.WriteString("subject", Subject(new DirectoryCaDatabase(p.GetValue(caDir)!), record));
+                    writer.WriteString("subject", Subject(ca.Database as DirectoryCaDatabase ?? new DirectoryCaDatabase(p.GetValue(caDir)!), record));
                     writer.WriteString("reason", why.ToOpenSslName());
                     writer.WriteNullableString("revokedAt", record.RevokedAt is { } at ? Formats.Time(at) : null);
                     writer.WriteEndObject();
@@ -38,7 +40,7 @@ internal static class RevokeCommand
                 return CliApp.Ok;
             }
 
-            invocation.Out.WriteLine($"revoked serial {Formats.Serial(record.SerialNumber)} ({Subject(new DirectoryCaDatabase(p.GetValue(caDir)!), record)}), reason {why.ToOpenSslName()}");
+            invocation.Out.WriteLine($"revoked serial {Formats.Serial(record.SerialNumber)} ({Subject(ca.Database as DirectoryCaDatabase ?? new DirectoryCaDatabase(p.GetValue(caDir)!), record)}), reason {why.ToOpenSslName()}");
             return CliApp.Ok;
         }));
         return command;

@@ -151,7 +151,7 @@ public sealed class CertificateAuthority : IDisposable
         var signers = Key.TokenUri is null ? maxDegreeOfParallelism : 1;
         return Database.Update(tx =>
         {
-            CommonNamePolicy.Check(tx.Records, candidates, now);
+            CommonNamePolicy.Check(CommonNamePolicy.RecordsToCheck(tx, candidates), candidates, now);
             var serials = TakeSerials(tx, prepared.Count);
             var certificates = new byte[prepared.Count][];
             BatchWork.Run(prepared.Count, signers, i =>
@@ -270,7 +270,7 @@ public sealed class CertificateAuthority : IDisposable
         return Database.Update(tx =>
         {
             tx.MarkRevoked(serial, now, reason);
-            return tx.Records.First(r => r.SerialNumber == serial);
+            return tx.FindRecord(serial)!;
         });
     }
 
@@ -290,7 +290,7 @@ public sealed class CertificateAuthority : IDisposable
             var crlNumber = tx.TakeCrlNumber();
             var builder = new CertificateRevocationListBuilder();
             var count = 0;
-            foreach (var record in tx.Records.Where(r => r.Status == CertificateStatus.Revoked))
+            foreach (var record in tx.RevokedRecords())
             {
                 // As OpenSSL does: no reasonCode entry extension when the reason is unspecified (RFC 5280 5.3.1).
                 builder.AddEntry(Convert.FromHexString(record.SerialNumber), record.RevokedAt ?? thisUpdate, record.Reason is X509RevocationReason.Unspecified ? null : record.Reason);

@@ -18,6 +18,31 @@ internal static class CommonNamePolicy
             : OpenSslIndex.NormalizeSerial(request.Renews)
               ?? throw new IssuanceException(IssuanceErrorCode.InvalidOption, $"'{request.Renews}' is not a hex serial number (the certificate the request renews)");
 
+    /// <summary>
+    /// The records the rule needs for <paramref name="candidates"/>: every record with one of their names (a renewal
+    /// lineage keeps its name, so its members are among them) and the certificates the renewals name.
+    /// </summary>
+    public static IReadOnlyList<CertificateRecord> RecordsToCheck(ICaDatabaseTransaction tx, IReadOnlyList<Candidate> candidates)
+    {
+        var names = new List<string>(candidates.Count);
+        foreach (var c in candidates)
+        {
+            names.Add(c.CommonName);
+        }
+
+        var records = tx.RecordsNamed(names);
+        List<CertificateRecord>? extended = null;
+        foreach (var c in candidates)
+        {
+            if (c.Renews is { } renews && !records.Any(r => r.SerialNumber == renews) && tx.FindRecord(renews) is { } renewed)
+            {
+                (extended ??= [.. records]).Add(renewed);
+            }
+        }
+
+        return extended ?? records;
+    }
+
     /// <summary>Throws the policy sentence when a candidate's name is taken outside its lineage, or its renewal is not acceptable.</summary>
     public static void Check(IReadOnlyList<CertificateRecord> records, IReadOnlyList<Candidate> candidates, DateTimeOffset now)
     {

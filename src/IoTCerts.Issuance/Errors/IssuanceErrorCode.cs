@@ -44,6 +44,12 @@ public enum IssuanceErrorCode
 
     /// <summary>The operation needs the private key in exportable form, but the key lives in a token.</summary>
     KeyNotExportable,
+
+    /// <summary>
+    /// The CA database server cannot be reached or keeps failing (after the bounded retries of transient failures); the
+    /// operation did not happen, or — when the connection broke during the commit — its outcome is unknown.
+    /// </summary>
+    StoreUnavailable,
 }
 
 /// <summary>Stable codes for <see cref="IssuanceErrorCode"/>.</summary>
@@ -65,6 +71,7 @@ public static class IssuanceErrorCodes
         IssuanceErrorCode.AlreadyRevoked => "already-revoked",
         IssuanceErrorCode.TokenKeyUnavailable => "token-key-unavailable",
         IssuanceErrorCode.KeyNotExportable => "key-not-exportable",
+        IssuanceErrorCode.StoreUnavailable => "ca-store-unavailable",
         _ => "issuance-error",
     };
 }

@@ -91,4 +91,36 @@ public interface ICaDatabaseTransaction
 
     /// <summary>Marks a certificate revoked.</summary>
     void MarkRevoked(string serialNumber, DateTimeOffset revokedAt, System.Security.Cryptography.X509Certificates.X509RevocationReason reason);
+
+    /// <summary>
+    /// The record with <paramref name="serialNumber"/> (upper-case hex), or null. The default scans
+    /// <see cref="Records"/>; a database with an index on serials answers it directly.
+    /// </summary>
+    CertificateRecord? FindRecord(string serialNumber)
+    {
+        foreach (var record in Records)
+        {
+            if (string.Equals(record.SerialNumber, serialNumber, StringComparison.Ordinal))
+            {
+                return record;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Every record (any status) whose commonName is one of <paramref name="commonNames"/>: what the commonName rule of
+    /// the signing policy needs to see. The default scans <see cref="Records"/>; a database with an index on names
+    /// answers it directly (and may serialise concurrent issuers of the same names until the transaction ends).
+    /// </summary>
+    IReadOnlyList<CertificateRecord> RecordsNamed(IReadOnlyCollection<string> commonNames)
+    {
+        ArgumentNullException.ThrowIfNull(commonNames);
+        var names = new HashSet<string>(commonNames, StringComparer.Ordinal);
+        return Records.Where(r => r.CommonName is { } cn && names.Contains(cn)).ToList();
+    }
+
+    /// <summary>The revoked records, for a CRL. The default filters <see cref="Records"/>.</summary>
+    IReadOnlyList<CertificateRecord> RevokedRecords() => Records.Where(r => r.Status == CertificateStatus.Revoked).ToList();
 }

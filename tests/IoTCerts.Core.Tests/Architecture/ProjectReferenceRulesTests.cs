@@ -19,6 +19,7 @@ public sealed class ProjectReferenceRulesTests
     private const string Device = "IoTCerts.Device";
     private const string Cli = "IoTCerts.Cli";
     private const string RevocationOnline = "IoTCerts.Revocation.Online";
+    private const string IssuancePostgreSql = "IoTCerts.Issuance.PostgreSql";
 
     /// <summary>Forbidden arrows: (from, to, why). "*" as <c>to</c> means any project of ours.</summary>
     private static readonly (string From, string To, string Why)[] Forbidden =
@@ -29,6 +30,10 @@ public sealed class ProjectReferenceRulesTests
         (Issuance, Mqtt, "the CA does not connect devices"),
         (Issuance, Platform, "the CA does not call platform REST APIs"),
         (Issuance, Device, "the CA is below the device composition"),
+        (Issuance, IssuancePostgreSql, "Issuance never references Npgsql: the PostgreSQL database plugs into ICaDatabase"),
+        (IssuancePostgreSql, Est, "the CA database does not speak EST"),
+        (IssuancePostgreSql, EstServer, "the CA database does not speak EST"),
+        (IssuancePostgreSql, Device, "the CA database is below the device composition"),
         (Est, Mqtt, "EST and MQTT never know each other: IoTCerts.Device joins them"),
         (Mqtt, Est, "EST and MQTT never know each other: IoTCerts.Device joins them"),
         (Mqtt, Platform, "the MQTT client and the REST clients are independent"),
