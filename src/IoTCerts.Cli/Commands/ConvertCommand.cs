@@ -6,7 +6,7 @@ using IoTCerts.Core;
 namespace IoTCerts.Cli.Commands;
 
 /// <summary>
-/// <c>iotcerts convert &lt;in&gt; --to pem|der|p12 --out &lt;file&gt; [--password] [--key &lt;file&gt;]</c> (R-06):
+/// <c>iotcerts convert &lt;in&gt; --to pem|der|p12|jks --out &lt;file&gt; [--password] [--key &lt;file&gt;]</c> (R-06):
 /// re-encodes whatever the input holds. Output files are written atomically, 0600 when they hold a key, and an
 /// existing file is never replaced without <c>--force</c>.
 /// </summary>
@@ -15,8 +15,8 @@ internal static class ConvertCommand
     public static Command Create()
     {
         var input = new Argument<string>("in") { Description = "The input file (any format inspect reads)." };
-        var to = new Option<string>("--to") { Description = "Output encoding: pem, der (exactly one object) or p12 (a keystore with the key, or a truststore without).", Required = true };
-        to.AcceptOnlyFromAmong("pem", "der", "p12");
+        var to = new Option<string>("--to") { Description = "Output encoding: pem, der (exactly one object), p12 or jks (a keystore with the key, or a truststore without).", Required = true };
+        to.AcceptOnlyFromAmong("pem", "der", "p12", "jks");
         var output = new Option<string>("--out") { Description = "The file to write.", Required = true };
         var key = new Option<string?>("--key") { Description = "A private key file to add (it must belong to a certificate of the input)." };
         var password = CommonOptions.Password("Passphrase of the input (and of --key); also protects the output unless --out-password is given.");
@@ -25,7 +25,7 @@ internal static class ConvertCommand
         var force = new Option<bool>("--force") { Description = "Replace the output file if it exists." };
         var json = CommonOptions.Json();
 
-        var command = new Command("convert", "Convert certificates, keys, CSRs and CRLs between PEM, DER and PKCS#12.")
+        var command = new Command("convert", "Convert certificates, keys, CSRs and CRLs between PEM, DER, PKCS#12 and Java JKS.")
         {
             input, to, output, key, password, passwordFile, outPassword, force, json,
         };
@@ -76,7 +76,7 @@ internal static class ConvertCommand
                     writer.WriteNumber("crls", material.Crls.Count);
 
                     // A PKCS#12 file is always sealed; PEM and DER keys are encrypted PKCS#8 exactly when a password is set.
-                    writer.WriteBoolean("passwordProtected", format == "p12" || (keys.Count > 0 && outSecret is not null));
+                    writer.WriteBoolean("passwordProtected", format is "p12" or "jks" || (keys.Count > 0 && outSecret is not null));
                     writer.WriteEndObject();
                 });
                 return CliApp.Ok;
@@ -123,19 +123,29 @@ internal static class ConvertCommand
                 return MaterialWriter.Encode(material, MaterialOutputFormat.Der, new MaterialWriteOptions { Password = password });
 
             default:
+                var kind = to == "jks" ? "JKS" : "PKCS#12";
                 if (string.IsNullOrEmpty(password))
                 {
-                    throw new CliException("missing-password", "a PKCS#12 file must be protected: give --password, --password-file, --out-password or IOTCERTS_PASSWORD");
+                    throw new CliException("missing-password", $"a {kind} file must be protected: give --password, --password-file, --out-password or IOTCERTS_PASSWORD");
                 }
 
                 if (keys.Count > 1)
                 {
-                    throw new CliException("too-many-keys", $"a PKCS#12 keystore holds one key entry, but the input holds {keys.Count} keys");
+                    throw new CliException("too-many-keys", $"a {kind} keystore written here holds one key entry, but the input holds {keys.Count} keys");
                 }
 
                 if (material.Certificates.Count == 0)
                 {
-                    throw new CliException("no-certificate", "a PKCS#12 file needs at least one certificate; the input holds none");
+                    throw new CliException("no-certificate", $"a {kind} file needs at least one certificate; the input holds none");
+                }
+
+                if (to == "jks")
+                {
+                    // keytool's default: the key entry's password is the store password.
+                    var jks = Issuance.KeystoreFormats.Get("jks");
+                    return keys.Count == 1
+                        ? jks.CreateKeystore(keys[0], OrderedForKey(keys[0], material.Certificates), MaterialWriter.DefaultFriendlyName, password, password)
+                        : jks.CreateTruststore(material.Certificates, password);
                 }
 
                 var options = new MaterialWriteOptions { Password = password };
@@ -143,6 +153,14 @@ internal static class ConvertCommand
                     ? MaterialWriter.ToPkcs12(keys[0], material.Certificates, options)
                     : MaterialWriter.ToPkcs12Truststore(material.Certificates, options);
         }
+    }
+
+    // A JKS key entry holds the chain leaf first: the key's certificate, then the rest in the input's order.
+    private static List<Certificate> OrderedForKey(PrivateKey key, IReadOnlyList<Certificate> certificates)
+    {
+        var leaf = certificates.FirstOrDefault(c => KeyMatch.Matches(key, c))
+            ?? throw new MaterialException(MaterialErrorCode.KeyCertificateMismatch, "certificate and key do not match: no certificate in the input belongs to the key");
+        return [leaf, .. certificates.Where(c => !ReferenceEquals(c, leaf))];
     }
 
     private static string Describe(LoadedMaterial material, List<PrivateKey> keys)
