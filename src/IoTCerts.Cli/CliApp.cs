@@ -24,6 +24,8 @@ internal static class CliApp
     {
         try
         {
+            // JKS keystores and Ed25519/Ed448 everywhere the CLI reads, verifies or writes (issue 19).
+            BouncyCastle.IoTCertsBouncyCastle.Register();
             return RunCore(args, stdout, stderr);
         }
         catch (Exception ex)

@@ -41,8 +41,11 @@ internal static class RequestPolicy
         var algorithm = request.SignatureAlgorithm;
         switch (algorithm.Kind)
         {
+            // EdDSA (RFC 8410) verifies through a registered verifier (IoTCerts.BouncyCastle); the digest is built in.
             case SignatureAlgorithmKind.Ed25519 or SignatureAlgorithmKind.Ed448:
-                return $"unsupported algorithm: {algorithm.FriendlyName} requests are not accepted yet; use ECDSA (P-256, P-384) or RSA (R-15)";
+                return CryptoExtensions.CanVerify(algorithm.Oid)
+                    ? null
+                    : $"unsupported algorithm: {algorithm.FriendlyName} requests need the IoTCerts.BouncyCastle package registered on the server; use ECDSA (P-256, P-384) or RSA (R-15)";
             case SignatureAlgorithmKind.RsaPkcs1 or SignatureAlgorithmKind.Ecdsa:
                 return algorithm.HashAlgorithm is { } hash ? CheckHash(hash, algorithm) : $"unsupported algorithm: {algorithm.FriendlyName}";
             case SignatureAlgorithmKind.RsaPss:
@@ -66,7 +69,7 @@ internal static class RequestPolicy
         PublicKeyKind.EllipticCurve when key.CurveOid == Secp256k1 => "weak key: the curve secp256k1 is not accepted; use P-256 or P-384 (R-15)",
         PublicKeyKind.EllipticCurve when key.CurveOid is null || !AllowedCurves.Contains(key.CurveOid) => $"weak key: the curve {key.CurveName ?? "(explicit parameters)"} is not accepted; use P-256 or P-384 (R-15)",
         PublicKeyKind.EllipticCurve => null,
-        PublicKeyKind.Ed25519 or PublicKeyKind.Ed448 => $"unsupported algorithm: {key.Kind} keys are not accepted yet; use ECDSA (P-256, P-384) or RSA (R-15)",
+        PublicKeyKind.Ed25519 or PublicKeyKind.Ed448 => null,
         _ => $"unsupported algorithm: the request's key ({key.AlgorithmOid}) is not RSA or EC (R-15)",
     };
 }

@@ -6,7 +6,7 @@ using IoTCerts.Core;
 namespace IoTCerts.Cli.Commands;
 
 /// <summary>
-/// <c>iotcerts convert &lt;in&gt; --to pem|der|p12 --out &lt;file&gt; [--password] [--key &lt;file&gt;]</c> (R-06):
+/// <c>iotcerts convert &lt;in&gt; --to pem|der|p12|jks --out &lt;file&gt; [--password] [--key &lt;file&gt;]</c> (R-06):
 /// re-encodes whatever the input holds. Output files are written atomically, 0600 when they hold a key, and an
 /// existing file is never replaced without <c>--force</c>.
 /// </summary>
@@ -15,8 +15,8 @@ internal static class ConvertCommand
     public static Command Create()
     {
         var input = new Argument<string>("in") { Description = "The input file (any format inspect reads)." };
-        var to = new Option<string>("--to") { Description = "Output encoding: pem, der (exactly one object) or p12 (a keystore with the key, or a truststore without).", Required = true };
-        to.AcceptOnlyFromAmong("pem", "der", "p12");
+        var to = new Option<string>("--to") { Description = "Output encoding: pem, der (exactly one object), p12 or jks (a keystore with the key, or a truststore without).", Required = true };
+        to.AcceptOnlyFromAmong("pem", "der", "p12", "jks");
         var output = new Option<string?>("--out") { Description = "The file to write (everything the input holds, plus --key)." };
         var certOut = new Option<string?>("--cert-out") { Description = "With --to pem or der: write the certificates (and CSRs and CRLs) to this file, apart from the key (Azure IoT Edge wants them split)." };
         var keyOut = new Option<string?>("--key-out") { Description = "With --to pem or der: write the private key to this file, apart from the certificates (0600)." };
@@ -28,7 +28,7 @@ internal static class ConvertCommand
         var force = new Option<bool>("--force") { Description = "Replace the output files if they exist." };
         var json = CommonOptions.Json();
 
-        var command = new Command("convert", "Convert certificates, keys, CSRs and CRLs between PEM, DER and PKCS#12.")
+        var command = new Command("convert", "Convert certificates, keys, CSRs and CRLs between PEM, DER, PKCS#12 and Java JKS.")
         {
             input, to, output, certOut, keyOut, key, password, passwordFile, outPassword, noEncrypt, force, json,
         };
@@ -104,7 +104,7 @@ internal static class ConvertCommand
                     writer.WriteNumber("crls", material.Crls.Count);
 
                     // A PKCS#12 file is always sealed; PEM and DER keys are encrypted PKCS#8 exactly when a password is set.
-                    writer.WriteBoolean("passwordProtected", format == "p12" || (keys.Count > 0 && outSecret is not null));
+                    writer.WriteBoolean("passwordProtected", format is "p12" or "jks" || (keys.Count > 0 && outSecret is not null));
                     writer.WriteEndObject();
                 });
                 return CliApp.Ok;
@@ -246,19 +246,29 @@ internal static class ConvertCommand
                         : material.Crls[0].RawData).ToArray();
 
             default:
+                var kind = to == "jks" ? "JKS" : "PKCS#12";
                 if (string.IsNullOrEmpty(password))
                 {
-                    throw new CliException("missing-password", "a PKCS#12 file must be protected: give --password, --password-file, --out-password or IOTCERTS_PASSWORD");
+                    throw new CliException("missing-password", $"a {kind} file must be protected: give --password, --password-file, --out-password or IOTCERTS_PASSWORD");
                 }
 
                 if (keys.Count > 1)
                 {
-                    throw new CliException("too-many-keys", $"a PKCS#12 keystore holds one key entry, but the input holds {keys.Count} keys");
+                    throw new CliException("too-many-keys", $"a {kind} keystore written here holds one key entry, but the input holds {keys.Count} keys");
                 }
 
                 if (material.Certificates.Count == 0)
                 {
-                    throw new CliException("no-certificate", "a PKCS#12 file needs at least one certificate; the input holds none");
+                    throw new CliException("no-certificate", $"a {kind} file needs at least one certificate; the input holds none");
+                }
+
+                if (to == "jks")
+                {
+                    // keytool's default: the key entry's password is the store password.
+                    var jks = Issuance.KeystoreFormats.Get("jks");
+                    return keys.Count == 1
+                        ? jks.CreateKeystore(keys[0], OrderedForKey(keys[0], material.Certificates), MaterialWriter.DefaultFriendlyName, password, password)
+                        : jks.CreateTruststore(material.Certificates, password);
                 }
 
                 var options = new MaterialWriteOptions { Password = password };
@@ -274,6 +284,14 @@ internal static class ConvertCommand
         var pem = MaterialWriter.PrivateKeyToPem(key, password);
         var fields = System.Security.Cryptography.PemEncoding.Find(pem);
         return Convert.FromBase64String(pem[fields.Base64Data]);
+    }
+
+    // A JKS key entry holds the chain leaf first: the key's certificate, then the rest in the input's order.
+    private static List<Certificate> OrderedForKey(PrivateKey key, IReadOnlyList<Certificate> certificates)
+    {
+        var leaf = certificates.FirstOrDefault(c => KeyMatch.Matches(key, c))
+            ?? throw new MaterialException(MaterialErrorCode.KeyCertificateMismatch, "certificate and key do not match: no certificate in the input belongs to the key");
+        return [leaf, .. certificates.Where(c => !ReferenceEquals(c, leaf))];
     }
 
     private static string Describe(LoadedMaterial material, List<PrivateKey> keys)

@@ -18,10 +18,12 @@ internal static class Pkcs12Command
         var password = new Option<string>("--password") { Description = $"Keystore password (prefer --password-file or ${Secrets.PasswordVariable})." };
         var passwordFile = new Option<string>("--password-file") { Description = "File holding the keystore password." };
         var name = new Option<string>("--name") { Description = "Alias (friendlyName) of the key entry; devicekeyentry by default." };
+        var format = new Option<string>("--format") { Description = "p12 (default) or jks (a Java keystore; the key entry's password is the keystore password, as keytool makes it).", DefaultValueFactory = _ => "p12" };
+        format.AcceptOnlyFromAmong("p12", "jks");
         var legacy = new Option<bool>("--legacy") { Description = "3DES/SHA-1 protection for old Java tools (default AES-256/PBKDF2-SHA256)." };
         var force = IssuanceCli.Force();
         var json = CommonOptions.Json();
-        var command = new Command("pkcs12", "Write a PKCS#12 keystore: the key and its chain, one PrivateKeyEntry for Java keytool.") { key, keyPasswordFile, chain, output, password, passwordFile, name, legacy, force, json };
+        var command = new Command("pkcs12", "Write a PKCS#12 (or --format jks) keystore: the key and its chain, one PrivateKeyEntry for Java keytool.") { key, keyPasswordFile, chain, output, password, passwordFile, name, format, legacy, force, json };
         command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
         {
             var p = invocation.Parse;
@@ -34,11 +36,14 @@ internal static class Pkcs12Command
             var leaf = certificates.FirstOrDefault(c => signingKey.Matches(c.PublicKey))
                 ?? throw new CliException("key-certificate-mismatch", "certificate and key do not match: no certificate in --chain belongs to --key");
             var ordered = CertificateChains.Order(certificates, leaf);
-            var bytes = Pkcs12Files.CreateKeystore(signingKey, ordered, secret, new Pkcs12Options
-            {
-                FriendlyName = p.GetValue(name) ?? "devicekeyentry",
-                Encryption = p.GetValue(legacy) ? Pkcs12Encryption.LegacyTripleDesSha1 : Pkcs12Encryption.Aes256Sha256,
-            });
+            var jks = p.GetValue(format) == "jks";
+            var bytes = jks
+                ? KeystoreFormats.Get("jks").CreateKeystore(PrivateKey.FromAsymmetricAlgorithm(signingKey.Key), [.. ordered.Select(c => Certificate.Parse(c.RawData))], p.GetValue(name) ?? "devicekeyentry", secret, secret)
+                : Pkcs12Files.CreateKeystore(signingKey, ordered, secret, new Pkcs12Options
+                {
+                    FriendlyName = p.GetValue(name) ?? "devicekeyentry",
+                    Encryption = p.GetValue(legacy) ? Pkcs12Encryption.LegacyTripleDesSha1 : Pkcs12Encryption.Aes256Sha256,
+                });
             OutputFiles.Write(outPath, bytes, OutputFiles.SecretMode, p.GetValue(force));
             if (p.GetValue(json))
             {
@@ -47,7 +52,8 @@ internal static class Pkcs12Command
                     writer.WriteStartObject();
                     writer.WritePath("out", outPath);
                     writer.WriteString("alias", p.GetValue(name) ?? "devicekeyentry");
-                    writer.WriteString("encryption", EncryptionName(p.GetValue(legacy)));
+                    writer.WriteString("format", jks ? "jks" : "p12");
+                    writer.WriteString("encryption", jks ? "jks" : EncryptionName(p.GetValue(legacy)));
                     writer.WriteString("keyType", CertificateSummary.KeyType(leaf));
                     writer.WriteNumber("certificateCount", ordered.Count);
                     CertificateSummary.WriteArray(writer, "certificates", ordered);

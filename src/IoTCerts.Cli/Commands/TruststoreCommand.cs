@@ -15,10 +15,12 @@ internal static class TruststoreCommand
         var output = new Option<string>("--out") { Description = "Where to write the truststore (mode 0644).", Required = true };
         var password = new Option<string>("--password") { Description = $"Truststore password (prefer --password-file or ${Secrets.PasswordVariable})." };
         var passwordFile = new Option<string>("--password-file") { Description = "File holding the truststore password." };
+        var format = new Option<string>("--format") { Description = "p12 (default) or jks (a Java truststore).", DefaultValueFactory = _ => "p12" };
+        format.AcceptOnlyFromAmong("p12", "jks");
         var legacy = new Option<bool>("--legacy") { Description = "3DES/SHA-1 protection for old Java tools (default AES-256/PBKDF2-SHA256)." };
         var force = IssuanceCli.Force();
         var json = CommonOptions.Json();
-        var command = new Command("truststore", "Write a PKCS#12 truststore of trusted certificates (no keys) that Java keytool lists as trustedCertEntry.") { certs, output, password, passwordFile, legacy, force, json };
+        var command = new Command("truststore", "Write a PKCS#12 (or --format jks) truststore of trusted certificates (no keys) that Java keytool lists as trustedCertEntry.") { certs, output, password, passwordFile, format, legacy, force, json };
         command.SetGuardedAction(invocation => IssuanceCli.Run(() =>
         {
             var p = invocation.Parse;
@@ -27,10 +29,13 @@ internal static class TruststoreCommand
             var outPath = p.GetValue(output)!;
             IssuanceCli.EnsureWritable(outPath, p.GetValue(force));
             var all = p.GetValue(certs)!.SelectMany(path => IssuanceCli.LoadCertificates(path)).ToList();
-            var bytes = Pkcs12Files.CreateTruststore(all, secret, new Pkcs12Options
-            {
-                Encryption = p.GetValue(legacy) ? Pkcs12Encryption.LegacyTripleDesSha1 : Pkcs12Encryption.Aes256Sha256,
-            });
+            var jks = p.GetValue(format) == "jks";
+            var bytes = jks
+                ? KeystoreFormats.Get("jks").CreateTruststore([.. all.Select(c => Certificate.Parse(c.RawData))], secret)
+                : Pkcs12Files.CreateTruststore(all, secret, new Pkcs12Options
+                {
+                    Encryption = p.GetValue(legacy) ? Pkcs12Encryption.LegacyTripleDesSha1 : Pkcs12Encryption.Aes256Sha256,
+                });
             OutputFiles.Write(outPath, bytes, OutputFiles.PublicMode, p.GetValue(force));
             if (p.GetValue(json))
             {
@@ -40,7 +45,8 @@ internal static class TruststoreCommand
                 {
                     writer.WriteStartObject();
                     writer.WritePath("out", outPath);
-                    writer.WriteString("encryption", Pkcs12Command.EncryptionName(p.GetValue(legacy)));
+                    writer.WriteString("format", jks ? "jks" : "p12");
+                    writer.WriteString("encryption", jks ? "jks" : Pkcs12Command.EncryptionName(p.GetValue(legacy)));
                     writer.WriteNumber("certificateCount", written.Certificates.Count);
                     writer.WriteStartArray("entries");
                     for (var i = 0; i < written.Certificates.Count; i++)

@@ -17,6 +17,9 @@ public enum MaterialFormat
 
     /// <summary>Base64 without PEM armor, as EST servers send (RFC 8951).</summary>
     Base64,
+
+    /// <summary>A keystore read by a registered <see cref="IMaterialContainerReader"/> (a Java JKS keystore with IoTCerts.BouncyCastle).</summary>
+    Keystore,
 }
 
 /// <summary>Where one loaded item came from and how it was protected. Never holds secrets.</summary>

@@ -77,6 +77,12 @@ public sealed class LoadOptions
     /// <summary>The passphrase for encrypted keys and PKCS#12 files; <see langword="null"/> when none was given.</summary>
     public string? Password { get; init; }
 
+    /// <summary>
+    /// The password of key entries in a keystore whose keys are protected apart from the store (Java JKS, as keytool
+    /// <c>-keypass</c> sets it); <see langword="null"/> means the same as <see cref="Password"/>, keytool's default.
+    /// </summary>
+    public string? KeyPassword { get; init; }
+
     /// <summary>Bounds for untrusted input; <see cref="MaterialLimits.Default"/> unless set.</summary>
     public MaterialLimits Limits { get; init; } = MaterialLimits.Default;
 }

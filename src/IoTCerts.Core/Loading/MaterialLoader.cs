@@ -21,7 +21,7 @@ public static class MaterialLoader
         limits.Validate();
         try
         {
-            return LoadCore(data, options.Password, limits);
+            return LoadCore(data, options.Password, options.KeyPassword, limits);
         }
         catch (MaterialException)
         {
@@ -121,7 +121,7 @@ public static class MaterialLoader
         return buffer.ToArray();
     }
 
-    private static LoadedMaterial LoadCore(ReadOnlyMemory<byte> data, string? password, MaterialLimits limits)
+    private static LoadedMaterial LoadCore(ReadOnlyMemory<byte> data, string? password, string? keyPassword, MaterialLimits limits)
     {
         if (data.Length > limits.MaxInputBytes)
         {
@@ -148,7 +148,20 @@ public static class MaterialLoader
 
         var collector = new MaterialCollector(limits);
         MaterialFormat format;
-        if (span[start] == 0x30 && start == 0)
+        if (CryptoExtensions.FindReader(span) is { } reader)
+        {
+            format = MaterialFormat.Keystore;
+            LoadContainer(reader, data, password, keyPassword ?? password, collector);
+        }
+        else if (span.StartsWith(JksMagic) || span.StartsWith(JceksMagic))
+        {
+            throw new MaterialException(
+                MaterialErrorCode.UnknownFormat,
+                span.StartsWith(JksMagic)
+                    ? "the input is a Java keystore (JKS); reading it needs the IoTCerts.BouncyCastle package (IoTCertsBouncyCastle.Register()), or convert it with keytool -importkeystore -deststoretype PKCS12"
+                    : "the input is a Java JCEKS keystore, which IoTCerts does not read; convert it with keytool -importkeystore -deststoretype PKCS12");
+        }
+        else if (span[start] == 0x30 && start == 0)
         {
             format = LoadDer(data, password, limits, collector, null, MaterialFormat.Der);
         }
@@ -183,6 +196,30 @@ public static class MaterialLoader
         }
 
         return collector.Build(format);
+    }
+
+    // Java's keystore magic numbers (JKS 0xFEEDFEED, JCEKS 0xCECECECE), recognised even when no reader is registered.
+    private static ReadOnlySpan<byte> JksMagic => [0xFE, 0xED, 0xFE, 0xED];
+
+    private static ReadOnlySpan<byte> JceksMagic => [0xCE, 0xCE, 0xCE, 0xCE];
+
+    private static void LoadContainer(IMaterialContainerReader reader, ReadOnlyMemory<byte> data, string? password, string? keyPassword, MaterialCollector collector)
+    {
+        var protection = $"{reader.FormatName} store password";
+        foreach (var entry in reader.Read(data, password, keyPassword))
+        {
+            collector.CountObject();
+            var origin = new MaterialOrigin(MaterialFormat.Keystore, null, protection, entry.Alias, null);
+            if (entry.Pkcs8PrivateKey is { } pkcs8)
+            {
+                collector.AddKey(PrivateKey.FromPkcs8(pkcs8.Span, origin));
+            }
+
+            foreach (var certificate in entry.Certificates)
+            {
+                collector.AddCertificate(Certificate.Parse(certificate), origin);
+            }
+        }
     }
 
     private static MaterialFormat LoadDer(ReadOnlyMemory<byte> der, string? password, MaterialLimits limits, MaterialCollector collector, string? pemLabel, MaterialFormat format)

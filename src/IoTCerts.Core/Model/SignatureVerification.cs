@@ -43,7 +43,8 @@ internal static class SignatureVerification
                     }
 
                 default:
-                    return false;
+                    // Ed25519, Ed448 and whatever an optional package registers (Core verifies RSA and ECDSA itself).
+                    return CryptoExtensions.Verify(algorithm.Oid, algorithm.Parameters.Span, key.RawData.Span, signedData, signature);
             }
         }
         catch (Exception ex) when (ex is CryptographicException or MaterialException or PlatformNotSupportedException or ArgumentException)

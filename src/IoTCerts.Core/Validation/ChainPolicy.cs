@@ -35,6 +35,12 @@ public sealed class AlgorithmPolicy
     /// <summary>Whether EC keys on P-521 are accepted in addition to P-256 and P-384. Default true.</summary>
     public bool AllowP521 { get; init; } = true;
 
+    /// <summary>Whether Ed25519 keys (RFC 8410) are accepted. Default true; their signatures verify once a verifier is registered (IoTCerts.BouncyCastle).</summary>
+    public bool AllowEd25519 { get; init; } = true;
+
+    /// <summary>Whether Ed448 keys (RFC 8410) are accepted. Default true; their signatures verify once a verifier is registered (IoTCerts.BouncyCastle).</summary>
+    public bool AllowEd448 { get; init; } = true;
+
     /// <summary>The weakest accepted signature hash. Default <see cref="SignatureHashStrength.Sha256"/>; <see cref="SignatureHashStrength.Sha1"/> admits legacy SHA-1 signatures.</summary>
     public SignatureHashStrength MinimumSignatureHash { get; init; } = SignatureHashStrength.Sha256;
 }

@@ -52,8 +52,11 @@ internal static class KeyPolicy
                 }
 
                 break;
+            case IoTCerts.Core.PublicKeyKind.Ed25519 or IoTCerts.Core.PublicKeyKind.Ed448:
+                // RFC 8410 keys have one size each; a CA with any key may certify them (verifying needs IoTCerts.BouncyCastle).
+                break;
             default:
-                throw new IssuanceException(IssuanceErrorCode.WeakOrUnsupportedKey, $"the request's key type ({key.Oid.Value}) is not supported: use RSA or EC");
+                throw new IssuanceException(IssuanceErrorCode.WeakOrUnsupportedKey, $"the request's key type ({key.Oid.Value}) is not supported: use RSA, EC, Ed25519 or Ed448");
         }
     }
 }

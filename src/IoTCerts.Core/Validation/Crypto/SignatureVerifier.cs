@@ -106,6 +106,11 @@ internal sealed class SignatureVerifier(int capacity)
     {
         _verifications.Increment();
         var algorithm = subject.SignatureAlgorithm;
+        if (algorithm.Scheme == SignatureScheme.External)
+        {
+            return CryptoExtensions.Verify(algorithm.Oid!, algorithm.Parameters.Span, issuer.SubjectPublicKeyInfo.Span, subject.Tbs.Span, subject.SignatureValue.Span);
+        }
+
         var key = ImportKey(issuer);
         try
         {

@@ -8,11 +8,20 @@ internal enum SignatureScheme
     RsaPkcs1,
     RsaPss,
     Ecdsa,
+
+    /// <summary>Verified by a registered <see cref="ISignatureAlgorithmVerifier"/> (EdDSA and others beyond .NET's).</summary>
+    External,
 }
 
 /// <summary>A certificate's signature algorithm reduced to what verification needs: scheme, hash, PSS salt.</summary>
 internal readonly record struct SignatureAlgorithmFacts(SignatureScheme Scheme, HashAlgorithmName Hash, string Name, int PssSaltLength)
 {
+    /// <summary>The OID, kept for <see cref="SignatureScheme.External"/> only (the others are verified by scheme).</summary>
+    public string? Oid { get; init; }
+
+    /// <summary>The AlgorithmIdentifier parameters, kept for <see cref="SignatureScheme.External"/> only.</summary>
+    public ReadOnlyMemory<byte> Parameters { get; init; }
+
     /// <summary>
     /// The facts of a certificate's outer signature algorithm. PKCS#1 v1.5 and ECDSA (nearly every certificate) are
     /// recognised from the OID bytes with shared strings; RSA-PSS and unknown algorithms go through the model's object.
@@ -47,7 +56,9 @@ internal readonly record struct SignatureAlgorithmFacts(SignatureScheme Scheme, 
                 && pss.HashAlgorithm == pss.MaskGenerationHashAlgorithm && pss.TrailerField == 1:
                 return new(SignatureScheme.RsaPss, pss.HashAlgorithm, algorithm.FriendlyName, pss.SaltLength);
             default:
-                return new(SignatureScheme.Unknown, default, algorithm.FriendlyName, 0);
+                return CryptoExtensions.CanVerify(algorithm.Oid)
+                    ? new(SignatureScheme.External, default, algorithm.FriendlyName, 0) { Oid = algorithm.Oid, Parameters = algorithm.Parameters }
+                    : new(SignatureScheme.Unknown, default, algorithm.FriendlyName, 0);
         }
     }
 
@@ -56,7 +67,10 @@ internal readonly record struct SignatureAlgorithmFacts(SignatureScheme Scheme, 
         SignatureScheme.RsaPkcs1 => $"RSA PKCS#1 v1.5 with {Hash.Name}",
         SignatureScheme.RsaPss => $"RSA-PSS with {Hash.Name}",
         SignatureScheme.Ecdsa => $"ECDSA with {Hash.Name}",
-        _ => $"unsupported algorithm {Name}",
+        SignatureScheme.External => Name,
+        _ => Name is "Ed25519" or "Ed448"
+            ? $"{Name}, which needs a registered verifier (IoTCerts.BouncyCastle: IoTCertsBouncyCastle.Register())"
+            : $"unsupported algorithm {Name}",
     };
 }
 

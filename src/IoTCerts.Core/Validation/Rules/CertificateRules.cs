@@ -179,6 +179,12 @@ internal static class CertificateRules
                 break;
             case PublicKeyKind.EllipticCurve when key.CurveOid is PublicKeyFacts.P256 or PublicKeyFacts.P384 || (key.CurveOid == PublicKeyFacts.P521 && policy.AllowP521):
                 break;
+            case PublicKeyKind.Ed25519 when policy.AllowEd25519:
+            case PublicKeyKind.Ed448 when policy.AllowEd448:
+                break;
+            case PublicKeyKind.Ed25519 or PublicKeyKind.Ed448:
+                found.Add(new RuleViolation(ChainStatus.UnsupportedAlgorithm, $"certificate \"{cert.SubjectText}\" has an {key.Describe()} key, which the algorithm policy does not allow"));
+                break;
             case PublicKeyKind.EllipticCurve when key.KeySizeBits is > 0 and < 256:
                 found.Add(new RuleViolation(ChainStatus.WeakKey, $"certificate \"{cert.SubjectText}\" has a key too weak: {key.Describe()} is not allowed (P-256, P-384 or P-521 required)"));
                 break;
@@ -195,6 +201,12 @@ internal static class CertificateRules
         if (algorithm.Scheme == SignatureScheme.Unknown)
         {
             found.Add(new RuleViolation(ChainStatus.UnsupportedAlgorithm, $"certificate \"{cert.SubjectText}\" is signed with {algorithm.Describe()}, which is not supported"));
+            return;
+        }
+
+        // EdDSA (RFC 8032) hashes inside the algorithm (SHA-512 / SHAKE256): no separate digest to weigh.
+        if (algorithm.Scheme == SignatureScheme.External)
+        {
             return;
         }
 
