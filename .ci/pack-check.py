@@ -20,6 +20,8 @@ import zipfile
 ALLOWED_PREFIXES = ("IoTCerts.", "System.", "Microsoft.Extensions.")
 # Packages that may declare one more dependency: the PostgreSQL CA database is the one package on Npgsql.
 EXTRA_ALLOWED = {"IoTCerts.Issuance.PostgreSql": ("Npgsql",)}
+# Third-party packages a package may declare, by exact id (pinned in Directory.Packages.props; issue #19).
+ALLOWED_EXACT = {"BouncyCastle.Cryptography"}
 # Packages that must stay usable without any Microsoft.Extensions package (R: Core/Issuance are .NET only; the online
 # revocation package sits right above Core, so a device or an AOT build can fetch CRLs without them too).
 NO_EXTENSIONS = {"IoTCerts.Core", "IoTCerts.Issuance", "IoTCerts.Revocation.Online"}
@@ -78,7 +80,7 @@ def check(pid, is_tool, nupkg, snupkg):
 
         deps = {d.get("id") for d in meta.findall(".//{*}dependency")}
         for d in sorted(deps):
-            if not d.startswith(ALLOWED_PREFIXES + EXTRA_ALLOWED.get(pid, ())):
+            if not d.startswith(ALLOWED_PREFIXES + EXTRA_ALLOWED.get(pid, ())) and d not in ALLOWED_EXACT:
                 problems.append(f"unexpected dependency {d}")
             if pid in NO_EXTENSIONS and d.startswith("Microsoft.Extensions."):
                 problems.append(f"{pid} must not depend on {d}")

@@ -48,6 +48,13 @@ internal sealed class PlatformValidatorOptions
     /// <summary><c>WholeChain</c> (the default) or <c>EndEntityOnly</c>.</summary>
     public string RevocationScope { get; set; } = nameof(Core.RevocationScope.WholeChain);
 
+    /// <summary>
+    /// OCSP (RFC 6960) before CRLs: <c>None</c> (the default: no responder is asked), <c>FailClosed</c>, <c>Crl</c> (CRLs
+    /// per <c>Revocation</c> decide without a verified answer) or <c>SoftFail</c>. Responders come from each certificate's
+    /// authorityInfoAccess.
+    /// </summary>
+    public string Ocsp { get; set; } = "None";
+
     /// <summary>The most certificates a device may send in its TLS chain (leaf included) before it is refused unread. Default 10.</summary>
     public int MaxPresentedCertificates { get; set; } = 10;
 
@@ -69,6 +76,7 @@ internal sealed class PlatformValidatorOptions
         }
 
         var policy = ToRevocationPolicy();
+        chain.Ocsp = ParseOcsp();
         chain.Revocation = policy.Mode;
         chain.UnknownRevocationStatus = policy.UnknownStatus;
         chain.RevocationScope = policy.Scope;
@@ -87,6 +95,9 @@ internal sealed class PlatformValidatorOptions
             chain.CrlIssuerFiles.Add(file);
         }
     }
+
+    /// <summary>The OCSP fallback named by <see cref="Ocsp"/>, or null for <c>None</c>.</summary>
+    public OcspFallback? ParseOcsp() => string.Equals(Ocsp, "None", StringComparison.OrdinalIgnoreCase) ? null : Enum.Parse<OcspFallback>(Ocsp, ignoreCase: true);
 
     public PlatformProfile ResolveProfile() => PlatformProfile.Get(Profile);
 
@@ -125,6 +136,11 @@ internal sealed class PlatformValidatorOptionsValidator : IValidateOptions<Platf
         CheckEnum<RevocationMode>(failures, "Revocation", options.Revocation);
         CheckEnum<UnknownRevocationStatus>(failures, "UnknownRevocationStatus", options.UnknownRevocationStatus);
         CheckEnum<RevocationScope>(failures, "RevocationScope", options.RevocationScope);
+        if (!string.Equals(options.Ocsp, "None", StringComparison.OrdinalIgnoreCase))
+        {
+            CheckEnum<OcspFallback>(failures, "Ocsp", options.Ocsp);
+        }
+
         CheckServerCredentials(failures, options);
 
         if (options.TrustAnchorFiles.Count == 0)

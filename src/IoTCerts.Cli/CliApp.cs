@@ -91,6 +91,7 @@ internal static class CliApp
             Commands.IssueCommand.Create(),
             Commands.RevokeCommand.Create(),
             Commands.CrlCommand.Create(),
+            Commands.OcspCommand.Create(),
             Commands.CsrCommand.Create(),
             Commands.Pkcs12Command.Create(),
             Commands.TruststoreCommand.Create(),

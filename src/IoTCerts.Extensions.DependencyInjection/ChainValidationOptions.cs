@@ -44,6 +44,15 @@ public sealed class ChainValidationOptions
     /// <summary>Timeout, size, redirect and cache limits of the online CRL downloads. <see cref="CrlFetcherOptions.Default"/> unless set.</summary>
     public CrlFetcherOptions CrlFetching { get; set; } = CrlFetcherOptions.Default;
 
+    /// <summary>
+    /// OCSP (RFC 6960) first, and what happens without a verified answer; null (the default) asks no responder.
+    /// <see cref="OcspFallback.Crl"/> needs <see cref="Revocation"/> Offline or Online: the CRL checker it builds decides then.
+    /// </summary>
+    public OcspFallback? Ocsp { get; set; }
+
+    /// <summary>Timeout, size, nonce and cache settings of the OCSP queries. <see cref="OcspClientOptions.Default"/> unless set.</summary>
+    public OcspClientOptions OcspQueries { get; set; } = OcspClientOptions.Default;
+
     /// <summary>The revocation policy these options describe.</summary>
     public RevocationPolicy ToRevocationPolicy() => new() { Mode = Revocation, UnknownStatus = UnknownRevocationStatus, Scope = RevocationScope };
 }

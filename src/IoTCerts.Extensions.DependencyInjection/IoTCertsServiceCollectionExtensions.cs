@@ -21,13 +21,18 @@ public static class IoTCertsServiceCollectionExtensions
     /// </summary>
     public const string CrlHttpClientName = "IoTCerts.Crl";
 
+    /// <summary>The name of the <see cref="HttpClient"/> the <see cref="OcspClient"/> uses (<see cref="ChainValidationOptions.Ocsp"/>).</summary>
+    public const string OcspHttpClientName = "IoTCerts.Ocsp";
+
     /// <summary>
     /// Registers a singleton <see cref="ChainValidator"/> trusting the certificates in
     /// <see cref="ChainValidationOptions.TrustAnchorFiles"/>, read with <see cref="MaterialLoader"/>, and checking
     /// revocation as <see cref="ChainValidationOptions.Revocation"/> says (a <see cref="CrlRevocationChecker"/> over the
     /// CRL files read at start; online, a singleton <see cref="CrlFetcher"/> on the <see cref="CrlHttpClientName"/> client).
     /// Uses the container's <see cref="TimeProvider"/> (registers <see cref="TimeProvider.System"/> when there is none).
-    /// Validate with <see cref="ChainValidatorRevocation.ValidateAsync"/> so online mode fetches the CRLs a chain needs.
+    /// With <see cref="ChainValidationOptions.Ocsp"/>, an <see cref="OcspRevocationChecker"/> over a singleton
+    /// <see cref="OcspClient"/> (client <see cref="OcspHttpClientName"/>) asks first and the CRL checker is its fallback.
+    /// Validate with <see cref="ChainValidatorRevocation.ValidateAsync"/> so online mode fetches the CRLs (and OCSP answers) a chain needs.
     /// </summary>
     public static IServiceCollection AddIoTCertsChainValidation(this IServiceCollection services, Action<ChainValidationOptions> configure)
     {
@@ -43,13 +48,23 @@ public static class IoTCertsServiceCollectionExtensions
             var clients = provider.GetRequiredService<IHttpClientFactory>();
             return new CrlFetcher(() => clients.CreateClient(CrlHttpClientName), options.CrlFetching, provider.GetRequiredService<TimeProvider>());
         });
+        services.AddHttpClient(OcspHttpClientName).ConfigurePrimaryHttpMessageHandler(CrlFetcher.CreateHandler);
         services.TryAddSingleton(provider =>
         {
             ChainValidationOptions options = provider.GetRequiredService<IOptions<ChainValidationOptions>>().Value;
-            IRevocationChecker? checker = options.Revocation == RevocationMode.None
+            var clients = provider.GetRequiredService<IHttpClientFactory>();
+            return new OcspClient(() => clients.CreateClient(OcspHttpClientName), options.OcspQueries, provider.GetRequiredService<TimeProvider>());
+        });
+        services.TryAddSingleton(provider =>
+        {
+            ChainValidationOptions options = provider.GetRequiredService<IOptions<ChainValidationOptions>>().Value;
+            var crl = options.Revocation == RevocationMode.None
                 ? null
                 : new CrlRevocationChecker(options.ToRevocationPolicy(), RevocationFiles.LoadCrls(options),
                     options.Revocation == RevocationMode.Online ? provider.GetRequiredService<CrlFetcher>() : null);
+            IRevocationChecker? checker = options.Ocsp is { } fallback
+                ? new OcspRevocationChecker(provider.GetRequiredService<OcspClient>(), fallback, fallback == OcspFallback.Crl ? crl : null, options.RevocationScope)
+                : crl;
             return new ChainValidator(TrustAnchors.Load(options), options.Policy, checker, provider.GetRequiredService<TimeProvider>());
         });
         return services;

@@ -105,6 +105,21 @@ internal static class RevocationChecks
             failures.Add($"{Prefix}RevocationScope {options.RevocationScope} is not one of {string.Join(", ", Enum.GetNames<RevocationScope>())}.");
         }
 
+        if (options.Ocsp is { } fallback && !Enum.IsDefined(fallback))
+        {
+            failures.Add($"{Prefix}Ocsp {fallback} is not one of {string.Join(", ", Enum.GetNames<OcspFallback>())}.");
+        }
+
+        if (options.Ocsp == OcspFallback.Crl && options.Revocation == RevocationMode.None)
+        {
+            failures.Add($"{Prefix}Ocsp Crl falls back to CRLs, but Revocation is None; set Revocation to Offline or Online.");
+        }
+
+        if (options.OcspQueries is null)
+        {
+            failures.Add($"{Prefix}OcspQueries is null; leave it at OcspClientOptions.Default or set one.");
+        }
+
         if (options.CrlFetching is null)
         {
             failures.Add($"{Prefix}CrlFetching is null; leave it at CrlFetcherOptions.Default or set one.");

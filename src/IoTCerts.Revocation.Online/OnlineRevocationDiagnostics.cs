@@ -11,7 +11,9 @@ namespace IoTCerts.Revocation.Online;
 /// </summary>
 /// <remarks>
 /// Instruments (names are stable): <c>iotcerts.crl.fetches</c> (CRL downloads, tag <c>iotcerts.result</c> = the
-/// <see cref="CrlFetchStatus"/> in lower case). Spans: <c>iotcerts.crl.fetch</c> around each CRL download (tag <c>url.full</c>).
+/// <see cref="CrlFetchStatus"/> in lower case). <c>iotcerts.ocsp.queries</c> (OCSP requests, tag <c>iotcerts.result</c> = good, revoked, unknown or the
+/// <see cref="OcspFailure"/> in lower case). Spans: <c>iotcerts.crl.fetch</c> around each CRL download and
+/// <c>iotcerts.ocsp.query</c> around each OCSP request (tag <c>url.full</c>).
 /// </remarks>
 public static class OnlineRevocationDiagnostics
 {
@@ -29,6 +31,15 @@ public static class OnlineRevocationDiagnostics
 
     private static readonly Counter<long> s_crlFetches = s_meter.CreateCounter<long>(
         "iotcerts.crl.fetches", "{download}", "CRL downloads from distribution points, by result.");
+
+    private static readonly Counter<long> s_ocspQueries = s_meter.CreateCounter<long>(
+        "iotcerts.ocsp.queries", "{request}", "OCSP requests sent to responders, by result.");
+
+    internal static string ResultName(OcspFetchResult result) =>
+        result.IsVerified ? result.Status.ToString().ToLowerInvariant() : result.Failure.ToString().ToLowerInvariant();
+
+    internal static void OcspQueried(OcspFetchResult result) =>
+        s_ocspQueries.Add(1, new KeyValuePair<string, object?>(ResultTag, ResultName(result)));
 
     internal static void CrlFetched(CrlFetchStatus status) =>
         s_crlFetches.Add(1, new KeyValuePair<string, object?>(ResultTag, status.ToString().ToLowerInvariant()));

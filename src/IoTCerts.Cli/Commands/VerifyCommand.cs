@@ -19,6 +19,10 @@ internal static class VerifyCommand
         var trust = new Option<string[]>("--trust") { Description = "Trusted CA certificates: roots, or an intermediate where trust stops (repeatable).", Required = true };
         var crl = new Option<string[]>("--crl") { Description = "CRL files (PEM or DER, repeatable): check revocation offline (R-13); each certificate below the trust anchor needs its issuer's CRL, an unknown status fails." };
         var online = new Option<bool>("--online-revocation") { Description = "Fetch CRLs from the certificates' CRL distribution points (http/https) and check revocation." };
+        var ocsp = new Option<bool>("--ocsp") { Description = "Check revocation with OCSP (RFC 6960): ask each certificate's OCSP responder (authorityInfoAccess) or --ocsp-url; with --crl or --online-revocation, CRLs decide where OCSP gives no verified answer." };
+        var ocspUrl = new Option<string>("--ocsp-url") { Description = "Ask this OCSP responder (http/https) instead of the certificates' authorityInfoAccess URL (implies --ocsp)." };
+        var ocspScope = new Option<string>("--ocsp-scope") { Description = "Which certificates OCSP checks: chain (every certificate below the trust anchor, the default) or end-entity.", DefaultValueFactory = _ => "chain" };
+        ocspScope.AcceptOnlyFromAmong("chain", "end-entity");
         var at = new Option<string>("--at") { Description = "Validate at this instant (ISO 8601, e.g. 2026-01-31T12:00:00Z) instead of now." };
         var purpose = new Option<string>("--purpose") { Description = "What the certificate is used for: client, server or any.", DefaultValueFactory = _ => "any" };
         purpose.AcceptOnlyFromAmong("client", "server", "any");
@@ -38,7 +42,7 @@ internal static class VerifyCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var command = new Command("verify", "Build and validate a certificate chain against trusted CAs.")
         {
-            chain, untrusted, trust, crl, online, at, purpose, host, maxDepth, rules, policies, explicitPolicy, inhibitMapping, inhibitAny, profile, json,
+            chain, untrusted, trust, crl, online, ocsp, ocspUrl, ocspScope, at, purpose, host, maxDepth, rules, policies, explicitPolicy, inhibitMapping, inhibitAny, profile, json,
         };
 
         command.SetGuardedAction(async (invocation, cancellationToken) =>
@@ -94,9 +98,18 @@ internal static class VerifyCommand
             }
 
             using var http = parse.GetValue(online) ? new HttpClient(CrlFetcher.CreateHandler()) : null;
-            var checker = http is not null
+            var crlChecker = http is not null
                 ? new CrlRevocationChecker(RevocationPolicy.Online, crls, new CrlFetcher(http))
                 : crls.Count > 0 ? new CrlRevocationChecker(RevocationPolicy.Offline, crls) : null;
+            IRevocationChecker? checker = crlChecker;
+            using var ocspHttp = parse.GetValue(ocsp) || parse.GetValue(ocspUrl) is not null ? new HttpClient(CrlFetcher.CreateHandler()) : null;
+            if (ocspHttp is not null)
+            {
+                var client = new OcspClient(ocspHttp, OcspCommand.ClientOptions(parse.GetValue(ocspUrl), "auto", nonce: true, timeoutSeconds: 10));
+                checker = new OcspRevocationChecker(client, crlChecker is null ? OcspFallback.FailClosed : OcspFallback.Crl, crlChecker,
+                    parse.GetValue(ocspScope) == "end-entity" ? RevocationScope.EndEntityOnly : RevocationScope.WholeChain);
+            }
+
             var result = await new ChainValidator(anchors, policy, checker).ValidateAsync(leaf, intermediates, context, cancellationToken).ConfigureAwait(false);
             var report = platform?.CheckDeviceChain(presented, new ProfileCheckOptions { At = context.ValidationTime, UploadedCaCertificates = anchors });
             var order = ChainOrderFinding.Of(presented, platform);

@@ -23,6 +23,13 @@ internal sealed class EstServeProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>Sets the URL (for servers other than <c>est serve</c>, whose banner differs).</summary>
+    public EstServeProcess WithUrl(string url)
+    {
+        Url = url;
+        return this;
+    }
+
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;
