@@ -68,11 +68,11 @@ public class ChainValidationBenchmarks
         var parser = new Org.BouncyCastle.X509.X509CertificateParser();
         _bcInt = parser.ReadCertificate(_chain.IntermediateDer);
         _bcLeaves = [.. _chain.LeafDers.Select(parser.ReadCertificate)];
-        var anchors = new Org.BouncyCastle.Utilities.Collections.HashSet { new Org.BouncyCastle.Pkix.TrustAnchor(parser.ReadCertificate(_chain.RootDer), null) };
+        var anchors = new HashSet<Org.BouncyCastle.Pkix.TrustAnchor> { new Org.BouncyCastle.Pkix.TrustAnchor(parser.ReadCertificate(_chain.RootDer), null) };
         _bcParameters = new Org.BouncyCastle.Pkix.PkixParameters(anchors)
         {
             IsRevocationEnabled = false,
-            Date = new Org.BouncyCastle.Utilities.Date.DateTimeObject(BenchmarkChain.ValidationTime.UtcDateTime),
+            Date = BenchmarkChain.ValidationTime.UtcDateTime,
         };
     }
 

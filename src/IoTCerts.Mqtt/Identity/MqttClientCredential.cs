@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using IoTCerts.Core;
 
 namespace IoTCerts.Mqtt;
 
@@ -116,6 +117,50 @@ public sealed partial class MqttClientCredential
         X509Certificate2? leaf = all.FirstOrDefault(c => c.HasPrivateKey)
             ?? throw new MqttCredentialException(MqttCredentialError.MissingPrivateKey, $"'{path}' holds no certificate with a private key");
         return new MqttClientCredential(leaf, all.Where(c => !ReferenceEquals(c, leaf)));
+    }
+
+    /// <summary>
+    /// Loads a credential from a keystore in any format <see cref="MaterialLoader"/> reads: PKCS#12, or a Java JKS
+    /// keystore once IoTCerts.BouncyCastle is registered (<c>IoTCertsBouncyCastle.Register()</c>). The keystore holds
+    /// one private key, its certificate and optionally the chain.
+    /// </summary>
+    /// <param name="path">The keystore file.</param>
+    /// <param name="password">The store password.</param>
+    /// <param name="keyPassword">The key entry's password when it differs from the store password (keytool <c>-keypass</c>).</param>
+    /// <exception cref="MqttCredentialException">The file is missing or malformed, a password is wrong (the <see cref="MaterialException"/> is the inner exception), or it holds no usable key.</exception>
+    public static MqttClientCredential FromKeystoreFile(string path, string? password, string? keyPassword = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        LoadedMaterial material;
+        try
+        {
+            material = MaterialLoader.LoadFile(path, new LoadOptions { Password = password, KeyPassword = keyPassword });
+        }
+        catch (MaterialException e)
+        {
+            throw new MqttCredentialException(
+                e.Code is MaterialErrorCode.FileNotFound or MaterialErrorCode.FileUnreadable ? MqttCredentialError.FileUnreadable : MqttCredentialError.Malformed,
+                $"the keystore '{path}' cannot be read: {e.Message}",
+                e);
+        }
+
+        if (material.PrivateKeys.Count != 1)
+        {
+            throw new MqttCredentialException(MqttCredentialError.MissingPrivateKey, $"the keystore '{path}' must hold exactly one private key; it holds {material.PrivateKeys.Count}");
+        }
+
+        PrivateKey key = material.PrivateKeys[0];
+        Certificate leafModel = material.Certificates.FirstOrDefault(c => KeyMatch.Matches(key, c))
+            ?? throw new MqttCredentialException(MqttCredentialError.MissingPrivateKey, $"no certificate in the keystore '{path}' belongs to its private key");
+        X509Certificate2 leaf;
+        using (X509Certificate2 certificate = X509CertificateLoader.LoadCertificate(leafModel.RawData.Span))
+        using (AsymmetricAlgorithm algorithm = key.CreateAsymmetricAlgorithm())
+        {
+            leaf = algorithm is RSA rsa ? certificate.CopyWithPrivateKey(rsa) : certificate.CopyWithPrivateKey((ECDsa)algorithm);
+        }
+
+        var chain = material.Certificates.Where(c => !ReferenceEquals(c, leafModel)).Select(c => X509CertificateLoader.LoadCertificate(c.RawData.Span));
+        return new MqttClientCredential(UsableKey(leaf), chain);
     }
 
     internal static X509Certificate2Collection ReadCertificates(string path)
