@@ -20,6 +20,16 @@ public sealed class ProjectReferenceRulesTests
     private const string Cli = "IoTCerts.Cli";
     private const string RevocationOnline = "IoTCerts.Revocation.Online";
     private const string IssuancePostgreSql = "IoTCerts.Issuance.PostgreSql";
+    private const string MqttNet = "IoTCerts.Mqtt.MQTTnet";
+    private const string BouncyCastle = "IoTCerts.BouncyCastle";
+    private const string OcspServer = "IoTCerts.Ocsp.Server";
+
+    /// <summary>Third-party packages only the optional packages may take (Core and Issuance are .NET only).</summary>
+    private static readonly (string Project, string Package)[] ForbiddenPackages =
+    [
+        (Core, "BouncyCastle.Cryptography"), (Core, "MQTTnet"), (Core, "Npgsql"),
+        (Issuance, "BouncyCastle.Cryptography"), (Issuance, "MQTTnet"), (Issuance, "Npgsql"),
+    ];
 
     /// <summary>Forbidden arrows: (from, to, why). "*" as <c>to</c> means any project of ours.</summary>
     private static readonly (string From, string To, string Why)[] Forbidden =
@@ -42,6 +52,13 @@ public sealed class ProjectReferenceRulesTests
         (RevocationOnline, Mqtt, "online revocation sits right above Core"),
         (RevocationOnline, Platform, "online revocation sits right above Core"),
         (RevocationOnline, Device, "online revocation sits right above Core"),
+        (Issuance, BouncyCastle, "Issuance never references BouncyCastle: the package plugs into KeystoreFormats and CryptoExtensions"),
+        (Issuance, OcspServer, "the CA does not serve OCSP (Ocsp.Server builds on it)"),
+        (MqttNet, Mqtt, "the MQTTnet package gives MQTTnet clients IoTCerts' TLS, never our own MQTT client"),
+        (MqttNet, Est, "the MQTTnet package follows any ICertificateCredentialSource, not the EST engine"),
+        (MqttNet, Platform, "the MQTTnet package is independent of the REST clients"),
+        (MqttNet, Device, "the MQTTnet package is below the device composition"),
+        (MqttNet, Issuance, "the MQTTnet package does not issue certificates"),
     ];
 
     [Fact]
@@ -57,6 +74,27 @@ public sealed class ProjectReferenceRulesTests
 
         var violations = Violations(projects);
         Assert.True(violations.Count == 0, "forbidden project references:\n" + string.Join("\n", violations));
+    }
+
+    [Fact]
+    public void Core_and_Issuance_take_no_third_party_crypto_transport_or_database_package()
+    {
+        var root = RepositoryRoot();
+        var violations = new List<string>();
+        foreach (var (project, package) in ForbiddenPackages)
+        {
+            var path = Path.Combine(root, "src", project, project + ".csproj");
+            Assert.True(File.Exists(path), path);
+            var references = XDocument.Load(path).Descendants()
+                .Where(e => e.Name.LocalName == "PackageReference")
+                .Select(e => (string?)e.Attribute("Include"));
+            if (references.Contains(package, StringComparer.OrdinalIgnoreCase))
+            {
+                violations.Add($"{project} -> {package}");
+            }
+        }
+
+        Assert.True(violations.Count == 0, "forbidden package references:\n" + string.Join("\n", violations));
     }
 
     [Fact]

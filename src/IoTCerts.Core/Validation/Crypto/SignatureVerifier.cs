@@ -108,7 +108,9 @@ internal sealed class SignatureVerifier(int capacity)
         var algorithm = subject.SignatureAlgorithm;
         if (algorithm.Scheme == SignatureScheme.External)
         {
-            return CryptoExtensions.Verify(algorithm.Oid!, algorithm.Parameters.Span, issuer.SubjectPublicKeyInfo.Span, subject.Tbs.Span, subject.SignatureValue.Span);
+            // The OID and parameters come from the model (kept off the facts struct, which every warm validation carries).
+            var external = subject.Certificate.SignatureAlgorithm;
+            return CryptoExtensions.Verify(external.Oid, external.Parameters.Span, issuer.SubjectPublicKeyInfo.Span, subject.Tbs.Span, subject.SignatureValue.Span);
         }
 
         var key = ImportKey(issuer);

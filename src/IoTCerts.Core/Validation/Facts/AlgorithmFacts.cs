@@ -16,12 +16,6 @@ internal enum SignatureScheme
 /// <summary>A certificate's signature algorithm reduced to what verification needs: scheme, hash, PSS salt.</summary>
 internal readonly record struct SignatureAlgorithmFacts(SignatureScheme Scheme, HashAlgorithmName Hash, string Name, int PssSaltLength)
 {
-    /// <summary>The OID, kept for <see cref="SignatureScheme.External"/> only (the others are verified by scheme).</summary>
-    public string? Oid { get; init; }
-
-    /// <summary>The AlgorithmIdentifier parameters, kept for <see cref="SignatureScheme.External"/> only.</summary>
-    public ReadOnlyMemory<byte> Parameters { get; init; }
-
     /// <summary>
     /// The facts of a certificate's outer signature algorithm. PKCS#1 v1.5 and ECDSA (nearly every certificate) are
     /// recognised from the OID bytes with shared strings; RSA-PSS and unknown algorithms go through the model's object.
@@ -57,7 +51,7 @@ internal readonly record struct SignatureAlgorithmFacts(SignatureScheme Scheme, 
                 return new(SignatureScheme.RsaPss, pss.HashAlgorithm, algorithm.FriendlyName, pss.SaltLength);
             default:
                 return CryptoExtensions.CanVerify(algorithm.Oid)
-                    ? new(SignatureScheme.External, default, algorithm.FriendlyName, 0) { Oid = algorithm.Oid, Parameters = algorithm.Parameters }
+                    ? new(SignatureScheme.External, default, algorithm.FriendlyName, 0)
                     : new(SignatureScheme.Unknown, default, algorithm.FriendlyName, 0);
         }
     }
