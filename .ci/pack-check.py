@@ -18,8 +18,9 @@ import zipfile
 
 # Dependencies a package may declare, by package id (prefix match). Anything else is unexpected.
 ALLOWED_PREFIXES = ("IoTCerts.", "System.", "Microsoft.Extensions.")
-# Packages that may declare one more dependency: the PostgreSQL CA database is the one package on Npgsql.
-EXTRA_ALLOWED = {"IoTCerts.Issuance.PostgreSql": ("Npgsql",)}
+# Packages that may declare one more dependency: the PostgreSQL CA database is the one package on Npgsql, the MQTTnet
+# integration the one on MQTTnet.
+EXTRA_ALLOWED = {"IoTCerts.Issuance.PostgreSql": ("Npgsql",), "IoTCerts.Mqtt.MQTTnet": ("MQTTnet",)}
 # Third-party packages a package may declare, by exact id (pinned in Directory.Packages.props; issue #19).
 ALLOWED_EXACT = {"BouncyCastle.Cryptography"}
 # Packages that must stay usable without any Microsoft.Extensions package (R: Core/Issuance are .NET only; the online
