@@ -42,6 +42,38 @@ public sealed class CliAndDependencyInjectionTests(PostgreSqlCluster cluster)
     }
 
     [Fact]
+    public void Issue_csr_dir_uses_the_remembered_database_and_an_explicit_database_overrides_it()
+    {
+        var work = Directory.CreateTempSubdirectory("iotcerts-pgcli-").FullName;
+        try
+        {
+            var connection = cluster.CreateDatabase();
+            var dir = Path.Combine(work, "ca");
+            var csrs = Directory.CreateDirectory(Path.Combine(work, "csrs")).FullName;
+            Cli(work, "ca", "init", "--dir", dir, "--subject", "CN=Fleet PG CA", "--key", "ec-p256", "--no-password", "--database", connection);
+            foreach (var name in new[] { "fleet-1", "fleet-2" })
+            {
+                Cli(work, "csr", "--subject", $"CN={name}", "--key-out", Path.Combine(work, name + ".key"), "--out", Path.Combine(csrs, name + ".csr"));
+            }
+
+            // The directory's database.conf: the fleet lands in PostgreSQL.
+            Cli(work, "issue", "--ca", dir, "--csr-dir", csrs, "--out-dir", Path.Combine(work, "out"));
+            using (var database = new PostgreSqlCaDatabase(new PostgreSqlCaDatabaseOptions { ConnectionString = connection }))
+            {
+                Assert.Equal(2, database.ReadRecords().Count);
+            }
+
+            // An explicit --database wins over the remembered one (here a server nobody listens on: a store error).
+            var overridden = Cli(work, expectSuccess: false, "issue", "--ca", dir, "--csr-dir", csrs, "--out-dir", Path.Combine(work, "out2"), "--database", "Host=127.0.0.1;Port=1;Username=nobody;Timeout=2");
+            Assert.Contains("ca-store-unavailable", overridden, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Ca_migrate_moves_a_directory_ca_and_the_directory_then_names_the_database()
     {
         var work = Directory.CreateTempSubdirectory("iotcerts-pgcli-").FullName;

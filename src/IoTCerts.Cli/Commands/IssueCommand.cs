@@ -65,7 +65,7 @@ internal static class IssueCommand
                     p.GetValue(withChain),
                     p.GetValue(force),
                     p.GetValue(json),
-                    () => IssuanceCli.CaPassword(p, passwordFile));
+                    () => IssuanceCli.OpenCa(p, database, p.GetValue(caDir)!, IssuanceCli.CaPassword(p, passwordFile)));
             }
 
             if (p.GetValue(outDir) is not null || p.GetValue(withChain))
@@ -186,7 +186,7 @@ internal static class IssueCommand
     // --csr-dir: one transaction for a directory of CSRs. Everything that can be refused is refused before the CA is
     // touched (paths, sizes, signatures), the CA's policy then refuses the whole batch or issues all of it, and only
     // then are the certificates written, each file atomically.
-    private static int IssueDirectory(TextWriter output, string caDirectory, string csrDirectory, string outDirectory, CertificateProfile profile, TimeSpan? validity, bool withChain, bool force, bool json, Func<string?> caPassword)
+    private static int IssueDirectory(TextWriter output, string caDirectory, string csrDirectory, string outDirectory, CertificateProfile profile, TimeSpan? validity, bool withChain, bool force, bool json, Func<CertificateAuthority> openCa)
     {
         if (!Directory.Exists(csrDirectory))
         {
@@ -252,7 +252,8 @@ internal static class IssueCommand
             Validity = validity,
         }).ToList();
 
-        using var ca = IssuanceCli.OpenCa(caDirectory, caPassword());
+        // --database (or the directory's database.conf) decides where the records are, as for a single issue.
+        using var ca = openCa();
         var issued = ca.IssueBatch(requests);
         Directory.CreateDirectory(outDirectory);
         for (var i = 0; i < issued.Count; i++)
