@@ -45,7 +45,8 @@ public sealed class LostResponseRetryTests : IAsyncLifetime
         var issuedWhileAway = await SendAndHangUpAsync(csr);
         var retried = (await _server.CreateClient(o => o.ClientCertificate = _bootstrap).EnrollAsync(csr)).Certificate!;
 
-        Assert.Equal(issuedWhileAway.Single().SerialNumber, retried.SerialNumber.TrimStart('0'), ignoreCase: true);
+        // Serials compare as numbers: one side may keep a leading zero nibble (openssl's even-length form), the other not.
+        Assert.Equal(issuedWhileAway.Single().SerialNumber.TrimStart('0'), retried.SerialNumber.TrimStart('0'), ignoreCase: true);
         Assert.Single(_authority.Database.ReadRecords());
 
         // The same name with another CSR is still a clash: the replay is keyed by the exact request, not the name.
